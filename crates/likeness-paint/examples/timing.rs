@@ -1,0 +1,49 @@
+//! Times renders per kind: `cargo run --release -p likeness-paint --example timing [SIDE] [N]`.
+
+use likeness_paint::{
+    GeometricRecipe, GeometricVariant, InitialsRecipe, Painter, Presentation, Recipe, Sitter,
+    Size, WatercolorRecipe,
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let side: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(512);
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);
+    let painter = Painter::new();
+    let size = Size::square(side);
+    let mut kinds: Vec<(String, Recipe)> = vec![
+        ("initials".into(), Recipe::Initials(InitialsRecipe::default())),
+        ("geometric (seeded)".into(), Recipe::Geometric(GeometricRecipe::default())),
+    ];
+    for v in GeometricVariant::ALL {
+        let r = GeometricRecipe { variant: Some(v), ..Default::default() };
+        kinds.push((format!("geometric {v:?}"), Recipe::Geometric(r)));
+    }
+    kinds.push(("watercolor".into(), Recipe::Watercolor(WatercolorRecipe::default())));
+    let names = ["Tomás Oquendo", "牧野 爛漫", "محمد علي", "Zoë Bär"];
+    for (label, recipe) in &kinds {
+        let mut svg_ms = 0.0;
+        let mut png_ms = 0.0;
+        for i in 0..n {
+            let seed = format!("timing-{i}");
+            let sitter = Sitter {
+                name: names[i % names.len()],
+                presentation: [Presentation::Man, Presentation::Woman, Presentation::Person][i % 3],
+                age: Some([6, 30, 85, 45][i % 4]),
+                ..Sitter::new(&seed)
+            };
+            let t = std::time::Instant::now();
+            let svg = painter.render_svg(recipe, &sitter, size).unwrap();
+            svg_ms += t.elapsed().as_secs_f64() * 1000.0;
+            let t = std::time::Instant::now();
+            let png = painter.render_png(recipe, &sitter, size).unwrap();
+            png_ms += t.elapsed().as_secs_f64() * 1000.0;
+            assert!(!svg.is_empty() && !png.is_empty());
+        }
+        println!(
+            "{label:<22} {side}px  svg {:>7.3} ms  svg+png {:>7.2} ms  (mean of {n})",
+            svg_ms / n as f64,
+            png_ms / n as f64
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! A tiny SVG writer: fixed-precision numbers, escaped text, nothing clever.
+//!
+//! Numbers are written with at most two decimals ([`N`]), trailing zeros trimmed and `-0`
+//! normalised, so output is byte-stable across platforms and never shows `1e-7` noise.
+
+use std::fmt::{self, Display, Write};
+
+use crate::Size;
+use crate::recipe::Shape;
+
+/// A number formatted with two decimals at most.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct N(pub f64);
+
+impl Display for N {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = if self.0.is_finite() { self.0 } else { 0.0 };
+        let mut s = format!("{v:.2}");
+        if s.contains('.') {
+            while s.ends_with('0') {
+                s.pop();
+            }
+            if s.ends_with('.') {
+                s.pop();
+            }
+        }
+        if s == "-0" {
+            s = "0".to_owned();
+        }
+        f.write_str(&s)
+    }
+}
+
+/// Escapes text and attribute values.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Path data builder (absolute commands only).
+#[derive(Default)]
+pub(crate) struct PathData(String);
+
+impl PathData {
+    pub(crate) fn new() -> PathData {
+        PathData(String::new())
+    }
+    fn sep(&mut self) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
+        }
+    }
+    pub(crate) fn m(mut self, x: f64, y: f64) -> Self {
+        self.sep();
+        let _ = write!(self.0, "M{} {}", N(x), N(y));
+        self
+    }
+    pub(crate) fn l(mut self, x: f64, y: f64) -> Self {
+        self.sep();
+        let _ = write!(self.0, "L{} {}", N(x), N(y));
+        self
+    }
+    pub(crate) fn q(mut self, cx: f64, cy: f64, x: f64, y: f64) -> Self {
+        self.sep();
+        let _ = write!(self.0, "Q{} {} {} {}", N(cx), N(cy), N(x), N(y));
+        self
+    }
+    pub(crate) fn c(mut self, c1: (f64, f64), c2: (f64, f64), p: (f64, f64)) -> Self {
+        self.sep();
+        let _ = write!(
+            self.0,
+            "C{} {} {} {} {} {}",
+            N(c1.0),
+            N(c1.1),
+            N(c2.0),
+            N(c2.1),
+            N(p.0),
+            N(p.1)
+        );
+        self
+    }
+    pub(crate) fn a(mut self, r: f64, large: bool, sweep: bool, x: f64, y: f64) -> Self {
+        self.sep();
+        let _ = write!(
+            self.0,
+            "A{} {} 0 {} {} {} {}",
+            N(r),
+            N(r),
+            u8::from(large),
+            u8::from(sweep),
+            N(x),
+            N(y)
+        );
+        self
+    }
+    pub(crate) fn z(mut self) -> Self {
+        self.0.push_str(" Z");
+        self
+    }
+    /// A closed smooth curve through `pts` (Catmull-Rom converted to cubic Béziers).
+    pub(crate) fn smooth_closed(self, pts: &[(f64, f64)], tension: f64) -> Self {
+        let n = pts.len();
+        if n < 3 {
+            return self;
+        }
+        let mut d = self.m(pts[0].0, pts[0].1);
+        for i in 0..n {
+            let p0 = pts[(i + n - 1) % n];
+            let p1 = pts[i];
+            let p2 = pts[(i + 1) % n];
+            let p3 = pts[(i + 2) % n];
+            let k = tension / 6.0;
+            let c1 = (p1.0 + (p2.0 - p0.0) * k, p1.1 + (p2.1 - p0.1) * k);
+            let c2 = (p2.0 - (p3.0 - p1.0) * k, p2.1 - (p3.1 - p1.1) * k);
+            d = d.c(c1, c2, p2);
+        }
+        d.z()
+    }
+    pub(crate) fn finish(self) -> String {
+        self.0
+    }
+}
+
+/// An SVG document under construction.
+pub(crate) struct Svg {
+    out: String,
+}
+
+/// Attribute list: `(name, value)` pairs written in order.
+pub(crate) type Attrs<'a> = &'a [(&'a str, &'a dyn Display)];
+
+impl Svg {
+    /// Starts a document `width`×`height` pixels showing the user-space box `vw`×`vh`.
+    pub(crate) fn new(width: u32, height: u32, vw: f64, vh: f64) -> Svg {
+        let mut out = String::with_capacity(4096);
+        let _ = write!(
+            out,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {} {}" role="img">"#,
+            N(vw),
+            N(vh)
+        );
+        Svg { out }
+    }
+
+    fn attrs(&mut self, attrs: Attrs<'_>) {
+        for (k, v) in attrs {
+            let v = v.to_string();
+            let _ = write!(self.out, r#" {k}="{}""#, escape(&v));
+        }
+    }
+
+    /// `<tag attrs…/>`
+    pub(crate) fn leaf(&mut self, tag: &str, attrs: Attrs<'_>) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.attrs(attrs);
+        self.out.push_str("/>");
+    }
+
+    /// `<tag attrs…>`; close with [`Svg::close`].
+    pub(crate) fn open(&mut self, tag: &str, attrs: Attrs<'_>) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        self.attrs(attrs);
+        self.out.push('>');
+    }
+
+    pub(crate) fn close(&mut self, tag: &str) {
+        let _ = write!(self.out, "</{tag}>");
+    }
+
+    /// `<tag attrs…>escaped text</tag>`
+    pub(crate) fn text(&mut self, tag: &str, attrs: Attrs<'_>, text: &str) {
+        self.open(tag, attrs);
+        self.out.push_str(&escape(text));
+        self.close(tag);
+    }
+
+    /// Raw markup written by this crate (filters, gradients with many stops).
+    pub(crate) fn raw(&mut self, markup: &str) {
+        self.out.push_str(markup);
+    }
+
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push_str("</svg>");
+        self.out
+    }
+}
+
+/// The drawing surface in user units: the shorter side is always 100, the other side follows the
+/// requested aspect ratio, so styles draw in one coordinate system at any size.
+pub(crate) struct Canvas {
+    pub(crate) w: f64,
+    pub(crate) h: f64,
+    /// Prefix for every id in the document (unique per seed, kind and size).
+    prefix: String,
+}
+
+impl Canvas {
+    pub(crate) fn new(size: Size, prefix: String) -> Canvas {
+        let min = f64::from(size.width.min(size.height));
+        Canvas {
+            w: 100.0 * f64::from(size.width) / min,
+            h: 100.0 * f64::from(size.height) / min,
+            prefix,
+        }
+    }
+    pub(crate) fn cx(&self) -> f64 {
+        self.w / 2.0
+    }
+    pub(crate) fn cy(&self) -> f64 {
+        self.h / 2.0
+    }
+    /// A document-unique id.
+    pub(crate) fn id(&self, name: &str) -> String {
+        format!("{}-{name}", self.prefix)
+    }
+    /// `url(#id)` for [`Canvas::id`].
+    pub(crate) fn url(&self, name: &str) -> String {
+        format!("url(#{}-{name})", self.prefix)
+    }
+    pub(crate) fn svg(&self, size: Size) -> Svg {
+        Svg::new(size.width, size.height, self.w, self.h)
+    }
+
+    /// Opens the outline group for `shape` (closed by [`Canvas::end_frame`]).
+    pub(crate) fn begin_frame(&self, svg: &mut Svg, shape: Shape, radius: Option<f64>) {
+        let clip = self.id("frame");
+        match shape {
+            Shape::Square => svg.open("g", &[]),
+            Shape::Rounded => {
+                let r = radius.unwrap_or(16.0);
+                svg.open("clipPath", &[("id", &clip)]);
+                svg.leaf(
+                    "rect",
+                    &[("width", &N(self.w)), ("height", &N(self.h)), ("rx", &N(r)), ("ry", &N(r))],
+                );
+                svg.close("clipPath");
+                svg.open("g", &[("clip-path", &self.url("frame"))]);
+            }
+            Shape::Circle => {
+                svg.open("clipPath", &[("id", &clip)]);
+                svg.leaf(
+                    "circle",
+                    &[("cx", &N(self.cx())), ("cy", &N(self.cy())), ("r", &N(50.0))],
+                );
+                svg.close("clipPath");
+                svg.open("g", &[("clip-path", &self.url("frame"))]);
+            }
+        }
+    }
+
+    pub(crate) fn end_frame(&self, svg: &mut Svg) {
+        svg.close("g");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_fixed_precision() {
+        assert_eq!(N(1.0).to_string(), "1");
+        assert_eq!(N(1.005_f64 + 1e-12).to_string(), "1.01");
+        assert_eq!(N(-0.001).to_string(), "0");
+        assert_eq!(N(12.5).to_string(), "12.5");
+        assert_eq!(N(1e-9).to_string(), "0");
+        assert_eq!(N(f64::NAN).to_string(), "0");
+        assert_eq!(N(-3.14159).to_string(), "-3.14");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let mut s = Svg::new(16, 16, 100.0, 100.0);
+        s.text("text", &[("x", &N(1.0))], "<a&'\">");
+        let out = s.finish();
+        assert!(out.contains("&lt;a&amp;&apos;&quot;&gt;"), "{out}");
+    }
+}

@@ -1,0 +1,162 @@
+//! The catalog: compiled-in styles plus user style directories.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::StyleError;
+use crate::style::{Origin, Style};
+
+/// The compiled-in style files, by name (the file stem).
+const BUILTIN_SOURCES: &[(&str, &str)] = &[
+    ("watercolor", include_str!("../styles/watercolor.toml")),
+    ("flat-poster", include_str!("../styles/flat-poster.toml")),
+    ("cartoon", include_str!("../styles/cartoon.toml")),
+    ("consultant", include_str!("../styles/consultant.toml")),
+    ("speaker", include_str!("../styles/speaker.toml")),
+    ("candid_walk", include_str!("../styles/candid_walk.toml")),
+    ("desk_shot", include_str!("../styles/desk_shot.toml")),
+    ("examination", include_str!("../styles/examination.toml")),
+    ("team_meeting", include_str!("../styles/team_meeting.toml")),
+    (
+        "lab_coat_portrait",
+        include_str!("../styles/lab_coat_portrait.toml"),
+    ),
+    (
+        "outdoor_professional",
+        include_str!("../styles/outdoor_professional.toml"),
+    ),
+    ("research", include_str!("../styles/research.toml")),
+    ("telehealth", include_str!("../styles/telehealth.toml")),
+    ("surgery_prep", include_str!("../styles/surgery_prep.toml")),
+    (
+        "compassionate_care",
+        include_str!("../styles/compassionate_care.toml"),
+    ),
+    ("initials", include_str!("../styles/initials.toml")),
+    ("geometric", include_str!("../styles/geometric.toml")),
+];
+
+/// The set of styles the service can use, keyed by name.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    styles: BTreeMap<String, Style>,
+}
+
+impl Catalog {
+    /// The compiled-in styles. Never panics: a built-in that failed to parse would be left
+    /// out, and a unit test proves that every built-in parses.
+    pub fn builtin() -> Catalog {
+        let styles = parse_builtins()
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|s| (s.name.clone(), s))
+            .collect();
+        Catalog { styles }
+    }
+
+    /// The built-ins, then every `*.toml` file of each directory in order (files sorted by
+    /// name; names starting with `.` skipped; a missing directory is skipped). A file whose
+    /// style has the name of an earlier one (built-in or from an earlier directory) replaces
+    /// it. The first bad file stops the load with its error.
+    pub fn load(dirs: &[PathBuf]) -> Result<Catalog, StyleError> {
+        let mut catalog = Catalog::builtin();
+        for dir in dirs {
+            for path in style_files(dir)? {
+                let source = fs::read_to_string(&path).map_err(|source| StyleError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                catalog.insert(Style::from_toml_str(&source, Origin::File(path))?);
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// The style called `name`, or [`StyleError::Unknown`] listing the available names.
+    pub fn get(&self, name: &str) -> Result<&Style, StyleError> {
+        self.styles.get(name).ok_or_else(|| StyleError::Unknown {
+            name: name.to_string(),
+            available: self.styles.keys().cloned().collect(),
+        })
+    }
+
+    /// All styles, sorted by name.
+    pub fn list(&self) -> impl Iterator<Item = &Style> {
+        self.styles.values()
+    }
+
+    /// All style names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.styles.keys().map(String::as_str)
+    }
+
+    /// Adds a style, returning the one it replaces.
+    pub fn insert(&mut self, style: Style) -> Option<Style> {
+        self.styles.insert(style.name.clone(), style)
+    }
+
+    pub fn len(&self) -> usize {
+        self.styles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.styles.is_empty()
+    }
+}
+
+fn parse_builtins() -> Vec<Result<Style, StyleError>> {
+    BUILTIN_SOURCES
+        .iter()
+        .map(|(name, source)| Style::from_builtin(source, name))
+        .collect()
+}
+
+fn style_files(dir: &Path) -> Result<Vec<PathBuf>, StyleError> {
+    let io_err = |source: io::Error| StyleError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(io_err)?.path();
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if is_toml && !hidden && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses() {
+        for (result, (name, _)) in parse_builtins().into_iter().zip(BUILTIN_SOURCES) {
+            if let Err(e) = result {
+                panic!("built-in `{name}` does not parse: {e}");
+            }
+        }
+        assert_eq!(Catalog::builtin().len(), BUILTIN_SOURCES.len());
+    }
+
+    #[test]
+    fn builtin_names_are_unique() {
+        let mut names: Vec<&str> = BUILTIN_SOURCES.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), BUILTIN_SOURCES.len());
+    }
+}

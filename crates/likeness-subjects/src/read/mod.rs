@@ -1,0 +1,605 @@
+//! Reading subjects from files: FHIR R4 (JSON resources and NDJSON), CSV and JSONL.
+//!
+//! [`read_paths`] walks the paths it is given and streams [`Record`]s to a sink: one file at
+//! a time, one record at a time for line- and row-based formats. A FHIR JSON document is read
+//! whole (it is one JSON value); JSONL, NDJSON and CSV are read line by line / row by row.
+//! Nothing but ids (for duplicate detection) is kept across records.
+//!
+//! Failure policy: a path that does not exist, or a bad `--map`/cohort, is a [`SourceError`]
+//! up front. Everything else — an unreadable file, invalid UTF-8, malformed JSON, a row with
+//! the wrong number of fields, a record without an id — is a [`Rejection`] naming the file and
+//! the record, and the import goes on. Files that hold no subjects by design (a Bundle of
+//! Organizations) give a [`Notice`].
+//!
+//! Format detection when [`ReadOptions::kind`] is `None`, per file, by extension:
+//! `.csv` → CSV; `.jsonl`/`.ndjson` → NDJSON FHIR if the first JSON line is an object with a
+//! `resourceType`, else JSONL subjects; `.json` → a FHIR resource if the document is an
+//! object with a `resourceType`, else subjects (an array of objects, or one object). Inside
+//! directories, files with other extensions are skipped with a notice, as are hidden files
+//! and directories (name starting with `.`). A file named explicitly with an unknown
+//! extension is rejected unless a kind is given.
+//!
+//! Ids must be unique across one call: a later record with an id already seen is rejected
+//! with a pointer to the first one (so two files both holding `Patient/example` do not
+//! silently overwrite each other).
+
+mod fhir;
+mod tabular;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{ParseEnumError, SourceError};
+use crate::subject::Subject;
+
+pub use tabular::{MAP_FIELDS, subject_from_json};
+
+/// The longest cohort name accepted in [`ReadOptions::cohort`], in characters.
+pub const MAX_COHORT_CHARS: usize = 128;
+/// JSON documents (`.json`) larger than this are rejected (use NDJSON / JSONL for big data).
+pub const MAX_JSON_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// JSONL / NDJSON lines longer than this are rejected (and skipped).
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// A source format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Fhir,
+    Csv,
+    Jsonl,
+}
+
+impl Kind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Kind::Fhir => "fhir",
+            Kind::Csv => "csv",
+            Kind::Jsonl => "jsonl",
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fhir" => Ok(Kind::Fhir),
+            "csv" => Ok(Kind::Csv),
+            "jsonl" => Ok(Kind::Jsonl),
+            _ => Err(ParseEnumError::new("kind", s, "fhir, csv, jsonl")),
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// `None`: detect per file (see the module docs).
+    pub kind: Option<Kind>,
+    /// Added to every subject's cohorts.
+    pub cohort: Option<String>,
+    /// `FIELD -> COLUMN` overrides for CSV and JSONL (see [`MAP_FIELDS`]); columns and keys
+    /// match case-insensitively. Ignored for FHIR.
+    pub map: BTreeMap<String, String>,
+}
+
+/// One thing read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Subject(Subject),
+    Rejected(Rejection),
+    Notice(Notice),
+}
+
+/// A file or record that could not be used, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// The file, as reached from the paths given.
+    pub file: String,
+    /// Which record: `"file"` or `"header"` for the whole file, `"line 7"` (JSONL, NDJSON),
+    /// `"row 12"` (CSV: the 12th record after the header), `"item 2"` (JSON array),
+    /// `"entry 3 (Patient/abc)"` (Bundle), `"resource (Patient/abc)"` (a lone resource),
+    /// `"line 4 > entry 2 (Patient/abc)"` (nested). Numbers are 1-based.
+    pub record: String,
+    pub reason: String,
+}
+
+/// Something worth knowing that is not a failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub file: String,
+    pub message: String,
+}
+
+/// Counts for one [`read_paths`] call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReadSummary {
+    /// Files opened and read (skipped files are not counted).
+    pub files: usize,
+    pub subjects: usize,
+    pub rejected: usize,
+    pub notices: usize,
+}
+
+/// Read subjects from files and directories, streaming records to `sink`.
+///
+/// Directories are walked recursively in file-name order. See the module docs for detection,
+/// skipping and the failure policy.
+pub fn read_paths(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(Record),
+) -> Result<ReadSummary, SourceError> {
+    let map = tabular::Mapping::from_options(&opts.map)?;
+    let cohort = match &opts.cohort {
+        None => None,
+        Some(raw) => Some(check_cohort(raw)?),
+    };
+    // Check every path before reading any, so a typo fails before half an import.
+    for path in paths {
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(if source.kind() == io::ErrorKind::NotFound {
+                SourceError::NotFound { path: path.clone() }
+            } else {
+                SourceError::Unreadable {
+                    path: path.clone(),
+                    source,
+                }
+            });
+        }
+    }
+    let mut out = Emitter {
+        sink,
+        cohort,
+        seen: HashMap::new(),
+        summary: ReadSummary::default(),
+    };
+    for path in paths {
+        if path.is_dir() {
+            read_dir(path, opts.kind, &map, &mut out);
+        } else {
+            let file = path.display().to_string();
+            match plan_for(path, opts.kind) {
+                Some(plan) => read_file(path, &file, plan, &map, &mut out),
+                None => out.reject(
+                    &file,
+                    "file",
+                    "cannot tell the format from the file name; \
+                     expected .json, .jsonl, .ndjson or .csv, or give the kind",
+                ),
+            }
+        }
+    }
+    Ok(out.summary)
+}
+
+fn check_cohort(raw: &str) -> Result<String, SourceError> {
+    let cohort = crate::names::sanitize(raw);
+    let count = cohort.chars().count();
+    if count == 0 {
+        return Err(SourceError::BadCohort {
+            message: "the cohort is empty".into(),
+        });
+    }
+    if count > MAX_COHORT_CHARS {
+        return Err(SourceError::BadCohort {
+            message: format!("the cohort is {count} characters; the limit is {MAX_COHORT_CHARS}"),
+        });
+    }
+    Ok(cohort)
+}
+
+fn read_dir(root: &Path, kind: Option<Kind>, map: &tabular::Mapping, out: &mut Emitter<'_>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.path()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let file = err.path().unwrap_or(root).display().to_string();
+                out.reject(&file, "file", &format!("cannot read: {err}"));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let file = path.display().to_string();
+        if entry.file_type().is_dir() {
+            // Report hidden children once each, without descending into them.
+            if let Ok(children) = std::fs::read_dir(path) {
+                let mut hidden: Vec<String> = children
+                    .filter_map(Result::ok)
+                    .filter(|c| is_hidden(&c.path()))
+                    .map(|c| c.path().display().to_string())
+                    .collect();
+                hidden.sort();
+                for h in hidden {
+                    out.notice(&h, "skipped: hidden file or directory");
+                }
+            }
+            continue;
+        }
+        match plan_for(path, kind) {
+            Some(plan) if kind.is_none() || ext_fits(path, kind) => {
+                read_file(path, &file, plan, map, out)
+            }
+            _ => out.notice(&file, &skip_message(path, kind)),
+        }
+    }
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// In a directory walk with an explicit kind, only files whose extension suits the kind.
+fn ext_fits(path: &Path, kind: Option<Kind>) -> bool {
+    let ext = extension(path);
+    match kind {
+        None => true,
+        Some(Kind::Csv) => ext == "csv",
+        Some(Kind::Fhir | Kind::Jsonl) => matches!(ext.as_str(), "json" | "jsonl" | "ndjson"),
+    }
+}
+
+fn skip_message(path: &Path, kind: Option<Kind>) -> String {
+    let ext = extension(path);
+    let shown = if ext.is_empty() {
+        "no extension".to_string()
+    } else {
+        format!("extension .{ext}")
+    };
+    match kind {
+        Some(kind) => format!("skipped: {shown} does not fit kind {kind}"),
+        None => format!("skipped: {shown} is not .json, .jsonl, .ndjson or .csv"),
+    }
+}
+
+/// How one file is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// One JSON document: FHIR if it has a resourceType (or the kind says FHIR), else subjects.
+    JsonDocument {
+        kind: Option<Kind>,
+    },
+    /// One JSON value per line: NDJSON FHIR or JSONL subjects (sniffed unless given).
+    JsonLines {
+        kind: Option<Kind>,
+    },
+    Csv,
+}
+
+fn plan_for(path: &Path, kind: Option<Kind>) -> Option<Plan> {
+    let ext = extension(path);
+    let lines = matches!(ext.as_str(), "jsonl" | "ndjson");
+    match kind {
+        Some(Kind::Csv) => Some(Plan::Csv),
+        Some(k) if lines => Some(Plan::JsonLines { kind: Some(k) }),
+        Some(k) => Some(Plan::JsonDocument { kind: Some(k) }),
+        None if lines => Some(Plan::JsonLines { kind: None }),
+        None if ext == "json" => Some(Plan::JsonDocument { kind: None }),
+        None if ext == "csv" => Some(Plan::Csv),
+        None => None,
+    }
+}
+
+fn read_file(path: &Path, file: &str, plan: Plan, map: &tabular::Mapping, out: &mut Emitter<'_>) {
+    let handle = match File::open(path) {
+        Ok(handle) => handle,
+        Err(err) => return out.reject(file, "file", &format!("cannot open: {err}")),
+    };
+    out.summary.files += 1;
+    let mut reader = BufReader::new(handle);
+    // Empty files and binary files are rejected whatever the format; a UTF-8 BOM is skipped.
+    let head = match reader.fill_buf() {
+        Ok(head) => head,
+        Err(err) => return out.reject(file, "file", &format!("cannot read: {err}")),
+    };
+    if head.is_empty() {
+        return out.reject(file, "file", "the file is empty");
+    }
+    if head.contains(&0) {
+        return out.reject(
+            file,
+            "file",
+            "the file contains NUL bytes: it is binary (or UTF-16), not UTF-8 text",
+        );
+    }
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    match plan {
+        Plan::Csv => tabular::read_csv(reader, file, map, out),
+        Plan::JsonLines { kind } => read_lines(reader, file, kind, map, out),
+        Plan::JsonDocument { kind } => read_document(reader, file, kind, map, out),
+    }
+}
+
+fn read_document(
+    reader: BufReader<File>,
+    file: &str,
+    kind: Option<Kind>,
+    map: &tabular::Mapping,
+    out: &mut Emitter<'_>,
+) {
+    let mut bytes = Vec::new();
+    if let Err(err) = reader.take(MAX_JSON_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        return out.reject(file, "file", &format!("cannot read: {err}"));
+    }
+    if bytes.len() as u64 > MAX_JSON_FILE_BYTES {
+        return out.reject(
+            file,
+            "file",
+            &format!(
+                "the file is larger than {} MiB; split it or use NDJSON / JSONL",
+                MAX_JSON_FILE_BYTES / (1024 * 1024)
+            ),
+        );
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            return out.reject(file, "file", &format!("not valid UTF-8 (at byte {at})"));
+        }
+    };
+    if text.trim().is_empty() {
+        return out.reject(file, "file", "the file is empty");
+    }
+    let is_fhir = match kind {
+        Some(Kind::Fhir) => true,
+        Some(_) => false,
+        None => match fhir::resource_type(&text) {
+            Ok(rt) => rt.is_some(),
+            Err(err) => return out.reject(file, "file", &format!("invalid JSON: {err}")),
+        },
+    };
+    if is_fhir {
+        fhir::read_document(&text, file, out);
+    } else {
+        tabular::read_json_document(&text, file, map, out);
+    }
+}
+
+/// Result of reading one line with a length limit.
+enum Line {
+    Eof,
+    Text(Vec<u8>),
+    TooLong(usize),
+}
+
+fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
+    buf.clear();
+    let limit = MAX_LINE_BYTES as u64 + 1;
+    let n = reader.by_ref().take(limit).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(Line::Eof);
+    }
+    if buf.len() > MAX_LINE_BYTES && !buf.ends_with(b"\n") {
+        // Skip the rest of the line.
+        let mut total = buf.len();
+        loop {
+            let chunk = reader.fill_buf()?;
+            if chunk.is_empty() {
+                break;
+            }
+            match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    total += i;
+                    reader.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let len = chunk.len();
+                    total += len;
+                    reader.consume(len);
+                }
+            }
+        }
+        return Ok(Line::TooLong(total));
+    }
+    Ok(Line::Text(std::mem::take(buf)))
+}
+
+/// Undecidable lines (not JSON objects) kept before giving up sniffing and reading as JSONL.
+const SNIFF_LINES: usize = 1000;
+
+/// What a JSON-lines file holds, decided by its first JSON line unless the kind says.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LinesMode {
+    Fhir,
+    Subjects,
+}
+
+fn read_lines(
+    mut reader: BufReader<File>,
+    file: &str,
+    kind: Option<Kind>,
+    map: &tabular::Mapping,
+    out: &mut Emitter<'_>,
+) {
+    let mut mode = match kind {
+        Some(Kind::Fhir) => Some(LinesMode::Fhir),
+        Some(_) => Some(LinesMode::Subjects),
+        None => None,
+    };
+    // Lines read before the mode is known wait here (only undecidable lines: blank or bad).
+    let mut pending: Vec<(usize, Line)> = Vec::new();
+    let mut fhir_state = fhir::LinesState::default();
+    let mut buf = Vec::new();
+    let mut number = 0usize;
+    let mut any_content = false;
+    loop {
+        let line = match next_line(&mut reader, &mut buf) {
+            Ok(line) => line,
+            Err(err) => {
+                out.reject(
+                    file,
+                    &format!("line {}", number + 1),
+                    &format!("cannot read: {err}"),
+                );
+                break;
+            }
+        };
+        if matches!(line, Line::Eof) {
+            break;
+        }
+        number += 1;
+        if let Line::Text(bytes) = &line {
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            any_content = true;
+            if mode.is_none() {
+                mode = sniff_line(bytes);
+            }
+            if mode.is_none() && pending.len() >= SNIFF_LINES {
+                mode = Some(LinesMode::Subjects);
+            }
+        } else {
+            any_content = true;
+        }
+        match mode {
+            None => pending.push((number, line)),
+            Some(m) => {
+                for (n, l) in pending.drain(..) {
+                    handle_line(m, n, l, file, map, &mut fhir_state, out);
+                }
+                handle_line(m, number, line, file, map, &mut fhir_state, out);
+            }
+        }
+    }
+    let m = mode.unwrap_or(LinesMode::Subjects);
+    for (n, l) in pending.drain(..) {
+        handle_line(m, n, l, file, map, &mut fhir_state, out);
+    }
+    if !any_content {
+        out.reject(file, "file", "the file is empty");
+    } else if m == LinesMode::Fhir {
+        fhir_state.finish(file, out);
+    }
+}
+
+fn sniff_line(bytes: &[u8]) -> Option<LinesMode> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::Object(obj) => {
+            Some(if obj.get("resourceType").is_some_and(|v| v.is_string()) {
+                LinesMode::Fhir
+            } else {
+                LinesMode::Subjects
+            })
+        }
+        _ => None,
+    }
+}
+
+fn handle_line(
+    mode: LinesMode,
+    number: usize,
+    line: Line,
+    file: &str,
+    map: &tabular::Mapping,
+    fhir_state: &mut fhir::LinesState,
+    out: &mut Emitter<'_>,
+) {
+    let label = format!("line {number}");
+    let bytes = match line {
+        Line::Eof => return,
+        Line::TooLong(len) => {
+            return out.reject(
+                file,
+                &label,
+                &format!("the line is {len} bytes; the limit is {MAX_LINE_BYTES}"),
+            );
+        }
+        Line::Text(bytes) => bytes,
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text.trim(),
+        Err(err) => {
+            return out.reject(
+                file,
+                &label,
+                &format!(
+                    "not valid UTF-8 (at byte {} of the line)",
+                    err.valid_up_to()
+                ),
+            );
+        }
+    };
+    match mode {
+        LinesMode::Fhir => fhir::read_line(text, &label, file, fhir_state, out),
+        LinesMode::Subjects => tabular::read_json_line(text, &label, file, map, out),
+    }
+}
+
+/// Where records go: adds the import cohort, checks id uniqueness, counts.
+pub(crate) struct Emitter<'s> {
+    sink: &'s mut dyn FnMut(Record),
+    cohort: Option<String>,
+    /// id → where it was first seen ("file, record").
+    seen: HashMap<String, String>,
+    summary: ReadSummary,
+}
+
+impl Emitter<'_> {
+    pub(crate) fn subject(&mut self, file: &str, record: &str, mut subject: Subject) {
+        let where_ = format!("{file}, {record}");
+        if let Some(first) = self.seen.get(subject.id.as_str()) {
+            let reason = format!(
+                "duplicate id {:?}: already read from {first}",
+                subject.id.as_str()
+            );
+            return self.reject(file, record, &reason);
+        }
+        self.seen.insert(subject.id.as_str().to_string(), where_);
+        if let Some(cohort) = &self.cohort {
+            subject.add_cohort(cohort);
+        }
+        self.summary.subjects += 1;
+        (self.sink)(Record::Subject(subject));
+    }
+
+    pub(crate) fn reject(&mut self, file: &str, record: &str, reason: &str) {
+        self.summary.rejected += 1;
+        (self.sink)(Record::Rejected(Rejection {
+            file: file.to_string(),
+            record: record.to_string(),
+            reason: reason.to_string(),
+        }));
+    }
+
+    pub(crate) fn notice(&mut self, file: &str, message: &str) {
+        self.summary.notices += 1;
+        (self.sink)(Record::Notice(Notice {
+            file: file.to_string(),
+            message: message.to_string(),
+        }));
+    }
+}

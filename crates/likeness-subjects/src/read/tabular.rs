@@ -1,0 +1,570 @@
+//! CSV and JSON subjects (JSONL lines, a JSON array, one JSON object, the HTTP API body):
+//! one mapping from columns / keys to fields.
+//!
+//! Column and key names match case-insensitively (trimmed, inner whitespace read as `_`).
+//! Each field takes the first candidate column that has a non-blank value in the record:
+//!
+//! | field | default candidates |
+//! | --- | --- |
+//! | `id` | id, person_id, subject_id, patient_id |
+//! | `name` | name, display_name, display_first_last, full_name |
+//! | `first_name` | first_name, firstname, first, given_name, given |
+//! | `last_name` | last_name, lastname, last, family_name, family, surname |
+//! | `gender` | gender, sex |
+//! | `birth_date` | birth_date, birthdate, dob, date_of_birth |
+//! | `deceased_date` | deceased_date, death_date, deathdate, date_of_death |
+//! | `deceased` | deceased (true/false/yes/no/1/0, or a date) |
+//! | `cohorts` | cohorts, cohort (`;`-separated in CSV; a JSON array or such a string in JSON) |
+//!
+//! `--map FIELD=COLUMN` replaces the candidates of FIELD with COLUMN alone; in CSV the column
+//! must exist in the header. The name is the `name` column, else `first_name` + `last_name`
+//! ([`crate::names`] rules either way). Every other non-blank column becomes an attribute
+//! (key as normalised above, value trimmed); a JSON `attributes` object merges in last, so it
+//! wins, with values stringified (strings as is, numbers and booleans in JSON form, `null`
+//! skipped, arrays and objects as compact JSON).
+//!
+//! **Persona ids**: when a record has no id column at all (a personas file with `name,
+//! description, …`), its id is the slug of its display name ([`crate::names::slugify`]:
+//! `Ada Lovelace` → `ada-lovelace`); two personas with the same slug collide and the second
+//! is rejected as a duplicate. A record that has an id column with a blank value is rejected,
+//! as is one with neither an id nor a name.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde_json::{Map, Value};
+
+use super::Emitter;
+use crate::date::PartialDate;
+use crate::error::{RecordError, SourceError, quote};
+use crate::id::SubjectId;
+use crate::names::{clean_name, name_from_parts, slugify};
+use crate::subject::{Gender, Source, Subject};
+
+/// The fields `--map FIELD=COLUMN` accepts.
+pub const MAP_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "first_name",
+    "last_name",
+    "gender",
+    "birth_date",
+    "deceased_date",
+    "deceased",
+    "cohorts",
+];
+
+const DEFAULTS: [&[&str]; 9] = [
+    &["id", "person_id", "subject_id", "patient_id"],
+    &["name", "display_name", "display_first_last", "full_name"],
+    &["first_name", "firstname", "first", "given_name", "given"],
+    &[
+        "last_name",
+        "lastname",
+        "last",
+        "family_name",
+        "family",
+        "surname",
+    ],
+    &["gender", "sex"],
+    &["birth_date", "birthdate", "dob", "date_of_birth"],
+    &["deceased_date", "death_date", "deathdate", "date_of_death"],
+    &["deceased"],
+    &["cohorts", "cohort"],
+];
+
+const ID: usize = 0;
+const NAME: usize = 1;
+const FIRST: usize = 2;
+const LAST: usize = 3;
+const GENDER: usize = 4;
+const BIRTH: usize = 5;
+const DEATH_DATE: usize = 6;
+const DECEASED: usize = 7;
+const COHORTS: usize = 8;
+
+/// Normalise a column or key name: trimmed, lowercase, inner whitespace runs become `_`,
+/// invisible characters dropped.
+pub(crate) fn norm_key(key: &str) -> String {
+    crate::names::sanitize(key).to_lowercase().replace(' ', "_")
+}
+
+/// Resolved candidates per field.
+#[derive(Clone, Debug)]
+pub(crate) struct Mapping {
+    candidates: Vec<Vec<String>>,
+    overridden: Vec<bool>,
+}
+
+impl Default for Mapping {
+    fn default() -> Self {
+        Mapping {
+            candidates: DEFAULTS
+                .iter()
+                .map(|c| c.iter().map(|s| s.to_string()).collect())
+                .collect(),
+            overridden: vec![false; MAP_FIELDS.len()],
+        }
+    }
+}
+
+impl Mapping {
+    pub(crate) fn from_options(map: &BTreeMap<String, String>) -> Result<Mapping, SourceError> {
+        let mut mapping = Mapping::default();
+        for (field, column) in map {
+            let f = field.trim().to_ascii_lowercase();
+            let Some(index) = MAP_FIELDS.iter().position(|m| *m == f) else {
+                return Err(SourceError::BadMap {
+                    message: format!(
+                        "unknown field {}; the fields are {}",
+                        quote(field),
+                        MAP_FIELDS.join(", ")
+                    ),
+                });
+            };
+            let column = norm_key(column);
+            if column.is_empty() {
+                return Err(SourceError::BadMap {
+                    message: format!("the column for {f} is empty"),
+                });
+            }
+            mapping.candidates[index] = vec![column];
+            mapping.overridden[index] = true;
+        }
+        Ok(mapping)
+    }
+}
+
+/// One value of a record.
+enum Cell {
+    Text(String),
+    Json(Value),
+}
+
+impl Cell {
+    fn from_json(value: &Value) -> Cell {
+        match value {
+            Value::String(s) => Cell::Text(s.clone()),
+            Value::Null => Cell::Text(String::new()),
+            Value::Bool(_) | Value::Number(_) => Cell::Text(value.to_string()),
+            other => Cell::Json(other.clone()),
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        match self {
+            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Json(_) => false,
+        }
+    }
+
+    fn text(&self, key: &str) -> Result<&str, String> {
+        match self {
+            Cell::Text(s) => Ok(s.trim()),
+            Cell::Json(v) => Err(format!("{key}: expected a string, got {}", json_type(v))),
+        }
+    }
+
+    fn attribute(&self) -> String {
+        match self {
+            Cell::Text(s) => clean_value(s),
+            Cell::Json(v) => v.to_string(),
+        }
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// An attribute value: NFC, trimmed, control and bidi characters removed except line breaks
+/// and tabs (descriptions may have paragraphs); `\r\n` becomes `\n`.
+fn clean_value(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let text: String = raw
+        .replace("\r\n", "\n")
+        .nfc()
+        .filter(|&c| {
+            matches!(c, '\n' | '\t')
+                || !(c.is_control()
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+                    || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'))
+        })
+        .collect();
+    text.trim().to_string()
+}
+
+/// Build a subject from normalised `(key, cell)` pairs plus JSON `attributes`.
+fn build(
+    cells: &[(String, Cell)],
+    extra: Option<&Map<String, Value>>,
+    mapping: &Mapping,
+    source: Source,
+) -> Result<Subject, String> {
+    let mut consumed = vec![false; cells.len()];
+    let mut pick = |field: usize| -> Option<(usize, &str, &Cell)> {
+        for cand in &mapping.candidates[field] {
+            if let Some(i) = cells.iter().position(|(k, c)| k == cand && !c.is_blank()) {
+                consumed[i] = true;
+                return Some((i, cells[i].0.as_str(), &cells[i].1));
+            }
+        }
+        None
+    };
+    let id_cell = pick(ID);
+    let name_cell = pick(NAME);
+    let first_cell = pick(FIRST);
+    let last_cell = pick(LAST);
+    let gender_cell = pick(GENDER);
+    let birth_cell = pick(BIRTH);
+    let death_cell = pick(DEATH_DATE);
+    let deceased_cell = pick(DECEASED);
+    let cohorts_cell = pick(COHORTS);
+
+    // Name first: the persona id rule needs it.
+    let name = match name_cell {
+        Some((_, key, cell)) => clean_name(cell.text(key)?).map_err(|e| e.to_string())?,
+        None => None,
+    };
+    let name = match name {
+        Some(name) => Some(name),
+        None => {
+            let first = first_cell.map(|(_, k, c)| c.text(k)).transpose()?;
+            let last = last_cell.map(|(_, k, c)| c.text(k)).transpose()?;
+            let given: Vec<&str> = first.into_iter().collect();
+            name_from_parts(&given, last, &[]).map_err(|e| e.to_string())?
+        }
+    };
+
+    let id = match id_cell {
+        Some((_, key, cell)) => SubjectId::new(cell.text(key)?).map_err(|e| e.to_string())?,
+        None => {
+            let present: Vec<&str> = mapping.candidates[ID]
+                .iter()
+                .filter(|c| cells.iter().any(|(k, _)| k == *c))
+                .map(String::as_str)
+                .collect();
+            if let Some(key) = present.first() {
+                return Err(format!("no id: {key} is blank"));
+            }
+            if mapping.overridden[ID] {
+                return Err(format!("no id: {} is missing", mapping.candidates[ID][0]));
+            }
+            match &name {
+                Some(name) => SubjectId::new(slugify(name)).map_err(|e| e.to_string())?,
+                None => return Err("no id and no name".into()),
+            }
+        }
+    };
+
+    let mut subject = Subject::new(id, source);
+    subject.name = name;
+    if let Some((_, key, cell)) = gender_cell {
+        let raw = crate::names::sanitize(cell.text(key)?);
+        subject.gender = Gender::from_source(Some(&raw));
+        subject.gender_raw = Some(raw);
+    }
+    if let Some((_, key, cell)) = birth_cell {
+        let date: PartialDate = cell.text(key)?.parse().map_err(|e| format!("{key}: {e}"))?;
+        subject.birth_date = Some(date);
+    }
+    if let Some((_, key, cell)) = death_cell {
+        let date: PartialDate = cell.text(key)?.parse().map_err(|e| format!("{key}: {e}"))?;
+        subject.deceased_date = Some(date);
+        subject.deceased = true;
+    }
+    if let Some((_, key, cell)) = deceased_cell {
+        let text = cell.text(key)?;
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "1" | "t" => subject.deceased = true,
+            "false" | "no" | "n" | "0" | "f" => {}
+            _ => match text.parse::<PartialDate>() {
+                Ok(date) => {
+                    subject.deceased = true;
+                    subject.deceased_date.get_or_insert(date);
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "{key}: {} is neither true/false nor a date",
+                        quote(text)
+                    ));
+                }
+            },
+        }
+    }
+    if let Some((_, key, cell)) = cohorts_cell {
+        match cell {
+            Cell::Text(s) => s.split(';').for_each(|c| subject.add_cohort(c)),
+            Cell::Json(Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        Value::String(s) => subject.add_cohort(s),
+                        Value::Number(_) | Value::Bool(_) => subject.add_cohort(&item.to_string()),
+                        Value::Null => {}
+                        other => {
+                            return Err(format!(
+                                "{key}: expected an array of strings, found {}",
+                                json_type(other)
+                            ));
+                        }
+                    }
+                }
+            }
+            Cell::Json(other) => {
+                return Err(format!(
+                    "{key}: expected an array of strings, got {}",
+                    json_type(other)
+                ));
+            }
+        }
+    }
+    for (i, (key, cell)) in cells.iter().enumerate() {
+        if consumed[i] || key.is_empty() || cell.is_blank() {
+            continue;
+        }
+        if extra.is_some() && key == "attributes" {
+            continue;
+        }
+        let value = cell.attribute();
+        if !value.is_empty() {
+            subject.attributes.entry(key.clone()).or_insert(value);
+        }
+    }
+    if let Some(extra) = extra {
+        for (key, value) in extra {
+            let key = norm_key(key);
+            let value = match value {
+                Value::Null => continue,
+                Value::String(s) => clean_value(s),
+                other => other.to_string(),
+            };
+            if !key.is_empty() && !value.is_empty() {
+                subject.attributes.insert(key, value);
+            }
+        }
+    }
+    Ok(subject)
+}
+
+fn from_object(
+    obj: &Map<String, Value>,
+    mapping: &Mapping,
+    source: Source,
+) -> Result<Subject, String> {
+    let cells: Vec<(String, Cell)> = obj
+        .iter()
+        .map(|(k, v)| (norm_key(k), Cell::from_json(v)))
+        .collect();
+    let extra = match obj
+        .iter()
+        .find(|(k, _)| norm_key(k) == "attributes")
+        .map(|(_, v)| v)
+    {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(other) => {
+            return Err(format!(
+                "attributes: expected an object, got {}",
+                json_type(other)
+            ));
+        }
+    };
+    build(&cells, extra, mapping, source)
+}
+
+/// Build a subject from one JSON object in the JSONL / HTTP API shape
+/// `{id, name, gender, birth_date, deceased_date, cohorts, attributes}` (roster-style keys
+/// work too), with the default mapping and the same rules as the JSONL reader.
+pub fn subject_from_json(obj: &Map<String, Value>, source: Source) -> Result<Subject, RecordError> {
+    from_object(obj, &Mapping::default(), source).map_err(RecordError)
+}
+
+fn emit(result: Result<Subject, String>, file: &str, label: &str, out: &mut Emitter<'_>) {
+    match result {
+        Ok(subject) => out.subject(file, label, subject),
+        Err(reason) => out.reject(file, label, &reason),
+    }
+}
+
+/// One JSONL line (trimmed, non-empty, UTF-8).
+pub(super) fn read_json_line(
+    text: &str,
+    label: &str,
+    file: &str,
+    mapping: &Mapping,
+    out: &mut Emitter<'_>,
+) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(obj)) => emit(from_object(&obj, mapping, Source::Jsonl), file, label, out),
+        Ok(other) => out.reject(
+            file,
+            label,
+            &format!("expected a JSON object, got {}", json_type(&other)),
+        ),
+        Err(err) => {
+            let message = err.to_string();
+            let message = message
+                .rfind(" at line ")
+                .map_or(message.as_str(), |i| &message[..i]);
+            out.reject(
+                file,
+                label,
+                &format!("invalid JSON at column {}: {message}", err.column()),
+            )
+        }
+    }
+}
+
+/// A `.json` document of subjects: an array of objects, or one object.
+pub(super) fn read_json_document(text: &str, file: &str, mapping: &Mapping, out: &mut Emitter<'_>) {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => return out.reject(file, "file", &format!("invalid JSON: {err}")),
+    };
+    match value {
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.notice(file, "the array is empty: no subjects");
+            }
+            for (i, item) in items.iter().enumerate() {
+                let label = format!("item {}", i + 1);
+                match item {
+                    Value::Object(obj) => {
+                        emit(from_object(obj, mapping, Source::Jsonl), file, &label, out)
+                    }
+                    other => out.reject(
+                        file,
+                        &label,
+                        &format!("expected a JSON object, got {}", json_type(other)),
+                    ),
+                }
+            }
+        }
+        Value::Object(obj) => emit(
+            from_object(&obj, mapping, Source::Jsonl),
+            file,
+            "object",
+            out,
+        ),
+        other => out.reject(
+            file,
+            "file",
+            &format!(
+                "expected a JSON array of subject objects or one object, got {}",
+                json_type(&other)
+            ),
+        ),
+    }
+}
+
+/// A CSV file with a header row. Rows are streamed.
+pub(super) fn read_csv(reader: impl Read, file: &str, mapping: &Mapping, out: &mut Emitter<'_>) {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    let header = match rdr.read_byte_record(&mut record) {
+        Ok(true) => record.clone(),
+        Ok(false) => return out.reject(file, "file", "the file is empty"),
+        Err(err) => return out.reject(file, "header", &format!("cannot read the header: {err}")),
+    };
+    let mut keys = Vec::with_capacity(header.len());
+    for (i, field) in header.iter().enumerate() {
+        match std::str::from_utf8(field) {
+            Ok(name) => keys.push(norm_key(name)),
+            Err(_) => {
+                return out.reject(
+                    file,
+                    "header",
+                    &format!("column {} of the header is not valid UTF-8", i + 1),
+                );
+            }
+        }
+    }
+    if keys.iter().all(String::is_empty) {
+        return out.reject(file, "header", "the header row is blank");
+    }
+    for (field, overridden) in mapping.overridden.iter().enumerate() {
+        let column = &mapping.candidates[field][0];
+        if *overridden && !keys.contains(column) {
+            return out.reject(
+                file,
+                "header",
+                &format!(
+                    "column {column} (--map {}={column}) is not in the header; the columns are {}",
+                    MAP_FIELDS[field],
+                    keys.join(", ")
+                ),
+            );
+        }
+    }
+    // "row N" counts the records after the header (a quoted field may span lines, so this
+    // is not a line number; csv's own line positions are off by one with CRLF endings).
+    let mut rows = 0usize;
+    let mut subjects_or_rejections = 0usize;
+    loop {
+        let result = rdr.read_byte_record(&mut record);
+        match result {
+            Ok(false) => break,
+            Ok(true) => rows += 1,
+            Err(err) => {
+                rows += 1;
+                subjects_or_rejections += 1;
+                out.reject(file, &format!("row {rows}"), &err.to_string());
+                if matches!(err.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        subjects_or_rejections += 1;
+        let label = format!("row {rows}");
+        if record.len() != keys.len() {
+            out.reject(
+                file,
+                &label,
+                &format!(
+                    "the row has {} fields; the header has {}",
+                    record.len(),
+                    keys.len()
+                ),
+            );
+            continue;
+        }
+        let mut cells = Vec::with_capacity(keys.len());
+        let mut bad = None;
+        for (i, field) in record.iter().enumerate() {
+            match std::str::from_utf8(field) {
+                Ok(value) => cells.push((keys[i].clone(), Cell::Text(value.to_string()))),
+                Err(_) => {
+                    bad = Some(i);
+                    break;
+                }
+            }
+        }
+        if let Some(i) = bad {
+            let column = if keys[i].is_empty() {
+                format!("column {}", i + 1)
+            } else {
+                keys[i].clone()
+            };
+            out.reject(file, &label, &format!("{column} is not valid UTF-8"));
+            continue;
+        }
+        emit(build(&cells, None, mapping, Source::Csv), file, &label, out);
+    }
+    if subjects_or_rejections == 0 {
+        out.notice(file, "the file has a header but no rows");
+    }
+}

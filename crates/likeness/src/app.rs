@@ -1,0 +1,54 @@
+//! The opened data directory: config, database, store, style catalog and providers. Every
+//! command and (later) the server works through one `App`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use likeness_styles::{Catalog, Style};
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::provider::Providers;
+use crate::store::Store;
+
+pub struct App {
+    pub data_dir: PathBuf,
+    pub config: Config,
+    pub db: Db,
+    pub store: Store,
+    pub catalog: Catalog,
+    pub providers: Providers,
+    /// "Today" for ages; fixed once per process so one run sees one date.
+    pub today: chrono::NaiveDate,
+}
+
+impl App {
+    /// Opens the data directory, creating it on first use.
+    pub async fn open(data_dir: &Path, config_file: Option<&Path>) -> Result<App> {
+        let config = Config::load(config_file, data_dir)?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::io(
+                format!("cannot create data directory {}", data_dir.display()),
+                e,
+            )
+        })?;
+        let catalog = Catalog::load(&config.style_dirs(data_dir))?;
+        let connections = config.concurrency(None) as u32 + 4;
+        let db = Db::open(&data_dir.join("likeness.db"), connections).await?;
+        let store = Store::local(&data_dir.join("assets"))?;
+        Ok(App {
+            data_dir: data_dir.to_path_buf(),
+            config,
+            db,
+            store,
+            catalog,
+            providers: Providers::new(),
+            today: chrono::Utc::now().date_naive(),
+        })
+    }
+
+    pub fn style(&self, name: &str) -> Result<Arc<Style>> {
+        Ok(Arc::new(self.catalog.get(name)?.clone()))
+    }
+}

@@ -1,0 +1,206 @@
+//! `likeness generate`: plan (or resume) a run and work it with in-process workers.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Args;
+use likeness::App;
+use likeness::pipeline::plan::{Filter, Selection};
+use likeness::pipeline::run::{self, DryRun, GenerateOptions, RunReport};
+
+use super::output::{Output, duration, usd};
+use super::progress::Reporter;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  likeness generate                                   # all subjects, default style, missing only
+  likeness generate --cohort nba --style watercolor,initials
+  likeness generate --where age_band=child --where gender=woman --dry-run
+  likeness generate --subject 76003 --force           # regenerate one subject as a new version
+
+Exit status: 0 when nothing failed, 2 when some subjects failed, 1 for usage or config errors.
+Interrupted (Ctrl-C, kill -9, power loss)? Run the same command again: it resumes the run.")]
+pub struct GenerateArgs {
+    /// Every subject (the default when no selector is given).
+    #[arg(long, conflicts_with_all = ["subject", "cohort"])]
+    all: bool,
+    /// A subject id or slug; repeat for several.
+    #[arg(long, value_name = "ID_OR_SLUG", num_args = 1..)]
+    subject: Vec<String>,
+    /// Only subjects in this cohort.
+    #[arg(long, value_name = "NAME")]
+    cohort: Option<String>,
+    /// Only subjects whose field or attribute equals VALUE (id, source, name, gender, age,
+    /// age_band, deceased, cohort, or any attribute such as draft_year). Repeat: all must hold.
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    filters: Vec<Filter>,
+    /// Style(s) to generate; several (comma-separated) make one run covering each per subject.
+    /// Default: the configured default style. `likeness styles list` shows them.
+    #[arg(long, value_name = "NAME[,NAME...]", value_delimiter = ',')]
+    style: Vec<String>,
+    /// Size preset of the style: 512, 1K or 2K (the long edge).
+    #[arg(long, value_name = "PRESET")]
+    size: Option<String>,
+    /// Regenerate subjects that already have a current image (as a new version).
+    #[arg(long)]
+    force: bool,
+    /// Print the plan (counts, skips and why, estimated cost, a sample prompt); write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Generate for at most N subjects.
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// File the run under KEY; runs with the same key are versions 1, 2, 3, ...
+    /// Default: derived from the styles and selection, so repeating a command resumes it.
+    #[arg(long, value_name = "KEY")]
+    run_key: Option<String>,
+    /// Free text recorded on the run.
+    #[arg(long, value_name = "TEXT")]
+    notes: Option<String>,
+    /// Jobs worked at once (default: config, else one per CPU core).
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
+    /// Use this provider (or provider:model) instead of the style's chain.
+    #[arg(long, value_name = "NAME")]
+    provider: Option<String>,
+}
+
+pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    let styles = if args.style.is_empty() {
+        vec![app.config.default_style.clone()]
+    } else {
+        args.style.clone()
+    };
+    let options = GenerateOptions {
+        styles,
+        selection: Selection {
+            subjects: args.subject.clone(),
+            cohort: args.cohort.clone(),
+            filters: args.filters.clone(),
+            limit: args.limit,
+            force: args.force,
+        },
+        size: args.size.clone(),
+        provider: args.provider.clone(),
+        run_key: args.run_key.clone(),
+        notes: args.notes.clone(),
+    };
+    if let Some(c) = &args.cohort
+        && !app.db.cohort_exists(c).await?
+    {
+        anyhow::bail!("no subject is in cohort {c:?}; `likeness subjects list` shows cohorts");
+    }
+    if args.dry_run {
+        let plan = run::dry_run(app, &options).await?;
+        out.emit(&plan, || print_dry_run(&plan))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let prepared = run::prepare(app, &options).await?;
+    let counts = app.db.run_counts(&prepared.run.id).await?;
+    if !out.json {
+        let r = &prepared.run;
+        let verb = if prepared.resumed {
+            "resuming"
+        } else {
+            "starting"
+        };
+        eprintln!(
+            "{verb} run {} version {} ({}): {} to generate, {} skipped, {} already done",
+            r.run_key,
+            r.version,
+            r.id,
+            r.planned,
+            r.skipped,
+            counts.succeeded + counts.failed
+        );
+    }
+    let progress = Reporter::new(
+        out.json,
+        prepared.run.planned as u64,
+        (counts.succeeded + counts.failed) as u64,
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let ctrl_c = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping after the jobs in flight; press Ctrl-C again to quit at once");
+                stop.store(true, Ordering::Relaxed);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        })
+    };
+    let concurrency = app.config.concurrency(args.concurrency);
+    let report = run::execute(app, &prepared, concurrency, &progress, stop).await;
+    ctrl_c.abort();
+    progress.finish();
+    let report = report?;
+    out.emit(&report, || print_report(&report))?;
+    Ok(if report.failed > 0 || report.stopped.is_some() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_dry_run(plan: &DryRun) {
+    println!("dry run: nothing was written");
+    match &plan.resumes_run {
+        Some(id) => println!(
+            "run key {}: would resume unfinished run {id} ({} jobs remaining)",
+            plan.run_key,
+            plan.remaining.unwrap_or(0)
+        ),
+        None => println!(
+            "run key {} (would be version {})",
+            plan.run_key, plan.version
+        ),
+    }
+    let p = &plan.plan;
+    println!("subjects matched: {}", p.subjects);
+    println!("to generate:      {}", p.planned);
+    println!("skipped:          {}", p.skipped);
+    for (reason, n) in &p.skipped_by_reason {
+        println!("  {n} {reason}");
+    }
+    if p.over_limit > 0 {
+        println!("left out by --limit: {}", p.over_limit);
+    }
+    println!("estimated cost:   {}", usd(p.estimated_cost_usd));
+    for (provider, cost) in &p.estimated_cost_by_provider {
+        println!("  {provider}: {}", usd(*cost));
+    }
+    match &p.sample_prompt {
+        Some(prompt) => println!("sample prompt:    {prompt}"),
+        None => println!("sample prompt:    (nothing to generate)"),
+    }
+}
+
+fn print_report(r: &RunReport) {
+    println!(
+        "run {} version {}: {} succeeded, {} failed, {} skipped in {} (cost {})",
+        r.run_key,
+        r.version,
+        r.succeeded,
+        r.failed,
+        r.skipped,
+        duration(r.duration_ms),
+        usd(r.actual_cost_usd)
+    );
+    for f in &r.failures {
+        println!(
+            "  failed: {} ({}): {}: {}",
+            f.subject_id, f.style, f.code, f.message
+        );
+    }
+    if let Some(why) = &r.stopped {
+        println!(
+            "stopped early ({why}); {} jobs remain queued. Run the same command again to resume.",
+            r.remaining
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! The `likeness` command line: argument definitions and dispatch. Each command lives in its
+//! own module and talks to the library through `App`.
+
+mod generate;
+mod import;
+mod output;
+mod progress;
+mod runs;
+mod styles;
+mod subjects;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use likeness::App;
+
+pub use output::Output;
+
+const ABOUT: &str = "Consistent, audited portraits for patients, players, personas and users.";
+
+const LONG_ABOUT: &str = "\
+Consistent, audited portraits for patients, players, personas and users.
+
+likeness imports subjects (FHIR R4, CSV, JSONL), renders a portrait per subject and style with the
+built-in offline renderer (no API key needed), stores every image immutably and keeps a full audit
+trail of how each one was made. Every generation is a durable job: kill the process at any moment
+and run the same command again to resume.
+
+Quick start:
+  likeness import ./patients            # FHIR files or folders, CSV, JSONL
+  likeness generate                     # every subject, default style, missing images only
+  likeness resolve <ID>                 # path of a subject's current image
+  likeness history <ID>                 # every attempt, with prompts and errors";
+
+#[derive(Debug, Parser)]
+#[command(name = "likeness", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Data directory: the SQLite database, the image folder and user styles live here.
+    #[arg(
+        long,
+        global = true,
+        env = "LIKENESS_DATA_DIR",
+        default_value = "likeness-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Config file (TOML). Default: <data-dir>/likeness.toml when it exists.
+    #[arg(long, global = true, env = "LIKENESS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text (no progress output).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import subjects from FHIR R4 (Patient, Bundle, NDJSON), CSV or JSONL files or folders.
+    Import(import::ImportArgs),
+    /// Generate portraits (missing ones only, unless --force). Resumes an interrupted run.
+    Generate(generate::GenerateArgs),
+    /// List or show imported subjects as likeness sees them.
+    Subjects {
+        #[command(subcommand)]
+        command: subjects::SubjectsCommand,
+    },
+    /// Print the image that stands for a subject in a style (with the fallback rules).
+    Resolve(subjects::ResolveArgs),
+    /// Every generation attempt for a subject: prompt, provider, status, errors, path.
+    History(subjects::HistoryArgs),
+    /// Runs (batches) with version, counts, cost and duration.
+    Runs,
+    /// The style catalog: list, show, and the exact prompt a subject would get.
+    Styles {
+        #[command(subcommand)]
+        command: styles::StylesCommand,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let out = Output::new(cli.json);
+    let app = App::open(&cli.data_dir, cli.config.as_deref()).await?;
+    let status = match cli.command {
+        Command::Import(args) => import::run(&app, &out, args).await?,
+        Command::Generate(args) => generate::run(&app, &out, args).await?,
+        Command::Subjects { command } => subjects::run(&app, &out, command).await?,
+        Command::Resolve(args) => subjects::resolve(&app, &out, args).await?,
+        Command::History(args) => subjects::history(&app, &out, args).await?,
+        Command::Runs => runs::run(&app, &out).await?,
+        Command::Styles { command } => styles::run(&app, &out, command).await?,
+    };
+    app.db.close().await;
+    Ok(status)
+}

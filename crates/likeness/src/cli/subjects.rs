@@ -1,0 +1,255 @@
+//! `likeness subjects`, `resolve` and `history`: looking at subjects and their images.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use likeness::App;
+use likeness_subjects::Subject;
+use serde::Serialize;
+
+use super::output::{Output, duration};
+
+#[derive(Debug, Subcommand)]
+pub enum SubjectsCommand {
+    /// List subjects (id order).
+    List {
+        /// Only subjects in this cohort.
+        #[arg(long, value_name = "NAME")]
+        cohort: Option<String>,
+    },
+    /// Show one subject as likeness normalised it: name, gender, age, age band, hair, ...
+    Show {
+        #[arg(value_name = "ID_OR_SLUG")]
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    #[arg(value_name = "ID_OR_SLUG")]
+    id: String,
+    /// Style (default: the configured default style).
+    #[arg(long, value_name = "NAME")]
+    style: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[arg(value_name = "ID_OR_SLUG")]
+    id: String,
+}
+
+/// The normalised subject, as `subjects show` prints it.
+#[derive(Debug, Serialize)]
+struct SubjectView {
+    id: String,
+    source: String,
+    display_name: String,
+    slug: String,
+    gender: String,
+    gender_raw: Option<String>,
+    birth_date: Option<String>,
+    age: Option<u32>,
+    age_band: Option<String>,
+    deceased: bool,
+    deceased_date: Option<String>,
+    hair: Option<String>,
+    hair_color: Option<String>,
+    hair_length: Option<String>,
+    cohorts: Vec<String>,
+    attributes: BTreeMap<String, String>,
+}
+
+fn view(s: &Subject, today: chrono::NaiveDate) -> SubjectView {
+    let d = s.demographics(today);
+    SubjectView {
+        id: s.id.to_string(),
+        source: s.source.as_str().to_string(),
+        display_name: d.display_name,
+        slug: s.slug(),
+        gender: d.gender.as_str().to_string(),
+        gender_raw: s.gender_raw.clone(),
+        birth_date: s.birth_date.as_ref().map(|b| b.to_string()),
+        age: d.age,
+        age_band: d.age_band.map(|b| b.as_str().to_string()),
+        deceased: d.deceased,
+        deceased_date: s.deceased_date.as_ref().map(|b| b.to_string()),
+        hair: d.hair.description,
+        hair_color: d.hair.color,
+        hair_length: d.hair.length,
+        cohorts: s.cohorts.clone(),
+        attributes: s.attributes.clone(),
+    }
+}
+
+pub async fn run(app: &App, out: &Output, command: SubjectsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SubjectsCommand::List { cohort } => {
+            let mut all = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = app
+                    .db
+                    .subjects_page(after.as_deref(), cohort.as_deref(), 1000)
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id.to_string());
+                all.extend(page.iter().map(|s| view(s, app.today)));
+            }
+            out.emit(&all, || {
+                println!(
+                    "{:<24} {:<32} {:<7} {:>4}  COHORTS",
+                    "ID", "NAME", "GENDER", "AGE"
+                );
+                for s in &all {
+                    let age = s.age.map(|a| a.to_string()).unwrap_or_else(|| "-".into());
+                    println!(
+                        "{:<24} {:<32} {:<7} {:>4}  {}",
+                        s.id,
+                        s.display_name,
+                        s.gender,
+                        age,
+                        s.cohorts.join(",")
+                    );
+                }
+                println!("{} subjects", all.len());
+            })?;
+        }
+        SubjectsCommand::Show { id } => {
+            let subject = app.db.find_subject(&id).await?;
+            let v = view(&subject, app.today);
+            out.emit(&v, || {
+                println!("id:           {}", v.id);
+                println!("source:       {}", v.source);
+                println!("display name: {}", v.display_name);
+                println!("slug:         {}", v.slug);
+                println!(
+                    "gender:       {}{}",
+                    v.gender,
+                    v.gender_raw
+                        .as_ref()
+                        .map(|g| format!(" (source: {g})"))
+                        .unwrap_or_default()
+                );
+                println!("birth date:   {}", v.birth_date.as_deref().unwrap_or("-"));
+                println!(
+                    "age:          {}",
+                    v.age
+                        .map(|a| a.to_string())
+                        .unwrap_or_else(|| "unknown".into())
+                );
+                println!(
+                    "age band:     {}",
+                    v.age_band.as_deref().unwrap_or("unknown")
+                );
+                if v.deceased {
+                    println!(
+                        "deceased:     yes{}",
+                        v.deceased_date
+                            .as_ref()
+                            .map(|d| format!(" ({d})"))
+                            .unwrap_or_default()
+                    );
+                }
+                println!(
+                    "hair:         {}",
+                    v.hair.as_deref().unwrap_or("(renderer's choice)")
+                );
+                println!("cohorts:      {}", v.cohorts.join(", "));
+                for (k, val) in &v.attributes {
+                    println!("  {k}: {val}");
+                }
+            })?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn resolve(app: &App, out: &Output, args: ResolveArgs) -> anyhow::Result<ExitCode> {
+    let r = likeness::resolve::resolve(app, &args.id, args.style.as_deref()).await?;
+    out.emit(&r, || println!("{}", r.path))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line of `history --json`.
+#[derive(Debug, Serialize)]
+struct HistoryEntry {
+    asset_id: String,
+    run_id: String,
+    style: String,
+    style_version: i64,
+    provider: String,
+    model: String,
+    seed: String,
+    status: String,
+    current: bool,
+    created_at: String,
+    prompt: String,
+    width: Option<i64>,
+    height: Option<i64>,
+    bytes: Option<i64>,
+    content_hash: Option<String>,
+    total_ms: i64,
+    cost_usd: f64,
+    error_code: Option<String>,
+    error_message: Option<String>,
+    path: Option<String>,
+}
+
+pub async fn history(app: &App, out: &Output, args: HistoryArgs) -> anyhow::Result<ExitCode> {
+    let subject = app.db.find_subject(&args.id).await?;
+    let rows = app.db.history(subject.id.as_ref()).await?;
+    let entries: Vec<HistoryEntry> = rows
+        .into_iter()
+        .map(|a| HistoryEntry {
+            path: a.storage_key.as_deref().map(|k| app.store.locate(k)),
+            asset_id: a.asset_id,
+            run_id: a.run_id,
+            style: a.style,
+            style_version: a.style_version,
+            provider: a.provider,
+            model: a.model,
+            seed: a.seed,
+            status: a.status,
+            current: a.current,
+            created_at: a.created_at,
+            prompt: a.prompt,
+            width: a.width,
+            height: a.height,
+            bytes: a.bytes,
+            content_hash: a.content_hash,
+            total_ms: a.total_ms,
+            cost_usd: a.cost_usd,
+            error_code: a.error_code,
+            error_message: a.error_message,
+        })
+        .collect();
+    out.emit(&entries, || {
+        if entries.is_empty() {
+            println!(
+                "no images yet for {}; run `likeness generate --subject {}`",
+                subject.id, subject.id
+            );
+        }
+        for e in &entries {
+            let mark = if e.current { "*" } else { " " };
+            println!(
+                "{mark} {} {} v{} {} {}:{} {} {}",
+                e.created_at,
+                e.style,
+                e.style_version,
+                e.status,
+                e.provider,
+                e.model,
+                duration(e.total_ms),
+                e.path.as_deref().unwrap_or("")
+            );
+            if let (Some(code), Some(msg)) = (&e.error_code, &e.error_message) {
+                println!("    error {code}: {msg}");
+            }
+            println!("    prompt: {}", e.prompt);
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

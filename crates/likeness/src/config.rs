@@ -1,0 +1,166 @@
+//! Configuration: one TOML file, every key optional. Flags on the command line override a few
+//! per-command settings; they never repeat the config surface.
+//!
+//! Lookup: `--config FILE` (must exist), else `<data-dir>/likeness.toml` if present, else defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Style used when a command names none, and the fallback when resolving an image.
+    pub default_style: String,
+    /// Extra folders of style files. `<data-dir>/styles` is always read, after these.
+    pub styles_dirs: Vec<PathBuf>,
+    pub generate: GenerateConfig,
+    pub queue: QueueConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerateConfig {
+    /// Jobs worked on at once in one process; 0 means one per CPU core.
+    pub concurrency: usize,
+    /// Attempts per job before it is marked failed (retryable errors only).
+    pub max_attempts: u32,
+    /// oxipng preset (0–6): higher is smaller and slower.
+    pub png_optimization: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueConfig {
+    /// A claimed job is handed to another worker when its lease runs out without a heartbeat.
+    pub lease_seconds: u64,
+    /// First retry delay; doubles per attempt, with jitter, up to `retry_max_seconds`.
+    pub retry_base_ms: u64,
+    pub retry_max_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            default_style: "watercolor".into(),
+            styles_dirs: Vec::new(),
+            generate: GenerateConfig::default(),
+            queue: QueueConfig::default(),
+        }
+    }
+}
+
+impl Default for GenerateConfig {
+    fn default() -> Self {
+        GenerateConfig {
+            concurrency: 0,
+            max_attempts: 3,
+            png_optimization: 2,
+        }
+    }
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            lease_seconds: 30,
+            retry_base_ms: 500,
+            retry_max_seconds: 60,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the config for `data_dir`, from `explicit` when given.
+    pub fn load(explicit: Option<&Path>, data_dir: &Path) -> Result<Config> {
+        let (path, required) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => (data_dir.join("likeness.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        Config::parse(&text).map_err(|m| Error::Config(format!("{}: {m}", path.display())))
+    }
+
+    pub fn parse(text: &str) -> std::result::Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        if self.generate.max_attempts == 0 {
+            return Err("generate.max_attempts must be at least 1".into());
+        }
+        if self.generate.png_optimization > 6 {
+            return Err("generate.png_optimization must be 0..=6".into());
+        }
+        if self.queue.lease_seconds < 2 {
+            return Err("queue.lease_seconds must be at least 2".into());
+        }
+        Ok(())
+    }
+
+    /// Worker count for this machine.
+    pub fn concurrency(&self, flag: Option<usize>) -> usize {
+        let n = flag.unwrap_or(self.generate.concurrency);
+        if n > 0 {
+            n
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        }
+    }
+
+    /// Folders searched for user style files, in override order.
+    pub fn style_dirs(&self, data_dir: &Path) -> Vec<PathBuf> {
+        let mut dirs = self.styles_dirs.clone();
+        dirs.push(data_dir.join("styles"));
+        dirs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.default_style, "watercolor");
+        assert_eq!(c.generate.max_attempts, 3);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::parse("[generate]\nconcurency = 4\n").unwrap_err();
+        assert!(err.contains("concurency"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_are_rejected() {
+        assert!(Config::parse("[generate]\nmax_attempts = 0\n").is_err());
+        assert!(Config::parse("[queue]\nlease_seconds = 1\n").is_err());
+    }
+
+    #[test]
+    fn explicit_missing_file_is_an_error_but_implicit_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Config::load(None, dir.path()).is_ok());
+        let err = Config::load(Some(&dir.path().join("nope.toml")), dir.path()).unwrap_err();
+        assert_eq!(err.code(), "config.invalid");
+    }
+}

@@ -1,0 +1,195 @@
+//! Subject rows: upsert by id (idempotent re-import), lookup by id or slug, paged scans.
+
+use likeness_subjects::Subject;
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqliteConnection};
+
+use super::{Db, now_text};
+use crate::error::{Error, Result};
+
+/// What an upsert did to the stored subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upsert {
+    Imported,
+    Updated,
+    Unchanged,
+    /// The id already belongs to a subject from another source; nothing was written.
+    Conflict {
+        existing_source: String,
+    },
+}
+
+/// Inserts or updates one subject inside the caller's transaction. Cohorts are merged with the
+/// stored ones, so importing a file under a second cohort adds to the subject rather than
+/// moving it.
+pub async fn upsert(conn: &mut SqliteConnection, incoming: &Subject) -> Result<Upsert> {
+    let id = incoming.id.as_ref();
+    let existing = sqlx::query("SELECT source, record, content_hash FROM subjects WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let mut subject = incoming.clone();
+    let mut outcome = Upsert::Imported;
+    if let Some(row) = &existing {
+        let source: String = row.get("source");
+        if source != incoming.source.as_str() {
+            return Ok(Upsert::Conflict {
+                existing_source: source,
+            });
+        }
+        let stored = decode(row.get("record"))?;
+        for cohort in stored.cohorts {
+            if !subject.cohorts.contains(&cohort) {
+                subject.cohorts.push(cohort);
+            }
+        }
+        subject.cohorts.sort();
+        outcome = Upsert::Updated;
+    }
+    let record = serde_json::to_string(&subject).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let hash = hex_sha256(record.as_bytes());
+    if let Some(row) = &existing
+        && row.get::<String, _>("content_hash") == hash
+    {
+        return Ok(Upsert::Unchanged);
+    }
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO subjects (id, source, slug, name, record, content_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, name = excluded.name,
+             record = excluded.record, content_hash = excluded.content_hash,
+             updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(subject.source.as_str())
+    .bind(subject.slug())
+    .bind(subject.name.as_deref())
+    .bind(&record)
+    .bind(&hash)
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    for cohort in &subject.cohorts {
+        sqlx::query(
+            "INSERT INTO subject_cohorts (cohort, subject_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(cohort)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// One page of subjects ordered by id, after `after`, optionally within a cohort. Paging keeps
+/// memory flat however many subjects there are.
+pub async fn page(
+    conn: &mut SqliteConnection,
+    after: Option<&str>,
+    cohort: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Subject>> {
+    let after = after.unwrap_or("");
+    let rows = match cohort {
+        Some(c) => {
+            sqlx::query(
+                "SELECT s.record FROM subject_cohorts c JOIN subjects s ON s.id = c.subject_id
+                 WHERE c.cohort = $1 AND s.id > $2 ORDER BY s.id LIMIT $3",
+            )
+            .bind(c)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query("SELECT record FROM subjects WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    rows.into_iter().map(|r| decode(r.get("record"))).collect()
+}
+
+/// Whether a subject has a current image in a style.
+pub async fn has_current(
+    conn: &mut SqliteConnection,
+    subject_id: &str,
+    style: &str,
+) -> Result<bool> {
+    let row =
+        sqlx::query("SELECT 1 FROM assets WHERE subject_id = $1 AND style = $2 AND current = 1")
+            .bind(subject_id)
+            .bind(style)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.is_some())
+}
+
+fn decode(record: String) -> Result<Subject> {
+    serde_json::from_str(&record).map_err(|e| Error::Corrupt(format!("subject record: {e}")))
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+impl Db {
+    pub async fn subject(&self, id: &str) -> Result<Option<Subject>> {
+        let row = sqlx::query("SELECT record FROM subjects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| decode(r.get("record"))).transpose()
+    }
+
+    /// Finds a subject by exact id, else by slug (which must then be unambiguous).
+    pub async fn find_subject(&self, id_or_slug: &str) -> Result<Subject> {
+        if let Some(s) = self.subject(id_or_slug).await? {
+            return Ok(s);
+        }
+        let rows = sqlx::query("SELECT record FROM subjects WHERE slug = $1 ORDER BY id LIMIT 6")
+            .bind(id_or_slug)
+            .fetch_all(self.pool())
+            .await?;
+        let mut found: Vec<Subject> = rows
+            .into_iter()
+            .map(|r| decode(r.get("record")))
+            .collect::<Result<_>>()?;
+        match found.len() {
+            0 => Err(Error::SubjectNotFound(id_or_slug.to_string())),
+            1 => Ok(found.remove(0)),
+            _ => Err(Error::SubjectAmbiguous {
+                slug: id_or_slug.to_string(),
+                ids: found.iter().map(|s| s.id.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// One page of subjects ordered by id, after `after`, optionally within a cohort.
+    pub async fn subjects_page(
+        &self,
+        after: Option<&str>,
+        cohort: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Subject>> {
+        let mut conn = self.pool().acquire().await?;
+        page(&mut conn, after, cohort, limit).await
+    }
+
+    pub async fn cohort_exists(&self, cohort: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM subject_cohorts WHERE cohort = $1 LIMIT 1")
+            .bind(cohort)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+}

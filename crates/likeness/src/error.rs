@@ -1,0 +1,89 @@
+//! The service's error type. Every variant has a stable machine-readable code (`Error::code`)
+//! that scripts and the API can match on; the message says what to fix.
+
+use likeness_paint::PaintError;
+use likeness_styles::StyleError;
+use likeness_subjects::SourceError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("config: {0}")]
+    Config(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("storage: {0}")]
+    Store(String),
+    #[error(transparent)]
+    Style(#[from] StyleError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Paint(#[from] PaintError),
+    #[error("no subject with id or slug {0:?}; `likeness subjects list` shows what is imported")]
+    SubjectNotFound(String),
+    #[error("slug {slug:?} matches several subjects ({}); pass the id instead", ids.join(", "))]
+    SubjectAmbiguous { slug: String, ids: Vec<String> },
+    #[error("{0}")]
+    Provider(#[from] crate::provider::ProviderError),
+    #[error("corrupt record in the database: {0}")]
+    Corrupt(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Stable code, e.g. `subject.not_found`. Never change a published code; add new ones.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "config.invalid",
+            Error::Usage(_) => "usage.invalid",
+            Error::Db(_) => "db.error",
+            Error::Migrate(_) => "db.migration",
+            Error::Store(_) => "store.failure",
+            Error::Style(e) => e.code(),
+            Error::Source(e) => e.code(),
+            Error::Paint(e) => e.code(),
+            Error::SubjectNotFound(_) => "subject.not_found",
+            Error::SubjectAmbiguous { .. } => "subject.ambiguous",
+            Error::Provider(e) => e.code(),
+            Error::Corrupt(_) => "db.corrupt",
+            Error::Io { .. } => "io.error",
+        }
+    }
+
+    /// Errors the user fixes by changing the command or config (exit status 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::Config(_)
+                | Error::Usage(_)
+                | Error::Style(_)
+                | Error::Source(_)
+                | Error::SubjectNotFound(_)
+                | Error::SubjectAmbiguous { .. }
+        )
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<object_store::Error> for Error {
+    fn from(e: object_store::Error) -> Self {
+        Error::Store(e.to_string())
+    }
+}

@@ -1,0 +1,20 @@
+//! likeness: a self-hostable avatar and portrait generation service.
+//!
+//! This crate is the service: configuration, the database (subjects, runs, the job queue,
+//! assets), image storage, providers, the generation pipeline and the command line. The
+//! renderer (`likeness-paint`), the subject model and readers (`likeness-subjects`) and the
+//! style catalog (`likeness-styles`) are separate crates with no I/O of their own beyond
+//! reading the files they are handed. ARCHITECTURE.md has the map.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod pipeline;
+pub mod provider;
+pub mod resolve;
+pub mod store;
+
+pub use app::App;
+pub use error::{Error, Result};

@@ -1,0 +1,277 @@
+//! Planning: which subjects × styles a `generate` will work on, which it skips and why, what it
+//! will cost. The same walk serves the dry run (counts only) and the real plan (job rows written
+//! in the run's transaction), so the two cannot disagree.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use likeness_styles::{Audience, Style};
+use likeness_subjects::Subject;
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use crate::app::App;
+use crate::db::queue::{self, NewJob};
+use crate::db::subjects;
+use crate::error::{Error, Result};
+use crate::pipeline::prompt_subject;
+use crate::provider::Provider;
+
+/// Which subjects a run is about, as the user asked. Stored on the run for the audit trail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Selection {
+    pub subjects: Vec<String>,
+    pub cohort: Option<String>,
+    pub filters: Vec<Filter>,
+    pub limit: Option<u64>,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Filter {
+    pub field: String,
+    pub value: String,
+}
+
+impl std::str::FromStr for Filter {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.split_once('=') {
+            Some((f, v)) if !f.trim().is_empty() => Ok(Filter {
+                field: f.trim().to_string(),
+                value: v.trim().to_string(),
+            }),
+            _ => Err(format!(
+                "expected FIELD=VALUE (e.g. gender=woman), got {s:?}"
+            )),
+        }
+    }
+}
+
+/// One style of a run with the provider that will draw it.
+#[derive(Debug, Clone)]
+pub struct PlannedStyle {
+    pub style: Arc<Style>,
+    pub provider: Arc<dyn Provider>,
+    pub model: Option<String>,
+    pub size: Option<String>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl PlannedStyle {
+    pub fn resolve(
+        app: &App,
+        name: &str,
+        provider: Option<&str>,
+        size: Option<&str>,
+    ) -> Result<PlannedStyle> {
+        let style = app.style(name)?;
+        let (provider, model) = app.providers.for_style(&style, provider)?;
+        provider.check_style(&style)?;
+        let (width, height) = style.dimensions(size)?;
+        Ok(PlannedStyle {
+            style,
+            provider,
+            model,
+            size: size.map(str::to_string),
+            width,
+            height,
+        })
+    }
+
+    pub fn audience(&self) -> Audience {
+        if self.provider.name() == "builtin" {
+            Audience::Local
+        } else {
+            Audience::Cloud
+        }
+    }
+}
+
+/// Writes the walk's decisions as job rows of a run (absent in a dry run).
+pub struct JobWriter {
+    pub run_id: String,
+    pub max_attempts: u32,
+    seq: i64,
+}
+
+impl JobWriter {
+    pub fn new(run_id: String, max_attempts: u32) -> JobWriter {
+        JobWriter {
+            run_id,
+            max_attempts,
+            seq: 0,
+        }
+    }
+
+    async fn write(
+        &mut self,
+        conn: &mut SqliteConnection,
+        subject: &Subject,
+        style: &PlannedStyle,
+        skip_reason: Option<&str>,
+    ) -> Result<()> {
+        self.seq += 1;
+        let id = uuid::Uuid::now_v7().to_string();
+        let job = NewJob {
+            id: &id,
+            run_id: &self.run_id,
+            seq: self.seq,
+            subject_id: subject.id.as_ref(),
+            style: &style.style.name,
+            skip_reason,
+            max_attempts: self.max_attempts,
+        };
+        queue::insert(conn, &job).await
+    }
+}
+
+pub const SKIP_HAS_CURRENT: &str = "already has a current image";
+
+/// Summary of a walk.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PlanSummary {
+    /// Subjects matched by the selection.
+    pub subjects: u64,
+    /// Subject × style jobs to generate.
+    pub planned: u64,
+    pub skipped: u64,
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    /// Subjects left out because of `--limit`.
+    pub over_limit: u64,
+    pub estimated_cost_usd: f64,
+    pub estimated_cost_by_provider: BTreeMap<String, f64>,
+    pub sample_prompt: Option<String>,
+}
+
+/// Walks the population in id order, page by page, deciding per subject × style, and writes
+/// the jobs through `writer` when given.
+pub async fn walk(
+    app: &App,
+    conn: &mut SqliteConnection,
+    selection: &Selection,
+    styles: &[PlannedStyle],
+    mut writer: Option<&mut JobWriter>,
+) -> Result<PlanSummary> {
+    let mut summary = PlanSummary::default();
+    let mut generating_subjects = 0u64;
+    let explicit = resolve_explicit(app, &selection.subjects).await?;
+    let mut after: Option<String> = None;
+    loop {
+        let page = match &explicit {
+            Some(list) => {
+                if after.is_some() {
+                    break;
+                }
+                after = Some(String::new());
+                list.clone()
+            }
+            None => {
+                let page = subjects::page(conn, after.as_deref(), selection.cohort.as_deref(), 500)
+                    .await?;
+                match page.last() {
+                    Some(last) => after = Some(last.id.to_string()),
+                    None => break,
+                }
+                page
+            }
+        };
+        for subject in &page {
+            if !matches(app, selection, subject) {
+                continue;
+            }
+            summary.subjects += 1;
+            let mut any_generate = false;
+            let mut decisions = Vec::with_capacity(styles.len());
+            for style in styles {
+                let has =
+                    subjects::has_current(conn, subject.id.as_ref(), &style.style.name).await?;
+                if has && !selection.force {
+                    decisions.push((style, Some(SKIP_HAS_CURRENT)));
+                } else {
+                    any_generate = true;
+                    decisions.push((style, None));
+                }
+            }
+            if any_generate && selection.limit.is_some_and(|l| generating_subjects >= l) {
+                summary.over_limit += 1;
+                continue;
+            }
+            if any_generate {
+                generating_subjects += 1;
+            }
+            for (style, skip) in decisions {
+                match skip {
+                    Some(reason) => {
+                        summary.skipped += 1;
+                        *summary
+                            .skipped_by_reason
+                            .entry(reason.to_string())
+                            .or_default() += 1;
+                        if let Some(w) = writer.as_deref_mut() {
+                            w.write(conn, subject, style, Some(reason)).await?;
+                        }
+                    }
+                    None => {
+                        summary.planned += 1;
+                        let cost = style.provider.estimate_usd(style.width, style.height);
+                        summary.estimated_cost_usd += cost;
+                        *summary
+                            .estimated_cost_by_provider
+                            .entry(style.provider.name().to_string())
+                            .or_default() += cost;
+                        if summary.sample_prompt.is_none() {
+                            let ps = prompt_subject(subject, app.today);
+                            summary.sample_prompt =
+                                Some(style.style.render_prompt(&ps, style.audience())?);
+                        }
+                        if let Some(w) = writer.as_deref_mut() {
+                            w.write(conn, subject, style, None).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn matches(app: &App, selection: &Selection, subject: &Subject) -> bool {
+    if let Some(c) = &selection.cohort
+        && !subject.cohorts.iter().any(|x| x == c)
+    {
+        return false;
+    }
+    selection
+        .filters
+        .iter()
+        .all(|f| subject.matches(&f.field, &f.value, app.today))
+}
+
+async fn resolve_explicit(app: &App, ids: &[String]) -> Result<Option<Vec<Subject>>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let mut out: Vec<Subject> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let s = app.db.find_subject(id).await?;
+        if !out.iter().any(|o| o.id == s.id) {
+            out.push(s);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Checks a `--where` field name against what subjects can have, to catch typos early.
+pub fn check_filters(filters: &[Filter]) -> Result<()> {
+    for f in filters {
+        if f.field.contains(char::is_whitespace) {
+            return Err(Error::Usage(format!(
+                "--where field {:?} has spaces",
+                f.field
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! A `generate` from start to end: find or plan the run, work it, report.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::app::App;
+use crate::db::runs::{self, Run, RunStyle, STATUS_RUNNING};
+use crate::db::{now_text, subjects::hex_sha256};
+use crate::error::{Error, Result};
+use crate::pipeline::plan::{self, JobWriter, PlanSummary, PlannedStyle, Selection};
+use crate::pipeline::worker::{Progress, RunWorkers};
+
+/// What the user asked `generate` for.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    pub styles: Vec<String>,
+    pub selection: Selection,
+    pub size: Option<String>,
+    pub provider: Option<String>,
+    pub run_key: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl GenerateOptions {
+    /// The key a run is filed under. Without `--run-key` it is derived from the styles and the
+    /// selection, so repeating the same command finds (and resumes) the same run.
+    pub fn run_key(&self) -> String {
+        if let Some(k) = &self.run_key {
+            return k.clone();
+        }
+        let mut key = self.styles.join("+");
+        let everything = Selection {
+            force: self.selection.force,
+            ..Selection::default()
+        };
+        if self.selection != everything || self.size.is_some() || self.provider.is_some() {
+            let parts = serde_json::json!([self.selection, self.size, self.provider]);
+            key.push('@');
+            key.push_str(&hex_sha256(parts.to_string().as_bytes())[..10]);
+        }
+        key
+    }
+}
+
+/// A run ready to be worked.
+pub struct Prepared {
+    pub run: Run,
+    pub styles: Vec<PlannedStyle>,
+    /// True when an unfinished run with this key was picked up again.
+    pub resumed: bool,
+    pub summary: Option<PlanSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRun {
+    pub run_key: String,
+    /// The version a real run would get.
+    pub version: i64,
+    /// Set when the real command would resume an unfinished run instead of planning.
+    pub resumes_run: Option<String>,
+    pub remaining: Option<i64>,
+    #[serde(flatten)]
+    pub plan: PlanSummary,
+}
+
+fn resolve_styles(app: &App, opts: &GenerateOptions) -> Result<Vec<PlannedStyle>> {
+    if opts.styles.is_empty() {
+        return Err(Error::Usage("no style given".into()));
+    }
+    opts.styles
+        .iter()
+        .map(|s| PlannedStyle::resolve(app, s, opts.provider.as_deref(), opts.size.as_deref()))
+        .collect()
+}
+
+/// Plans without writing anything: no rows, no files.
+pub async fn dry_run(app: &App, opts: &GenerateOptions) -> Result<DryRun> {
+    plan::check_filters(&opts.selection.filters)?;
+    let styles = resolve_styles(app, opts)?;
+    let key = opts.run_key();
+    let latest = app.db.latest_run(&key).await?;
+    let mut conn = app.db.pool().acquire().await?;
+    let summary = plan::walk(app, &mut conn, &opts.selection, &styles, None).await?;
+    let (resumes_run, remaining) = match &latest {
+        Some(r) if r.status == STATUS_RUNNING => (
+            Some(r.id.clone()),
+            Some(app.db.run_counts(&r.id).await?.remaining()),
+        ),
+        _ => (None, None),
+    };
+    Ok(DryRun {
+        run_key: key,
+        version: latest.map(|r| r.version + 1).unwrap_or(1),
+        resumes_run,
+        remaining,
+        plan: summary,
+    })
+}
+
+/// Resumes the unfinished run of this key, or plans a new version of it in one transaction.
+pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
+    plan::check_filters(&opts.selection.filters)?;
+    let key = opts.run_key();
+    let latest = app.db.latest_run(&key).await?;
+    if let Some(run) = latest.as_ref().filter(|r| r.status == STATUS_RUNNING) {
+        let names: Vec<&str> = run.styles.iter().map(|s| s.name.as_str()).collect();
+        if names != opts.styles.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Err(Error::Usage(format!(
+                "run {key:?} (version {}) is unfinished and uses styles {}; finish it with the same \
+                 styles, or pass another --run-key",
+                run.version,
+                names.join(",")
+            )));
+        }
+        let styles = run
+            .styles
+            .iter()
+            .map(|s| {
+                PlannedStyle::resolve(app, &s.name, run.provider.as_deref(), run.size.as_deref())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Prepared {
+            run: run.clone(),
+            styles,
+            resumed: true,
+            summary: None,
+        });
+    }
+    let styles = resolve_styles(app, opts)?;
+    let mut run = Run {
+        id: uuid::Uuid::now_v7().to_string(),
+        run_key: key,
+        version: latest.map(|r| r.version + 1).unwrap_or(1),
+        status: STATUS_RUNNING.to_string(),
+        styles: styles
+            .iter()
+            .map(|p| RunStyle {
+                name: p.style.name.clone(),
+                version: p.style.version,
+                fingerprint: p.style.fingerprint.clone(),
+                prompt_template: p.style.prompt.clone(),
+            })
+            .collect(),
+        provider: opts.provider.clone(),
+        size: opts.size.clone(),
+        selection: serde_json::to_value(&opts.selection)
+            .map_err(|e| Error::Corrupt(e.to_string()))?,
+        notes: opts.notes.clone(),
+        planned: 0,
+        skipped: 0,
+        estimated_cost_usd: 0.0,
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: now_text(),
+        finished_at: None,
+        duration_ms: None,
+    };
+    // The run row and all its jobs appear together or not at all: a crash while planning
+    // leaves nothing behind, and the next attempt plans afresh.
+    let mut tx = app.db.pool().begin().await?;
+    runs::insert(&mut tx, &run).await?;
+    let mut writer = JobWriter::new(run.id.clone(), app.config.generate.max_attempts);
+    let summary = plan::walk(app, &mut tx, &opts.selection, &styles, Some(&mut writer)).await?;
+    run.planned = summary.planned as i64;
+    run.skipped = summary.skipped as i64;
+    run.estimated_cost_usd = summary.estimated_cost_usd;
+    sqlx::query(
+        "UPDATE runs SET planned = $1, skipped = $2, estimated_cost_usd = $3 WHERE id = $4",
+    )
+    .bind(run.planned)
+    .bind(run.skipped)
+    .bind(run.estimated_cost_usd)
+    .bind(&run.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Prepared {
+        run,
+        styles,
+        resumed: false,
+        summary: Some(summary),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub subject_id: String,
+    pub style: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What `generate --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_id: String,
+    pub run_key: String,
+    pub version: i64,
+    pub resumed: bool,
+    pub planned: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    /// Jobs still queued when the batch stopped early (resume with the same command).
+    pub remaining: i64,
+    pub estimated_cost_usd: f64,
+    pub actual_cost_usd: f64,
+    pub duration_ms: i64,
+    pub stopped: Option<String>,
+    pub failures: Vec<Failure>,
+}
+
+/// Works a prepared run with `concurrency` workers in this process until it is done or stopped.
+pub async fn execute(
+    app: &App,
+    prepared: &Prepared,
+    concurrency: usize,
+    progress: &dyn Progress,
+    stop: Arc<AtomicBool>,
+) -> Result<RunReport> {
+    let started = Instant::now();
+    let run = &prepared.run;
+    // A process killed while holding jobs left them "running"; hand them back right away
+    // instead of waiting for their leases to run out.
+    let dead = dead_local_workers(&app.db.running_workers(&run.id).await?);
+    app.db.reap(&run.id, &dead).await?;
+    let workers = RunWorkers {
+        app,
+        run_id: run.id.clone(),
+        worker_id: worker_id(),
+        styles: prepared.styles.clone(),
+        progress,
+        stop: stop.clone(),
+        stop_reason: std::sync::Mutex::new(None),
+    };
+    let done = AtomicBool::new(false);
+    let heartbeat = async {
+        let every = Duration::from_millis((workers.lease_ms() / 3) as u64);
+        let mut last = Instant::now();
+        while !done.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if last.elapsed() >= every {
+                app.db
+                    .heartbeat(&workers.worker_id, workers.lease_ms())
+                    .await?;
+                last = Instant::now();
+            }
+        }
+        Ok::<(), Error>(())
+    };
+    let work = async {
+        let all = futures::future::join_all((0..concurrency.max(1)).map(|_| workers.work())).await;
+        done.store(true, Ordering::Relaxed);
+        all.into_iter().collect::<Result<Vec<()>>>()
+    };
+    let (worked, beat) = tokio::join!(work, heartbeat);
+    if worked.is_err() {
+        app.db.release(&workers.worker_id).await.ok();
+    }
+    worked?;
+    beat?;
+    let counts = app.db.run_counts(&run.id).await?;
+    let stopped = workers
+        .stop_reason
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let interrupted = stop.load(Ordering::Relaxed);
+    if counts.remaining() == 0 {
+        app.db.finish_run(run).await?;
+    }
+    let finished = app.db.run(&run.id).await?.unwrap_or_else(|| run.clone());
+    let failures = sqlx::query(
+        "SELECT subject_id, style, error_code, error_message FROM jobs
+         WHERE run_id = $1 AND status = 'failed' ORDER BY seq",
+    )
+    .bind(&run.id)
+    .fetch_all(app.db.pool())
+    .await?
+    .into_iter()
+    .map(|r| Failure {
+        subject_id: r.get("subject_id"),
+        style: r.get("style"),
+        code: r.get::<Option<String>, _>("error_code").unwrap_or_default(),
+        message: r
+            .get::<Option<String>, _>("error_message")
+            .unwrap_or_default(),
+    })
+    .collect();
+    Ok(RunReport {
+        run_id: run.id.clone(),
+        run_key: run.run_key.clone(),
+        version: run.version,
+        resumed: prepared.resumed,
+        planned: run.planned,
+        succeeded: counts.succeeded,
+        failed: counts.failed,
+        skipped: counts.skipped,
+        remaining: counts.remaining(),
+        estimated_cost_usd: run.estimated_cost_usd,
+        actual_cost_usd: app.db.run_actual_cost(&run.id).await?,
+        duration_ms: finished
+            .duration_ms
+            .unwrap_or(started.elapsed().as_millis() as i64),
+        stopped: stopped.or(interrupted.then(|| "interrupted".to_string())),
+        failures,
+    })
+}
+
+/// `host/pid/random`: unique per process, and tells a later process on the same host whether
+/// the holder is still alive.
+fn worker_id() -> String {
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    format!("{}/{}/{}", hostname(), std::process::id(), &random[20..])
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty() && !h.contains('/'))
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Of the given workers, those that ran on this host in a process that no longer exists.
+/// Only decidable where /proc exists; elsewhere leases expire instead.
+pub fn dead_local_workers(workers: &[String]) -> Vec<String> {
+    if !std::path::Path::new("/proc/self").exists() {
+        return Vec::new();
+    }
+    let host = hostname();
+    let me = std::process::id().to_string();
+    workers
+        .iter()
+        .filter(|w| {
+            let mut parts = w.split('/');
+            let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+                return false;
+            };
+            h == host && pid != me && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        })
+        .cloned()
+        .collect()
+}

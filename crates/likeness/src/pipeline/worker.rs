@@ -1,0 +1,252 @@
+//! One worker's loop: claim a job, make its image, record the attempt. Several run at once in a
+//! process; any number of processes may work on the same run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::app::App;
+use crate::db::assets::{NewAsset, Outcome, Recorded, Stored};
+use crate::db::queue::ClaimedJob;
+use crate::db::{now_ms, subjects::hex_sha256};
+use crate::error::{Error, Result};
+use crate::pipeline::plan::PlannedStyle;
+use crate::pipeline::{prompt_subject, seed};
+use crate::provider::GenerateRequest;
+use crate::store::asset_key;
+
+/// Reports what workers do, for progress display.
+pub trait Progress: Send + Sync {
+    fn job_finished(&self, subject_id: &str, style: &str, error: Option<(&str, &str)>);
+}
+
+/// Shared state of the workers of one run in this process.
+pub struct RunWorkers<'a> {
+    pub app: &'a App,
+    pub run_id: String,
+    pub worker_id: String,
+    pub styles: Vec<PlannedStyle>,
+    pub progress: &'a dyn Progress,
+    /// Set to stop claiming new jobs (Ctrl-C, storage failure).
+    pub stop: Arc<AtomicBool>,
+    /// Why the batch stopped early, if it did.
+    pub stop_reason: std::sync::Mutex<Option<String>>,
+}
+
+impl RunWorkers<'_> {
+    pub fn lease_ms(&self) -> i64 {
+        (self.app.config.queue.lease_seconds * 1000) as i64
+    }
+
+    /// Works jobs until the run has none left that this process can take, or `stop` is set.
+    pub async fn work(&self) -> Result<()> {
+        while !self.stop.load(Ordering::Relaxed) {
+            match self
+                .app
+                .db
+                .claim(&self.run_id, &self.worker_id, self.lease_ms())
+                .await?
+            {
+                Some(job) => self.process(job).await?,
+                None => {
+                    if !self.wait_for_work().await? {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Nothing is due right now. Returns false when the run has nothing left at all; otherwise
+    /// waits a little (for a retry's backoff, or for another worker's lease) and returns true.
+    async fn wait_for_work(&self) -> Result<bool> {
+        let counts = self.app.db.run_counts(&self.run_id).await?;
+        if counts.remaining() == 0 {
+            return Ok(false);
+        }
+        let dead =
+            super::run::dead_local_workers(&self.app.db.running_workers(&self.run_id).await?);
+        self.app.db.reap(&self.run_id, &dead).await?;
+        let wait = match self.app.db.next_due(&self.run_id).await? {
+            Some(t) => (t - now_ms()).clamp(20, 500),
+            None => 250,
+        };
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        Ok(true)
+    }
+
+    async fn process(&self, job: ClaimedJob) -> Result<()> {
+        let started = Instant::now();
+        let Some(planned) = self.styles.iter().find(|s| s.style.name == job.style) else {
+            return Err(Error::Corrupt(format!(
+                "job {} names style {} outside its run",
+                job.id, job.style
+            )));
+        };
+        let style = &planned.style;
+        let subject = self.app.db.subject(&job.subject_id).await?.ok_or_else(|| {
+            Error::Corrupt(format!(
+                "job {} names missing subject {}",
+                job.id, job.subject_id
+            ))
+        })?;
+        let seed = seed(subject.id.as_ref(), &style.name, style.version);
+        let mut asset = NewAsset {
+            id: uuid::Uuid::now_v7().to_string(),
+            subject_id: job.subject_id.clone(),
+            run_id: job.run_id.clone(),
+            job_id: job.id.clone(),
+            style: style.name.clone(),
+            style_version: style.version,
+            provider: planned.provider.name().to_string(),
+            model: planned
+                .model
+                .clone()
+                .unwrap_or_else(|| planned.provider.default_model().to_string()),
+            seed: seed.clone(),
+            prompt: String::new(),
+            negative_prompt: None,
+            total_ms: 0,
+            cost_usd: 0.0,
+            outcome: Outcome::Failed {
+                code: String::new(),
+                message: String::new(),
+                retry_at: None,
+            },
+        };
+        let ps = prompt_subject(&subject, self.app.today);
+        let prompts = style
+            .render_prompt(&ps, planned.audience())
+            .and_then(|p| Ok((p, style.render_negative_prompt(&ps, planned.audience())?)));
+        asset.outcome = match prompts {
+            Err(e) => failed(e.code(), e.to_string(), None),
+            Ok((prompt, negative)) => {
+                asset.prompt = prompt.clone();
+                asset.negative_prompt = negative.clone();
+                let request = GenerateRequest {
+                    style: style.clone(),
+                    model: planned.model.clone(),
+                    prompt,
+                    negative_prompt: negative,
+                    width: planned.width,
+                    height: planned.height,
+                    seed,
+                    demographics: subject.demographics(self.app.today),
+                    subject: subject.clone(),
+                };
+                match planned.provider.generate(request).await {
+                    Err(e) => {
+                        let retry = (e.is_retryable() && job.attempts < job.max_attempts)
+                            .then(|| self.retry_at(&job));
+                        failed(e.code(), e.to_string(), retry)
+                    }
+                    Ok(generated) => {
+                        asset.model = generated.model.clone();
+                        asset.cost_usd = generated.cost_usd;
+                        self.store(&job, &subject, style.name.as_str(), generated)
+                            .await
+                    }
+                }
+            }
+        };
+        asset.total_ms = started.elapsed().as_millis() as i64;
+        let error = match &asset.outcome {
+            Outcome::Failed {
+                code,
+                message,
+                retry_at: None,
+            } => Some((code.clone(), message.clone())),
+            _ => None,
+        };
+        let retrying = matches!(
+            asset.outcome,
+            Outcome::Failed {
+                retry_at: Some(_),
+                ..
+            }
+        );
+        match self.app.db.record_attempt(&self.worker_id, &asset).await? {
+            Recorded::Yes if !retrying => self.progress.job_finished(
+                &job.subject_id,
+                &job.style,
+                error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
+            ),
+            Recorded::Yes => {}
+            Recorded::LeaseLost => {
+                tracing::warn!(job = %job.id, "lease lost before the result was recorded; another worker redoes it")
+            }
+        }
+        Ok(())
+    }
+
+    /// Optimises and stores the image. A storage failure stops the batch (the job goes back to
+    /// the queue for when storage works again).
+    async fn store(
+        &self,
+        job: &ClaimedJob,
+        subject: &likeness_subjects::Subject,
+        style: &str,
+        g: crate::provider::Generated,
+    ) -> Outcome {
+        let level = self.app.config.generate.png_optimization;
+        let encode_started = Instant::now();
+        let optimised = tokio::task::spawn_blocking(move || optimise_png(g.bytes, level)).await;
+        let png = match optimised {
+            Ok(Ok(png)) => png,
+            Ok(Err(message)) => return failed("image.encode_failed", message, None),
+            Err(e) => return failed("image.encode_failed", e.to_string(), None),
+        };
+        let encode_ms = encode_started.elapsed().as_millis() as i64;
+        let hash = hex_sha256(&png);
+        let key = asset_key(subject.id.as_ref(), &subject.slug(), style, &hash, "png");
+        let bytes = png.len() as u64;
+        if let Err(e) = self.app.store.put(&key, Bytes::from(png)).await {
+            let message = format!("cannot write {key}: {e}");
+            self.stop.store(true, Ordering::Relaxed);
+            *self.stop_reason.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(format!("storage failure: {message}"));
+            return failed("store.failure", message, Some(self.retry_at(job)));
+        }
+        Outcome::Stored(Stored {
+            width: g.width,
+            height: g.height,
+            bytes,
+            content_hash: hash,
+            storage_key: key,
+            content_type: g.content_type.to_string(),
+            render_ms: g.render_ms,
+            encode_ms,
+        })
+    }
+
+    /// Exponential backoff with jitter (deterministic per job and attempt).
+    fn retry_at(&self, job: &ClaimedJob) -> i64 {
+        let q = &self.app.config.queue;
+        let exp = q
+            .retry_base_ms
+            .saturating_mul(1 << (job.attempts.clamp(1, 16) - 1));
+        let capped = exp.min(q.retry_max_seconds * 1000);
+        let h = hex_sha256(format!("{}:{}", job.id, job.attempts).as_bytes());
+        let jitter = u64::from_str_radix(&h[..4], 16).unwrap_or(0) % (capped / 5 + 1);
+        now_ms() + (capped - capped / 10 + jitter) as i64
+    }
+}
+
+fn failed(code: &str, message: String, retry_at: Option<i64>) -> Outcome {
+    Outcome::Failed {
+        code: code.to_string(),
+        message,
+        retry_at,
+    }
+}
+
+/// Lossless PNG optimisation (oxipng), metadata stripped.
+pub fn optimise_png(png: Vec<u8>, level: u8) -> std::result::Result<Vec<u8>, String> {
+    let mut options = oxipng::Options::from_preset(level);
+    options.strip = oxipng::StripChunks::Safe;
+    oxipng::optimize_from_memory(&png, &options)
+        .map_err(|e| format!("PNG optimisation failed: {e}"))
+}

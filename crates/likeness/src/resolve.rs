@@ -1,0 +1,111 @@
+//! Which image stands for a subject in a style: the current asset, else a legacy file from an
+//! older pipeline (`{id}_{style}.jpg`, `{id}.png`, ...), else the current asset of the default
+//! style, else the placeholder.
+
+use bytes::Bytes;
+use likeness_paint::{Painter, Presentation, Recipe, Sitter, Size};
+use likeness_subjects::SubjectId;
+use serde::Serialize;
+
+use crate::app::App;
+use crate::error::{Error, Result};
+
+pub const PLACEHOLDER_KEY: &str = "_placeholder.png";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    Current,
+    Legacy,
+    DefaultStyle,
+    Placeholder,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    pub subject_id: String,
+    pub style: String,
+    pub rule: Rule,
+    pub key: String,
+    pub path: String,
+    pub asset_id: Option<String>,
+}
+
+/// Resolves `id_or_slug` (a subject that need not be imported: legacy files may exist for it).
+pub async fn resolve(app: &App, id_or_slug: &str, style: Option<&str>) -> Result<Resolved> {
+    let style = style.unwrap_or(&app.config.default_style).to_string();
+    app.catalog.get(&style)?;
+    let subject_id = match app.db.find_subject(id_or_slug).await {
+        Ok(s) => s.id.to_string(),
+        Err(Error::SubjectNotFound(_)) => id_or_slug
+            .parse::<SubjectId>()
+            .map_err(|e| Error::Usage(format!("{id_or_slug:?} is not a subject id: {e}")))?
+            .to_string(),
+        Err(e) => return Err(e),
+    };
+    let found = |rule: Rule, key: String, asset_id: Option<String>| Resolved {
+        subject_id: subject_id.clone(),
+        style: style.clone(),
+        rule,
+        path: app.store.locate(&key),
+        key,
+        asset_id,
+    };
+    if let Some(a) = app.db.current_asset(&subject_id, &style).await?
+        && let Some(key) = a.storage_key
+    {
+        return Ok(found(Rule::Current, key, Some(a.asset_id)));
+    }
+    for key in [
+        format!("{subject_id}_{style}.png"),
+        format!("{subject_id}_{style}.jpg"),
+        format!("{subject_id}.png"),
+        format!("{subject_id}.jpg"),
+    ] {
+        if app.store.exists(&key).await? {
+            return Ok(found(Rule::Legacy, key, None));
+        }
+    }
+    if style != app.config.default_style
+        && let Some(a) = app
+            .db
+            .current_asset(&subject_id, &app.config.default_style)
+            .await?
+        && let Some(key) = a.storage_key
+    {
+        return Ok(found(Rule::DefaultStyle, key, Some(a.asset_id)));
+    }
+    ensure_placeholder(app).await?;
+    Ok(found(Rule::Placeholder, PLACEHOLDER_KEY.to_string(), None))
+}
+
+/// Draws the placeholder (a neutral initials tile with no name) the first time it is needed.
+async fn ensure_placeholder(app: &App) -> Result<()> {
+    if app.store.exists(PLACEHOLDER_KEY).await? {
+        return Ok(());
+    }
+    let png = tokio::task::spawn_blocking(|| -> Result<Vec<u8>> {
+        let recipe: Recipe = toml::from_str("kind = \"initials\"")
+            .map_err(|e| Error::Corrupt(format!("placeholder recipe: {e}")))?;
+        let sitter = Sitter {
+            seed: "placeholder",
+            name: "",
+            presentation: Presentation::Person,
+            age: None,
+            hair_color: None,
+            hair_length: None,
+            skin_tone: None,
+        };
+        Ok(Painter::new().render_png(
+            &recipe,
+            &sitter,
+            Size {
+                width: 512,
+                height: 512,
+            },
+        )?)
+    })
+    .await
+    .map_err(|e| Error::Corrupt(format!("placeholder render: {e}")))??;
+    app.store.put(PLACEHOLDER_KEY, Bytes::from(png)).await
+}

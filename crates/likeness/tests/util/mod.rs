@@ -1,0 +1,143 @@
+//! Black-box helpers: an isolated data directory per test and a way to run the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct TestDir {
+    pub tmp: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.status, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl TestDir {
+    pub fn new() -> TestDir {
+        TestDir {
+            tmp: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_likeness"));
+        cmd.arg("--data-dir").arg(self.data_dir()).args(args);
+        cmd.env_remove("LIKENESS_DATA_DIR")
+            .env_remove("LIKENESS_CONFIG");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = self.command(args).output().expect("run likeness");
+        Run {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.tmp.path().join(name);
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// Every file under the asset folder, relative, sorted.
+    pub fn asset_files(&self) -> Vec<String> {
+        let root = self.data_dir().join("assets");
+        let mut out = Vec::new();
+        walk(&root, &root, &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(root, &p, out);
+        } else {
+            out.push(p.strip_prefix(root).unwrap().display().to_string());
+        }
+    }
+}
+
+pub fn testdata(rel: &str) -> String {
+    format!(
+        "{}/../likeness-subjects/testdata/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Decodes a PNG fully and returns its dimensions.
+pub fn png_dimensions(path: &Path) -> (u32, u32) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()));
+    let mut buf = vec![0; reader.output_buffer_size().expect("buffer size")];
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()));
+    (info.width, info.height)
+}
+
+/// `n` synthetic subjects as JSONL in the API's subject shape.
+pub fn synthetic_subjects(n: usize) -> String {
+    let genders = ["female", "male", "other", ""];
+    let mut out = String::new();
+    for i in 0..n {
+        let year = 1930 + (i * 7) % 95;
+        let line = serde_json::json!({
+            "id": format!("s{i:05}"),
+            "name": format!("Person{} Number{}", i, i % 13),
+            "gender": genders[i % 4],
+            "birth_date": format!("{year}-0{}-1{}", 1 + i % 9, i % 10),
+            "cohorts": ["synthetic"],
+            "attributes": {"team": format!("team-{}", i % 5)}
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    out
+}
