@@ -2,7 +2,9 @@
 //!
 //! `cargo run -p likeness-paint --example sheet -- OUT.png [TILE_PX] [KIND]`
 //!
-//! KIND limits the sheet to `initials`, `geometric` or `watercolor` (default: all).
+//! Rows: initials in many scripts; the six geometric variants then two seeded ones; watercolor
+//! across ages; across skin tones; and sitters known only by their seed. KIND limits the sheet
+//! to `initials`, `geometric` or `watercolor`.
 
 use likeness_paint::{
     GeometricRecipe, GeometricVariant, HairColor, HairLength, InitialsRecipe, Painter,
@@ -10,6 +12,7 @@ use likeness_paint::{
 };
 use resvg::tiny_skia::{Color, Pixmap, PixmapPaint, Transform};
 
+/// One tile: a recipe and an owned description of the sitter.
 struct Tile {
     recipe: Recipe,
     seed: String,
@@ -21,27 +24,33 @@ struct Tile {
     skin: Option<Rgb>,
 }
 
-fn tile(recipe: Recipe, seed: &str) -> Tile {
-    Tile {
-        recipe,
-        seed: seed.to_owned(),
-        name: "",
-        presentation: Presentation::Person,
-        age: None,
-        hair_color: None,
-        hair_length: None,
-        skin: None,
+impl Tile {
+    fn new(recipe: Recipe, seed: String) -> Tile {
+        Tile {
+            recipe,
+            seed,
+            name: "",
+            presentation: Presentation::Person,
+            age: None,
+            hair_color: None,
+            hair_length: None,
+            skin: None,
+        }
+    }
+
+    fn portrait(seed: String, presentation: Presentation, age: Option<u32>) -> Tile {
+        Tile {
+            presentation,
+            age,
+            ..Tile::new(Recipe::Watercolor(WatercolorRecipe::default()), seed)
+        }
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).cloned().unwrap_or_else(|| "sheet.png".to_owned());
-    let side: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(192);
-    let only = args.get(3).cloned();
-    let want = |k: &str| only.as_deref().is_none_or(|o| o == k);
-
-    let mut rows: Vec<Vec<Tile>> = Vec::new();
+fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
+    use Presentation::{Man, Person, Woman};
+    let want = |k: &str| only.is_none_or(|o| o == k);
+    let mut rows = Vec::new();
     if want("initials") {
         let names = [
             "Tomás Oquendo",
@@ -49,7 +58,7 @@ fn main() {
             "محمد علي",
             "דוד לוי",
             "Zoe\u{308} Ba\u{308}r",
-            "Δημήτρης Παπαδόπουλος",
+            "김 민준",
             "",
             "1234 !!",
         ];
@@ -58,9 +67,15 @@ fn main() {
             names
                 .iter()
                 .enumerate()
-                .map(|(i, n)| {
-                    let r = InitialsRecipe { shape: shapes[i % 3], ..Default::default() };
-                    Tile { name: n, ..tile(Recipe::Initials(r), &format!("initials-{i}")) }
+                .map(|(i, name)| {
+                    let recipe = InitialsRecipe {
+                        shape: shapes[i % 3],
+                        ..Default::default()
+                    };
+                    Tile {
+                        name,
+                        ..Tile::new(Recipe::Initials(recipe), format!("initials-{i}"))
+                    }
                 })
                 .collect(),
         );
@@ -70,58 +85,76 @@ fn main() {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let r = GeometricRecipe { variant: Some(*v), ..Default::default() };
-                tile(Recipe::Geometric(r), &format!("geo-{i}"))
+                let recipe = GeometricRecipe {
+                    variant: Some(*v),
+                    ..Default::default()
+                };
+                Tile::new(Recipe::Geometric(recipe), format!("geo-{i}"))
             })
             .collect();
         for i in 0..2 {
-            let r = GeometricRecipe { shape: Shape::Circle, ..Default::default() };
-            row.push(tile(Recipe::Geometric(r), &format!("geo-seeded-{i}")));
+            let recipe = GeometricRecipe {
+                shape: Shape::Circle,
+                ..Default::default()
+            };
+            row.push(Tile::new(
+                Recipe::Geometric(recipe),
+                format!("geo-seeded-{i}"),
+            ));
         }
         rows.push(row);
     }
     if want("watercolor") {
-        use HairColor as C;
-        use Presentation::*;
-        let skin = |s: &str| Some(s.parse::<Rgb>().unwrap());
-        let people: [(Presentation, Option<u32>, Option<HairColor>, Option<HairLength>, Option<Rgb>); 16] = [
-            (Man, Some(6), None, None, skin("#f1c9a5")),
-            (Woman, Some(7), None, None, skin("#8a5232")),
-            (Woman, Some(30), Some(C::DarkBrown), None, skin("#e0ac82")),
-            (Man, Some(30), Some(C::Black), None, skin("#6b3d24")),
-            (Person, Some(24), None, None, None),
-            (Woman, Some(45), Some(C::Blond), Some(HairLength::Medium), skin("#f7dfcb")),
-            (Man, Some(50), Some(C::Red), Some(HairLength::Short), None),
-            (Woman, Some(72), None, None, skin("#a86b43")),
-            (Man, Some(85), None, None, skin("#efc8a6")),
-            (Man, Some(85), Some(C::White), Some(HairLength::Bald), skin("#472b1b")),
-            (Woman, Some(88), Some(C::White), Some(HairLength::Short), None),
-            (Person, None, None, None, None),
-            (Man, None, None, None, None),
-            (Woman, None, None, None, None),
-            (Woman, Some(16), Some(C::Auburn), Some(HairLength::Long), None),
-            (Man, Some(3), Some(C::Blond), None, None),
+        let ages = [
+            (Person, 3),
+            (Man, 7),
+            (Woman, 16),
+            (Woman, 30),
+            (Man, 30),
+            (Person, 45),
+            (Woman, 72),
+            (Man, 85),
         ];
-        for chunk in people.chunks(8) {
-            rows.push(
-                chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (p, age, hc, hl, sk))| Tile {
-                        presentation: *p,
-                        age: *age,
-                        hair_color: *hc,
-                        hair_length: *hl,
-                        skin: *sk,
-                        ..tile(
-                            Recipe::Watercolor(WatercolorRecipe::default()),
-                            &format!("wc-{p}-{age:?}-{i}"),
-                        )
-                    })
-                    .collect(),
-            );
-        }
+        rows.push(
+            ages.iter()
+                .map(|(p, a)| Tile::portrait(format!("age-{p}-{a}"), *p, Some(*a)))
+                .collect(),
+        );
+        let skins = [
+            "#f7dfcb", "#efc8a6", "#e0ac84", "#c88e62", "#a86d45", "#865333", "#663e26", "#472b1b",
+        ];
+        rows.push(
+            skins
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let p = [Woman, Man][i % 2];
+                    Tile {
+                        skin: Some(s.parse().expect("colour")),
+                        hair_color: (i == 2).then_some(HairColor::Red),
+                        hair_length: (i == 5).then_some(HairLength::Bald),
+                        ..Tile::portrait(format!("skin-{i}"), p, Some(25 + 7 * i as u32))
+                    }
+                })
+                .collect(),
+        );
+        rows.push(
+            (0..8)
+                .map(|i| Tile::portrait(format!("unknown-{i}"), Person, None))
+                .collect(),
+        );
     }
+    rows
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let out = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "sheet.png".to_owned());
+    let side: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(192);
+    let rows = rows(args.get(3).map(String::as_str));
 
     let painter = Painter::new();
     let gap = 8;
@@ -146,7 +179,9 @@ fn main() {
                 hair_length: t.hair_length,
                 skin_tone: t.skin,
             };
-            let png = painter.render_png(&t.recipe, &sitter, size).expect("render");
+            let png = painter
+                .render_png(&t.recipe, &sitter, size)
+                .expect("render");
             n += 1;
             let img = Pixmap::decode_png(&png).expect("decode");
             sheet.draw_pixmap(

@@ -1,8 +1,8 @@
 //! Times renders per kind: `cargo run --release -p likeness-paint --example timing [SIDE] [N]`.
 
 use likeness_paint::{
-    GeometricRecipe, GeometricVariant, InitialsRecipe, Painter, Presentation, Recipe, Sitter,
-    Size, WatercolorRecipe,
+    GeometricRecipe, GeometricVariant, InitialsRecipe, Painter, Presentation, Recipe, Sitter, Size,
+    WatercolorRecipe,
 };
 
 fn main() {
@@ -12,14 +12,26 @@ fn main() {
     let painter = Painter::new();
     let size = Size::square(side);
     let mut kinds: Vec<(String, Recipe)> = vec![
-        ("initials".into(), Recipe::Initials(InitialsRecipe::default())),
-        ("geometric (seeded)".into(), Recipe::Geometric(GeometricRecipe::default())),
+        (
+            "initials".into(),
+            Recipe::Initials(InitialsRecipe::default()),
+        ),
+        (
+            "geometric (seeded)".into(),
+            Recipe::Geometric(GeometricRecipe::default()),
+        ),
     ];
     for v in GeometricVariant::ALL {
-        let r = GeometricRecipe { variant: Some(v), ..Default::default() };
+        let r = GeometricRecipe {
+            variant: Some(v),
+            ..Default::default()
+        };
         kinds.push((format!("geometric {v:?}"), Recipe::Geometric(r)));
     }
-    kinds.push(("watercolor".into(), Recipe::Watercolor(WatercolorRecipe::default())));
+    kinds.push((
+        "watercolor".into(),
+        Recipe::Watercolor(WatercolorRecipe::default()),
+    ));
     let names = ["Tomás Oquendo", "牧野 爛漫", "محمد علي", "Zoë Bär"];
     for (label, recipe) in &kinds {
         let mut svg_ms = 0.0;

@@ -20,18 +20,90 @@ const fn hex(v: u32) -> Rgb {
 
 /// Built-in five-colour palettes (boring-avatars' default first, then hand-picked ones).
 pub(crate) const PALETTES: [[Rgb; 5]; 12] = [
-    [hex(0x92A1C6), hex(0x146A7C), hex(0xF0AB3D), hex(0xC271B4), hex(0xC20D90)],
-    [hex(0x264653), hex(0x2A9D8F), hex(0xE9C46A), hex(0xF4A261), hex(0xE76F51)],
-    [hex(0x355070), hex(0x6D597A), hex(0xB56576), hex(0xE56B6F), hex(0xEAAC8B)],
-    [hex(0x0B3954), hex(0x087E8B), hex(0xBFD7EA), hex(0xFF5A5F), hex(0xC81D25)],
-    [hex(0x2F5E52), hex(0x5A7D7C), hex(0xD9A036), hex(0xF0EAD6), hex(0xA3B18A)],
-    [hex(0x3D405B), hex(0xE07A5F), hex(0xF4F1DE), hex(0x81B29A), hex(0xF2CC8F)],
-    [hex(0x22223B), hex(0x4A4E69), hex(0x9A8C98), hex(0xC9ADA7), hex(0xF2E9E4)],
-    [hex(0x003049), hex(0xD62828), hex(0xF77F00), hex(0xFCBF49), hex(0xEAE2B7)],
-    [hex(0x5F0F40), hex(0x9A031E), hex(0xFB8B24), hex(0xE36414), hex(0x0F4C5C)],
-    [hex(0x606C38), hex(0x283618), hex(0xFEFAE0), hex(0xDDA15E), hex(0xBC6C25)],
-    [hex(0x1D3557), hex(0x457B9D), hex(0xA8DADC), hex(0xF1FAEE), hex(0xE63946)],
-    [hex(0x2B2D42), hex(0x8D99AE), hex(0xEDF2F4), hex(0xEF233C), hex(0xD90429)],
+    [
+        hex(0x92A1C6),
+        hex(0x146A7C),
+        hex(0xF0AB3D),
+        hex(0xC271B4),
+        hex(0xC20D90),
+    ],
+    [
+        hex(0x264653),
+        hex(0x2A9D8F),
+        hex(0xE9C46A),
+        hex(0xF4A261),
+        hex(0xE76F51),
+    ],
+    [
+        hex(0x355070),
+        hex(0x6D597A),
+        hex(0xB56576),
+        hex(0xE56B6F),
+        hex(0xEAAC8B),
+    ],
+    [
+        hex(0x0B3954),
+        hex(0x087E8B),
+        hex(0xBFD7EA),
+        hex(0xFF5A5F),
+        hex(0xC81D25),
+    ],
+    [
+        hex(0x2F5E52),
+        hex(0x5A7D7C),
+        hex(0xD9A036),
+        hex(0xF0EAD6),
+        hex(0xA3B18A),
+    ],
+    [
+        hex(0x3D405B),
+        hex(0xE07A5F),
+        hex(0xF4F1DE),
+        hex(0x81B29A),
+        hex(0xF2CC8F),
+    ],
+    [
+        hex(0x22223B),
+        hex(0x4A4E69),
+        hex(0x9A8C98),
+        hex(0xC9ADA7),
+        hex(0xF2E9E4),
+    ],
+    [
+        hex(0x003049),
+        hex(0xD62828),
+        hex(0xF77F00),
+        hex(0xFCBF49),
+        hex(0xEAE2B7),
+    ],
+    [
+        hex(0x5F0F40),
+        hex(0x9A031E),
+        hex(0xFB8B24),
+        hex(0xE36414),
+        hex(0x0F4C5C),
+    ],
+    [
+        hex(0x606C38),
+        hex(0x283618),
+        hex(0xFEFAE0),
+        hex(0xDDA15E),
+        hex(0xBC6C25),
+    ],
+    [
+        hex(0x1D3557),
+        hex(0x457B9D),
+        hex(0xA8DADC),
+        hex(0xF1FAEE),
+        hex(0xE63946),
+    ],
+    [
+        hex(0x2B2D42),
+        hex(0x8D99AE),
+        hex(0xEDF2F4),
+        hex(0xEF233C),
+        hex(0xD90429),
+    ],
 ];
 
 /// The palette for this seed: the recipe's (cycled to five) or a built-in one, keyed-shuffled
@@ -100,44 +172,66 @@ pub(crate) fn draw(recipe: &GeometricRecipe, rng: &Prng, canvas: &Canvas, size: 
 fn rect(svg: &mut Svg, x: f64, y: f64, w: f64, h: f64, fill: Rgb) {
     svg.leaf(
         "rect",
-        &[("x", &N(x)), ("y", &N(y)), ("width", &N(w)), ("height", &N(h)), ("fill", &fill)],
+        &[
+            ("x", &N(x)),
+            ("y", &N(y)),
+            ("width", &N(w)),
+            ("height", &N(h)),
+            ("fill", &fill),
+        ],
     );
 }
 
-/// Two big blurred shards over a ground, the second blended with `overlay`: soft marbling.
+/// Soft colour fields melting into each other: marbling. boring-avatars blurs two huge
+/// polygons; a blur that size costs ~30 ms per layer in resvg at 512 px, so the fields here are
+/// large rotated ellipses filled with radial gradients that fade out (same look, ~1 ms). The
+/// second field is blended with `overlay` as in the original.
 fn marble(svg: &mut Svg, canvas: &Canvas, rng: &Prng, c: &[Rgb; 5]) {
-    const SHARD_A: &str = "M32.41 59.35L50.38 70.5H72.5v-71H33.73L26.5 13.38l19.06 27.08L32.41 59.35z";
-    const SHARD_B: &str = "M22.22 24L0 46.75l14.11 38.13L78 86l-3.08-59.28-22.38 4.01 12.97 20.19-23.35 27.4L22.22 24z";
-    let filter = canvas.id("marble-blur");
-    let mut defs = String::new();
-    let _ = write!(
-        defs,
-        r#"<defs><filter id="{filter}" filterUnits="userSpaceOnUse" x="-40" y="-40" width="160" height="160" color-interpolation-filters="sRGB"><feGaussianBlur stdDeviation="7"/></filter></defs>"#
-    );
-    svg.raw(&defs);
     rect(svg, 0.0, 0.0, 80.0, 80.0, c[0]);
-    let url = canvas.url("marble-blur");
-    for (i, (d, fill)) in [(SHARD_A, c[1]), (SHARD_B, c[2])].into_iter().enumerate() {
+    let mut defs = String::from("<defs>");
+    for (i, col) in c[1..4].iter().enumerate() {
+        let _ = write!(
+            defs,
+            r#"<radialGradient id="{}"><stop offset="0" stop-color="{col}"/><stop offset="0.25" stop-color="{col}" stop-opacity="0.92"/><stop offset="0.5" stop-color="{col}" stop-opacity="0.6"/><stop offset="0.75" stop-color="{col}" stop-opacity="0.22"/><stop offset="1" stop-color="{col}" stop-opacity="0"/></radialGradient>"#,
+            canvas.id(&format!("marble-{i}"))
+        );
+    }
+    defs.push_str("</defs>");
+    svg.raw(&defs);
+    let fields = if rng.chance("marble.third", 0.5) {
+        3
+    } else {
+        2
+    };
+    for i in 0..fields {
         let k = |name: &str| format!("marble.{i}.{name}");
-        let tx = rng.jitter(&k("tx"), 8.0);
-        let ty = rng.jitter(&k("ty"), 8.0);
-        let rot = rng.range(&k("rot"), 0.0, 360.0);
-        let scale = rng.range(&k("scale"), 1.2, 1.6);
-        let t = format!("translate({} {}) rotate({} 40 40) scale({})", N(tx), N(ty), N(rot), N(scale));
-        if i == 0 {
-            svg.leaf("path", &[("d", &d), ("fill", &fill), ("filter", &url), ("transform", &t)]);
+        // Centres pushed off the middle so each field enters from a side.
+        let a = std::f64::consts::TAU * rng.unit(&k("angle"));
+        let dist = rng.range(&k("dist"), 12.0, 34.0);
+        let (cx, cy) = (40.0 + dist * a.cos(), 40.0 + dist * a.sin());
+        let small = if i == 2 { 0.65 } else { 1.0 };
+        let rx = rng.range(&k("rx"), 48.0, 72.0) * small;
+        let ry = rng.range(&k("ry"), 28.0, 46.0) * small;
+        let rot = rng.range(&k("rot"), 0.0, 180.0);
+        let t = format!("rotate({} {} {})", N(rot), N(cx), N(cy));
+        let fill = canvas.url(&format!("marble-{i}"));
+        let blend = if i == 1 {
+            "mix-blend-mode:overlay"
         } else {
-            svg.leaf(
-                "path",
-                &[
-                    ("d", &d),
-                    ("fill", &fill),
-                    ("filter", &url),
-                    ("transform", &t),
-                    ("style", &"mix-blend-mode:overlay"),
-                ],
-            );
-        }
+            "mix-blend-mode:normal"
+        };
+        svg.leaf(
+            "ellipse",
+            &[
+                ("cx", &N(cx)),
+                ("cy", &N(cy)),
+                ("rx", &N(rx)),
+                ("ry", &N(ry)),
+                ("fill", &fill),
+                ("transform", &t),
+                ("style", &blend),
+            ],
+        );
     }
 }
 
@@ -149,8 +243,16 @@ fn beam(svg: &mut Svg, rng: &Prng, c: &[Rgb; 5]) {
     let background = c[1];
     let pre_x = rng.jitter("beam.tx", 10.0);
     let pre_y = rng.jitter("beam.ty", 10.0);
-    let wrap_x = if pre_x < 5.0 { pre_x + SIZE / 9.0 } else { pre_x };
-    let wrap_y = if pre_y < 5.0 { pre_y + SIZE / 9.0 } else { pre_y };
+    let wrap_x = if pre_x < 5.0 {
+        pre_x + SIZE / 9.0
+    } else {
+        pre_x
+    };
+    let wrap_y = if pre_y < 5.0 {
+        pre_y + SIZE / 9.0
+    } else {
+        pre_y
+    };
     let wrap_rot = rng.range("beam.rot", 0.0, 360.0);
     let wrap_scale = 1.0 + rng.range("beam.scale", 0.0, 0.3);
     let mouth_open = rng.chance("beam.mouth-open", 0.5);
@@ -158,8 +260,16 @@ fn beam(svg: &mut Svg, rng: &Prng, c: &[Rgb; 5]) {
     let eye_spread = rng.range("beam.eyes", 0.0, 5.0).floor();
     let mouth_spread = rng.range("beam.mouth", 0.0, 3.0).floor();
     let face_rot = rng.jitter("beam.face-rot", 10.0);
-    let face_x = if wrap_x > SIZE / 6.0 { wrap_x / 2.0 } else { rng.jitter("beam.fx", 8.0) };
-    let face_y = if wrap_y > SIZE / 6.0 { wrap_y / 2.0 } else { rng.jitter("beam.fy", 7.0) };
+    let face_x = if wrap_x > SIZE / 6.0 {
+        wrap_x / 2.0
+    } else {
+        rng.jitter("beam.fx", 8.0)
+    };
+    let face_y = if wrap_y > SIZE / 6.0 {
+        wrap_y / 2.0
+    } else {
+        rng.jitter("beam.fy", 7.0)
+    };
 
     rect(svg, 0.0, 0.0, SIZE, SIZE, background);
     let t = format!(
@@ -172,16 +282,32 @@ fn beam(svg: &mut Svg, rng: &Prng, c: &[Rgb; 5]) {
     let rx = if is_circle { SIZE } else { SIZE / 6.0 };
     svg.leaf(
         "rect",
-        &[("width", &N(SIZE)), ("height", &N(SIZE)), ("rx", &N(rx)), ("fill", &wrapper), ("transform", &t)],
+        &[
+            ("width", &N(SIZE)),
+            ("height", &N(SIZE)),
+            ("rx", &N(rx)),
+            ("fill", &wrapper),
+            ("transform", &t),
+        ],
     );
-    let t = format!("translate({} {}) rotate({} 18 18)", N(face_x), N(face_y), N(face_rot));
+    let t = format!(
+        "translate({} {}) rotate({} 18 18)",
+        N(face_x),
+        N(face_y),
+        N(face_rot)
+    );
     svg.open("g", &[("transform", &t)]);
     let my = 19.0 + mouth_spread;
     if mouth_open {
         let d = format!("M15 {}c2 1 4 1 6 0", N(my));
         svg.leaf(
             "path",
-            &[("d", &d), ("stroke", &face), ("fill", &"none"), ("stroke-linecap", &"round")],
+            &[
+                ("d", &d),
+                ("stroke", &face),
+                ("fill", &"none"),
+                ("stroke-linecap", &"round"),
+            ],
         );
     } else {
         let d = format!("M13 {}a1 0.75 0 0 0 10 0", N(my));
@@ -190,7 +316,14 @@ fn beam(svg: &mut Svg, rng: &Prng, c: &[Rgb; 5]) {
     for x in [14.0 - eye_spread, 20.0 + eye_spread] {
         svg.leaf(
             "rect",
-            &[("x", &N(x)), ("y", &N(14.0)), ("width", &N(1.5)), ("height", &N(2.0)), ("rx", &N(1.0)), ("fill", &face)],
+            &[
+                ("x", &N(x)),
+                ("y", &N(14.0)),
+                ("width", &N(1.5)),
+                ("height", &N(2.0)),
+                ("rx", &N(1.0)),
+                ("fill", &face),
+            ],
         );
     }
     svg.close("g");
@@ -206,10 +339,22 @@ fn sunset(svg: &mut Svg, canvas: &Canvas, c: &[Rgb; 5]) {
         c[0], c[1], c[2], c[3]
     );
     svg.raw(&defs);
-    svg.leaf("rect", &[("width", &N(80.0)), ("height", &N(40.0)), ("fill", &canvas.url("sky"))]);
     svg.leaf(
         "rect",
-        &[("y", &N(40.0)), ("width", &N(80.0)), ("height", &N(40.0)), ("fill", &canvas.url("sea"))],
+        &[
+            ("width", &N(80.0)),
+            ("height", &N(40.0)),
+            ("fill", &canvas.url("sky")),
+        ],
+    );
+    svg.leaf(
+        "rect",
+        &[
+            ("y", &N(40.0)),
+            ("width", &N(80.0)),
+            ("height", &N(40.0)),
+            ("fill", &canvas.url("sea")),
+        ],
     );
 }
 
@@ -229,7 +374,15 @@ fn ring(svg: &mut Svg, c: &[Rgb; 5]) {
     for (d, fill) in paths.iter().zip(list) {
         svg.leaf("path", &[("d", d), ("fill", &fill)]);
     }
-    svg.leaf("circle", &[("cx", &N(45.0)), ("cy", &N(45.0)), ("r", &N(23.0)), ("fill", &list[8])]);
+    svg.leaf(
+        "circle",
+        &[
+            ("cx", &N(45.0)),
+            ("cy", &N(45.0)),
+            ("r", &N(23.0)),
+            ("fill", &list[8]),
+        ],
+    );
 }
 
 /// A bar (or square), a disc and a line, freely rotated: Bauhaus poster geometry.
@@ -251,12 +404,25 @@ fn bauhaus(svg: &mut Svg, rng: &Prng, c: &[Rgb; 5]) {
     let h = if is_square { SIZE } else { SIZE / 8.0 };
     svg.leaf(
         "rect",
-        &[("x", &N(10.0)), ("y", &N(30.0)), ("width", &N(SIZE)), ("height", &N(h)), ("fill", &c[1]), ("transform", &t)],
+        &[
+            ("x", &N(10.0)),
+            ("y", &N(30.0)),
+            ("width", &N(SIZE)),
+            ("height", &N(h)),
+            ("fill", &c[1]),
+            ("transform", &t),
+        ],
     );
     let t = format!("translate({} {})", N(unit(2, "tx")), N(unit(2, "ty")));
     svg.leaf(
         "circle",
-        &[("cx", &N(40.0)), ("cy", &N(40.0)), ("r", &N(SIZE / 5.0)), ("fill", &c[2]), ("transform", &t)],
+        &[
+            ("cx", &N(40.0)),
+            ("cy", &N(40.0)),
+            ("r", &N(SIZE / 5.0)),
+            ("fill", &c[2]),
+            ("transform", &t),
+        ],
     );
     let t = format!(
         "translate({} {}) rotate({} 40 40)",
@@ -290,7 +456,14 @@ fn pixel(svg: &mut Svg, rng: &Prng, c: &[Rgb; 5]) {
                 continue;
             }
             for x in [col, 7 - col] {
-                rect(svg, f64::from(x) * 10.0, f64::from(row) * 10.0, 10.0, 10.0, c[k]);
+                rect(
+                    svg,
+                    f64::from(x) * 10.0,
+                    f64::from(row) * 10.0,
+                    10.0,
+                    10.0,
+                    c[k],
+                );
             }
         }
     }
@@ -313,11 +486,17 @@ mod tests {
 
     #[test]
     fn short_palettes_are_cycled_and_shuffle_is_a_permutation() {
-        let r = GeometricRecipe { palette: vec![Rgb(1, 1, 1), Rgb(2, 2, 2)], ..Default::default() };
+        let r = GeometricRecipe {
+            palette: vec![Rgb(1, 1, 1), Rgb(2, 2, 2)],
+            ..Default::default()
+        };
         let p = palette(&r, &Prng::new("a"));
         assert_eq!(p.iter().filter(|c| **c == Rgb(1, 1, 1)).count(), 3);
         let full = PALETTES[1];
-        let r = GeometricRecipe { palette: full.to_vec(), ..Default::default() };
+        let r = GeometricRecipe {
+            palette: full.to_vec(),
+            ..Default::default()
+        };
         let mut p = palette(&r, &Prng::new("b"));
         let mut want = full;
         p.sort_by_key(|c| (c.0, c.1, c.2));

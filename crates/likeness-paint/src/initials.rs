@@ -23,12 +23,12 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::Size;
 use crate::fonts;
 use crate::prng::Prng;
 use crate::recipe::{FontWeight, InitialsRecipe};
 use crate::sitter::{Rgb, Sitter};
 use crate::svg::{Canvas, N, PathData};
-use crate::Size;
 
 /// A tasteful default background palette: mid-tone, slightly muted, all distinct.
 pub(crate) const BACKGROUNDS: [Rgb; 16] = [
@@ -78,10 +78,7 @@ pub fn initials(name: &str, max_chars: usize) -> Option<String> {
         Some((local, domain)) if !local.trim().is_empty() && domain.contains('.') => local,
         _ => name,
     };
-    let words: Vec<String> = name
-        .split(is_separator)
-        .filter_map(word_initial)
-        .collect();
+    let words: Vec<String> = name.split(is_separator).filter_map(word_initial).collect();
     let first = words.first()?;
     let mut out = first.clone();
     if max_chars >= 2 && words.len() >= 2 {
@@ -91,7 +88,7 @@ pub fn initials(name: &str, max_chars: usize) -> Option<String> {
 }
 
 fn is_joining_script(c: char) -> bool {
-    matches!(c as u32, 0x0600..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF | 0x0700..=0x074F)
+    matches!(c as u32, 0x0600..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
 }
 
 fn is_rtl(c: char) -> bool {
@@ -134,7 +131,11 @@ pub(crate) fn draw(
     canvas.begin_frame(&mut svg, recipe.shape, recipe.radius);
     svg.leaf(
         "rect",
-        &[("width", &N(canvas.w)), ("height", &N(canvas.h)), ("fill", &bg)],
+        &[
+            ("width", &N(canvas.w)),
+            ("height", &N(canvas.h)),
+            ("fill", &bg),
+        ],
     );
 
     match initials(sitter.name, usize::from(recipe.max_chars)) {
@@ -166,19 +167,21 @@ pub(crate) fn draw(
                 let b = g.next().unwrap_or_default();
                 format!("{a}\u{200C}{b}")
             } else {
-                text
+                text.clone()
             };
             let weight = match recipe.font_weight {
                 FontWeight::Bold => "bold",
                 FontWeight::Normal => "normal",
             };
             let direction = if is_rtl(first) { "rtl" } else { "ltr" };
+            // One run in one family list (the first letter's script first); a second initial
+            // from another script is found by usvg's fallback within the bundled faces.
             svg.text(
                 "text",
                 &[
                     ("x", &N(canvas.cx())),
                     ("y", &N(y)),
-                    ("font-family", &fonts::FAMILY_LIST),
+                    ("font-family", &fonts::family_for(&shown)),
                     ("font-size", &N(font_size)),
                     ("font-weight", &weight),
                     ("text-anchor", &"middle"),
@@ -204,8 +207,16 @@ fn silhouette(svg: &mut crate::svg::Svg, canvas: &Canvas, fg: Rgb) {
     );
     let d = PathData::new()
         .m(cx - 24.0, cy + 30.0)
-        .c((cx - 24.0, cy + 15.0), (cx - 13.0, cy + 7.0), (cx, cy + 7.0))
-        .c((cx + 13.0, cy + 7.0), (cx + 24.0, cy + 15.0), (cx + 24.0, cy + 30.0))
+        .c(
+            (cx - 24.0, cy + 15.0),
+            (cx - 13.0, cy + 7.0),
+            (cx, cy + 7.0),
+        )
+        .c(
+            (cx + 13.0, cy + 7.0),
+            (cx + 24.0, cy + 15.0),
+            (cx + 24.0, cy + 30.0),
+        )
         .z()
         .finish();
     svg.leaf("path", &[("d", &d)]);

@@ -166,7 +166,12 @@ impl Painter {
         let rng = Prng::new(sitter.seed);
         let prefix = format!(
             "lk{}",
-            rng.hex8(&format!("svg-id:{}:{}x{}", recipe.kind(), size.width, size.height))
+            rng.hex8(&format!(
+                "svg-id:{}:{}x{}",
+                recipe.kind(),
+                size.width,
+                size.height
+            ))
         );
         let canvas = Canvas::new(size, prefix);
         Ok(match recipe {
@@ -205,15 +210,37 @@ mod tests {
         let p = Painter::new();
         let r = Recipe::Initials(InitialsRecipe::default());
         let s = Sitter::new("x");
-        for (w, h) in [(0, 64), (15, 64), (64, 15), (4097, 64), (64, 4097), (0, 0), (u32::MAX, 16)] {
-            let size = Size { width: w, height: h };
+        for (w, h) in [
+            (0, 64),
+            (15, 64),
+            (64, 15),
+            (4097, 64),
+            (64, 4097),
+            (0, 0),
+            (u32::MAX, 16),
+        ] {
+            let size = Size {
+                width: w,
+                height: h,
+            };
             let e = p.render_svg(&r, &s, size).unwrap_err();
             assert_eq!(e.code(), "paint.bad_size");
             assert!(e.to_string().contains(&format!("{w}x{h}")));
-            assert_eq!(p.render_png(&r, &s, size).unwrap_err().code(), "paint.bad_size");
+            assert_eq!(
+                p.render_png(&r, &s, size).unwrap_err().code(),
+                "paint.bad_size"
+            );
         }
         for (w, h) in [(16, 16), (16, 4096)] {
-            p.render_svg(&r, &s, Size { width: w, height: h }).unwrap();
+            p.render_svg(
+                &r,
+                &s,
+                Size {
+                    width: w,
+                    height: h,
+                },
+            )
+            .unwrap();
         }
     }
 

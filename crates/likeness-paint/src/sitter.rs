@@ -278,12 +278,6 @@ impl Rgb {
         let m = |a: u8, b: u8| clamp_u8(f64::from(a) + (f64::from(b) - f64::from(a)) * t);
         Rgb(m(self.0, other.0), m(self.1, other.1), m(self.2, other.2))
     }
-
-    /// Squared distance in sRGB, 0..=195075.
-    pub(crate) fn dist2(self, other: Rgb) -> u32 {
-        let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).unsigned_abs().pow(2);
-        d(self.0, other.0) + d(self.1, other.1) + d(self.2, other.2)
-    }
 }
 
 #[cfg(test)]
@@ -295,8 +289,14 @@ mod tests {
         for c in HairColor::ALL {
             assert_eq!(c.to_string().parse::<HairColor>().unwrap(), c);
         }
-        assert_eq!("dark-brown".parse::<HairColor>().unwrap(), HairColor::DarkBrown);
-        assert_eq!("Dark_Brown".parse::<HairColor>().unwrap(), HairColor::DarkBrown);
+        assert_eq!(
+            "dark-brown".parse::<HairColor>().unwrap(),
+            HairColor::DarkBrown
+        );
+        assert_eq!(
+            "Dark_Brown".parse::<HairColor>().unwrap(),
+            HairColor::DarkBrown
+        );
         assert_eq!("gray".parse::<HairColor>().unwrap(), HairColor::Grey);
         assert_eq!("blonde".parse::<HairColor>().unwrap(), HairColor::Blond);
         let e = "purple".parse::<HairColor>().unwrap_err();
@@ -305,7 +305,10 @@ mod tests {
             assert_eq!(l.parse::<HairLength>().unwrap().to_string(), l);
         }
         assert!("longish".parse::<HairLength>().is_err());
-        assert_eq!("female".parse::<Presentation>().unwrap(), Presentation::Woman);
+        assert_eq!(
+            "female".parse::<Presentation>().unwrap(),
+            Presentation::Woman
+        );
     }
 
     #[test]

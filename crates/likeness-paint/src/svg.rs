@@ -31,6 +31,36 @@ impl Display for N {
     }
 }
 
+/// A number with one decimal at most (for dense polygon data), via integer arithmetic.
+fn push_n1(out: &mut String, v: f64) {
+    let t = if v.is_finite() {
+        (v * 10.0).round() as i64
+    } else {
+        0
+    };
+    if t < 0 {
+        out.push('-');
+    }
+    let a = t.unsigned_abs();
+    let _ = write!(out, "{}", a / 10);
+    if a % 10 != 0 {
+        let _ = write!(out, ".{}", a % 10);
+    }
+}
+
+/// Path data for a closed polygon, one decimal per coordinate: `M x y x y … Z`.
+pub(crate) fn polygon(pts: &[(f64, f64)]) -> String {
+    let mut out = String::with_capacity(pts.len() * 10 + 4);
+    for (i, (x, y)) in pts.iter().enumerate() {
+        out.push(if i == 0 { 'M' } else { ' ' });
+        push_n1(&mut out, *x);
+        out.push(' ');
+        push_n1(&mut out, *y);
+    }
+    out.push('Z');
+    out
+}
+
 /// Escapes text and attribute values.
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -65,11 +95,6 @@ impl PathData {
         let _ = write!(self.0, "M{} {}", N(x), N(y));
         self
     }
-    pub(crate) fn l(mut self, x: f64, y: f64) -> Self {
-        self.sep();
-        let _ = write!(self.0, "L{} {}", N(x), N(y));
-        self
-    }
     pub(crate) fn q(mut self, cx: f64, cy: f64, x: f64, y: f64) -> Self {
         self.sep();
         let _ = write!(self.0, "Q{} {} {} {}", N(cx), N(cy), N(x), N(y));
@@ -89,42 +114,9 @@ impl PathData {
         );
         self
     }
-    pub(crate) fn a(mut self, r: f64, large: bool, sweep: bool, x: f64, y: f64) -> Self {
-        self.sep();
-        let _ = write!(
-            self.0,
-            "A{} {} 0 {} {} {} {}",
-            N(r),
-            N(r),
-            u8::from(large),
-            u8::from(sweep),
-            N(x),
-            N(y)
-        );
-        self
-    }
     pub(crate) fn z(mut self) -> Self {
         self.0.push_str(" Z");
         self
-    }
-    /// A closed smooth curve through `pts` (Catmull-Rom converted to cubic Béziers).
-    pub(crate) fn smooth_closed(self, pts: &[(f64, f64)], tension: f64) -> Self {
-        let n = pts.len();
-        if n < 3 {
-            return self;
-        }
-        let mut d = self.m(pts[0].0, pts[0].1);
-        for i in 0..n {
-            let p0 = pts[(i + n - 1) % n];
-            let p1 = pts[i];
-            let p2 = pts[(i + 1) % n];
-            let p3 = pts[(i + 2) % n];
-            let k = tension / 6.0;
-            let c1 = (p1.0 + (p2.0 - p0.0) * k, p1.1 + (p2.1 - p0.1) * k);
-            let c2 = (p2.0 - (p3.0 - p1.0) * k, p2.1 - (p3.1 - p1.1) * k);
-            d = d.c(c1, c2, p2);
-        }
-        d.z()
     }
     pub(crate) fn finish(self) -> String {
         self.0
@@ -243,7 +235,12 @@ impl Canvas {
                 svg.open("clipPath", &[("id", &clip)]);
                 svg.leaf(
                     "rect",
-                    &[("width", &N(self.w)), ("height", &N(self.h)), ("rx", &N(r)), ("ry", &N(r))],
+                    &[
+                        ("width", &N(self.w)),
+                        ("height", &N(self.h)),
+                        ("rx", &N(r)),
+                        ("ry", &N(r)),
+                    ],
                 );
                 svg.close("clipPath");
                 svg.open("g", &[("clip-path", &self.url("frame"))]);
@@ -252,7 +249,11 @@ impl Canvas {
                 svg.open("clipPath", &[("id", &clip)]);
                 svg.leaf(
                     "circle",
-                    &[("cx", &N(self.cx())), ("cy", &N(self.cy())), ("r", &N(50.0))],
+                    &[
+                        ("cx", &N(self.cx())),
+                        ("cy", &N(self.cy())),
+                        ("r", &N(50.0)),
+                    ],
                 );
                 svg.close("clipPath");
                 svg.open("g", &[("clip-path", &self.url("frame"))]);
@@ -277,7 +278,15 @@ mod tests {
         assert_eq!(N(12.5).to_string(), "12.5");
         assert_eq!(N(1e-9).to_string(), "0");
         assert_eq!(N(f64::NAN).to_string(), "0");
-        assert_eq!(N(-3.14159).to_string(), "-3.14");
+        assert_eq!(N(-2.6789).to_string(), "-2.68");
+    }
+
+    #[test]
+    fn polygons_are_compact() {
+        assert_eq!(
+            polygon(&[(0.0, 0.04), (-1.25, 10.0), (2.6789, -0.06)]),
+            "M0 0 -1.3 10 2.7 -0.1Z"
+        );
     }
 
     #[test]

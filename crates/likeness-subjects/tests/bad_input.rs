@@ -594,3 +594,80 @@ fn records_stream_in_order() {
     .unwrap();
     assert_eq!(kinds, ["1", "line 2", "2"]);
 }
+
+#[test]
+fn overlong_jsonl_line_is_skipped() {
+    let d = dir();
+    let mut text = Vec::new();
+    text.extend_from_slice(b"{\"id\":\"a\"}\n{\"id\":\"b\",\"pad\":\"");
+    text.resize(
+        text.len() + likeness_subjects::read::MAX_LINE_BYTES + 10,
+        b'x',
+    );
+    text.extend_from_slice(b"\"}\n{\"id\":\"c\"}\n");
+    let got = read_bytes(d.path(), "big.jsonl", &text);
+    assert_eq!(ids(&got), ["a", "c"]);
+    assert_eq!(got.rejected.len(), 1);
+    assert_eq!(got.rejected[0].record, "line 2");
+    assert!(
+        got.rejected[0].reason.contains("the limit is 16777216"),
+        "{}",
+        got.rejected[0].reason
+    );
+}
+
+#[test]
+fn synthea_style_csv_uses_the_default_mapping_case_insensitively() {
+    let d = dir();
+    let csv = "Id,BIRTHDATE,DEATHDATE,PREFIX,FIRST,LAST,SUFFIX,GENDER,Cohorts\n\
+               a1,1954-01-04,1996-08-31,Mr.,Tomás404,Oquendo599,PhD,M,ward-1; trial\n\
+               a2,2019-04-26,,,Charis952,Blanda868,,F,\n";
+    let got = read_bytes(d.path(), "patients.csv", csv.as_bytes());
+    assert!(got.rejected.is_empty(), "{:?}", got.rejected);
+    let s = &got.subjects[0];
+    assert_eq!(s.name.as_deref(), Some("Tomás Oquendo"));
+    assert_eq!(s.gender, likeness_subjects::Gender::Man);
+    assert!(s.deceased);
+    assert_eq!(s.demographics(common::today()).age, Some(42));
+    assert_eq!(s.cohorts, ["trial", "ward-1"]);
+    // Columns that are not fields stay as attributes (lowercased keys).
+    assert_eq!(s.attributes["prefix"], "Mr.");
+    assert_eq!(s.attributes["suffix"], "PhD");
+    assert!(!s.attributes.contains_key("first") && !s.attributes.contains_key("deathdate"));
+    let s = &got.subjects[1];
+    assert_eq!(s.name.as_deref(), Some("Charis Blanda"));
+    assert!(!s.deceased);
+    assert!(s.cohorts.is_empty());
+}
+
+#[test]
+fn map_renames_id_and_deceased_column() {
+    let d = dir();
+    let path = d.path().join("m.csv");
+    std::fs::write(
+        &path,
+        b"uuid,Full Name,dead,id\nu1,Ann Lee,yes,not-me\nu2,Bo,1999-05,x\nu3,Cy,maybe,y\n",
+    )
+    .unwrap();
+    let opts = ReadOptions {
+        map: [("id", "UUID"), ("name", "full name"), ("deceased", "dead")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let got = read_with(&[path], &opts);
+    assert_eq!(ids(&got), ["u1", "u2"]);
+    assert!(got.subjects[0].deceased && got.subjects[0].deceased_date.is_none());
+    assert_eq!(
+        got.subjects[1].deceased_date.unwrap().to_string(),
+        "1999-05"
+    );
+    // The default id column is an ordinary attribute now.
+    assert_eq!(got.subjects[0].attributes["id"], "not-me");
+    assert_eq!(got.rejected[0].record, "row 3");
+    assert_eq!(
+        got.rejected[0].reason,
+        "dead: \"maybe\" is neither true/false nor a date"
+    );
+}

@@ -291,7 +291,12 @@ fn aged(years_before_today: i32) -> Subject {
 
 #[test]
 fn hair_from_age() {
-    type Case = (i32, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+    type Case = (
+        i32,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
     let cases: &[Case] = &[
         (0, None, Some("short"), Some("fine wispy baby hair")),
         (1, None, Some("short"), Some("fine wispy baby hair")),

@@ -13,9 +13,9 @@ pub enum Error {
     Config(String),
     #[error("{0}")]
     Usage(String),
-    #[error("database: {0}")]
+    #[error("database error")]
     Db(#[from] sqlx::Error),
-    #[error("database migration: {0}")]
+    #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("storage: {0}")]
     Store(String),
@@ -29,11 +29,11 @@ pub enum Error {
     SubjectNotFound(String),
     #[error("slug {slug:?} matches several subjects ({}); pass the id instead", ids.join(", "))]
     SubjectAmbiguous { slug: String, ids: Vec<String> },
-    #[error("{0}")]
+    #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
     #[error("corrupt record in the database: {0}")]
     Corrupt(String),
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         context: String,
         #[source]

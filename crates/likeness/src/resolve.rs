@@ -31,9 +31,27 @@ pub struct Resolved {
     pub asset_id: Option<String>,
 }
 
-/// Resolves `id_or_slug` (a subject that need not be imported: legacy files may exist for it).
+/// Splits a stable name `{subject_id}_{slug}_{style}.png` into (subject id, style), checking
+/// the style against the catalog. Slugs never contain `_`, ids and styles may.
+pub fn parse_stable_name<'a>(app: &App, name: &'a str) -> Option<(&'a str, String)> {
+    let stem = name.strip_suffix(".png")?;
+    app.catalog.list().find_map(|style| {
+        let rest = stem.strip_suffix(&style.name)?.strip_suffix('_')?;
+        let (id, slug) = rest.rsplit_once('_')?;
+        (!id.is_empty() && !slug.is_empty()).then(|| (id, style.name.clone()))
+    })
+}
+
+/// Resolves `id_or_slug` (a subject that need not be imported: legacy files may exist for it),
+/// or a stable name such as `76003_kareem-abdul-jabbar_watercolor.png`.
 pub async fn resolve(app: &App, id_or_slug: &str, style: Option<&str>) -> Result<Resolved> {
-    let style = style.unwrap_or(&app.config.default_style).to_string();
+    let (id_or_slug, style) = match (parse_stable_name(app, id_or_slug), style) {
+        (Some((id, named)), None) => (id, named),
+        _ => (
+            id_or_slug,
+            style.unwrap_or(&app.config.default_style).to_string(),
+        ),
+    };
     app.catalog.get(&style)?;
     let subject_id = match app.db.find_subject(id_or_slug).await {
         Ok(s) => s.id.to_string(),

@@ -217,6 +217,16 @@ fn generate_writes_real_pngs_and_skips_existing_unless_forced() {
         .json();
     assert_eq!(resolved["rule"], "current");
     assert_eq!(resolved["path"], entries[1]["path"]);
+    // The stable name resolves to the same current version.
+    let stable = t
+        .run(&[
+            "--json",
+            "resolve",
+            "76003_kareem-abdul-jabbar_initials.png",
+        ])
+        .ok()
+        .json();
+    assert_eq!(stable["path"], entries[1]["path"], "{stable}");
 }
 
 #[test]
@@ -326,6 +336,13 @@ fn exit_codes_and_clear_errors() {
     // A style the built-in renderer cannot draw: exit 1 and the message lists what it can draw.
     let r = t.run(&["generate", "--style", "consultant"]);
     assert_eq!(r.status, 1);
+    assert!(r.stderr.contains("consultant"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("cannot draw").count(),
+        1,
+        "said once: {}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("initials") && r.stderr.contains("watercolor"),
         "{}",
@@ -335,6 +352,19 @@ fn exit_codes_and_clear_errors() {
     assert_eq!(t.run(&["generate", "--no-such-flag"]).status, 1);
     assert_eq!(t.run(&["generate", "--where", "novalue"]).status, 1);
     assert_eq!(t.run(&["subjects", "show", "nobody"]).status, 1);
+    // A selection that matches nobody says so (and records no empty run).
+    let r = t.run(&["generate", "--where", "draft_year=1800"]);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.contains("no subject matches"), "{}", r.stderr);
+    assert_eq!(
+        t.run(&["--json", "runs"]).ok().json(),
+        serde_json::json!([])
+    );
+    // A dry run on a data directory that does not exist creates nothing.
+    let empty = TestDir::new();
+    let r = empty.run(&["generate", "--dry-run"]);
+    assert_eq!(r.status, 1);
+    assert!(!empty.data_dir().exists());
     // --help teaches and succeeds.
     let help = t.run(&["generate", "--help"]).ok();
     assert!(help.stdout.contains("--dry-run") && help.stdout.contains("Examples"));

@@ -88,8 +88,8 @@ CREATE TABLE assets (
     content_hash    TEXT,
     storage_key     TEXT,
     content_type    TEXT,
-    render_ms       INTEGER,
-    encode_ms       INTEGER,
+    render_us       INTEGER,            -- microseconds inside the provider
+    encode_us       INTEGER,            -- microseconds in the PNG optimiser
     total_ms        INTEGER NOT NULL,
     cost_usd        REAL NOT NULL DEFAULT 0,
     error_code      TEXT,

@@ -48,7 +48,7 @@ pub struct GenerateArgs {
     force: bool,
     /// Print the plan (counts, skips and why, estimated cost, a sample prompt); write nothing.
     #[arg(long)]
-    dry_run: bool,
+    pub dry_run: bool,
     /// Generate for at most N subjects.
     #[arg(long, value_name = "N")]
     limit: Option<u64>,

@@ -80,6 +80,16 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let out = Output::new(cli.json);
+    if let Command::Generate(args) = &cli.command
+        && args.dry_run
+        && !cli.data_dir.join("likeness.db").exists()
+    {
+        anyhow::bail!(
+            "nothing imported yet in {}: run `likeness import PATH` first (a dry run writes \
+             nothing, so it does not create the data directory)",
+            cli.data_dir.display()
+        );
+    }
     let app = App::open(&cli.data_dir, cli.config.as_deref()).await?;
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,

@@ -16,8 +16,8 @@ pub struct Stored {
     pub content_hash: String,
     pub storage_key: String,
     pub content_type: String,
-    pub render_ms: i64,
-    pub encode_ms: i64,
+    pub render_us: i64,
+    pub encode_us: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -172,7 +172,7 @@ impl Db {
         sqlx::query(
             "INSERT INTO assets (id, subject_id, run_id, job_id, style, style_version, provider,
                  model, seed, prompt, negative_prompt, status, current, width, height, bytes,
-                 content_hash, storage_key, content_type, render_ms, encode_ms, total_ms,
+                 content_hash, storage_key, content_type, render_us, encode_us, total_ms,
                  cost_usd, error_code, error_message, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                  $18, $19, $20, $21, $22, $23, $24, $25, $26)",
@@ -200,8 +200,8 @@ impl Db {
         .bind(stored.map(|s| s.content_hash.as_str()))
         .bind(stored.map(|s| s.storage_key.as_str()))
         .bind(stored.map(|s| s.content_type.as_str()))
-        .bind(stored.map(|s| s.render_ms))
-        .bind(stored.map(|s| s.encode_ms))
+        .bind(stored.map(|s| s.render_us))
+        .bind(stored.map(|s| s.encode_us))
         .bind(asset.total_ms)
         .bind(asset.cost_usd)
         .bind(code)

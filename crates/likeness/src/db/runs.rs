@@ -162,6 +162,18 @@ impl Db {
         Ok(row.get("c"))
     }
 
+    /// Total (render, encode) microseconds over a run's attempts.
+    pub async fn run_timing(&self, run_id: &str) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(render_us), 0) AS r, COALESCE(SUM(encode_us), 0) AS e
+             FROM assets WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.get("r"), row.get("e")))
+    }
+
     /// Marks a run finished. Its duration spans from planning to now, interruptions included.
     pub async fn finish_run(&self, run: &Run) -> Result<()> {
         let finished = now_text();

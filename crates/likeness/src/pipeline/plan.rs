@@ -15,7 +15,7 @@ use crate::db::queue::{self, NewJob};
 use crate::db::subjects;
 use crate::error::{Error, Result};
 use crate::pipeline::prompt_subject;
-use crate::provider::Provider;
+use crate::provider::{Provider, ProviderError};
 
 /// Which subjects a run is about, as the user asked. Stored on the run for the audit trail.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -68,7 +68,22 @@ impl PlannedStyle {
     ) -> Result<PlannedStyle> {
         let style = app.style(name)?;
         let (provider, model) = app.providers.for_style(&style, provider)?;
-        provider.check_style(&style)?;
+        provider.check_style(&style).map_err(|e| match e {
+            // Name the styles of this catalog it can draw, not just recipe kinds.
+            ProviderError::UnsupportedStyle {
+                provider, style, ..
+            } => ProviderError::UnsupportedStyle {
+                provider,
+                style,
+                can_draw: app
+                    .catalog
+                    .list()
+                    .filter(|s| s.renderer.is_some())
+                    .map(|s| s.name.clone())
+                    .collect(),
+            },
+            other => other,
+        })?;
         let (width, height) = style.dimensions(size)?;
         Ok(PlannedStyle {
             style,

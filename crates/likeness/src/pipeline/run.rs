@@ -164,6 +164,13 @@ pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
     runs::insert(&mut tx, &run).await?;
     let mut writer = JobWriter::new(run.id.clone(), app.config.generate.max_attempts);
     let summary = plan::walk(app, &mut tx, &opts.selection, &styles, Some(&mut writer)).await?;
+    if summary.subjects == 0 {
+        tx.rollback().await?;
+        return Err(Error::Usage(
+            "no subject matches this selection; `likeness subjects list` shows what is imported"
+                .into(),
+        ));
+    }
     run.planned = summary.planned as i64;
     run.skipped = summary.skipped as i64;
     run.estimated_cost_usd = summary.estimated_cost_usd;
@@ -209,6 +216,12 @@ pub struct RunReport {
     pub estimated_cost_usd: f64,
     pub actual_cost_usd: f64,
     pub duration_ms: i64,
+    /// Wall time of this invocation (a resumed run's `duration_ms` includes earlier sessions).
+    pub elapsed_ms: i64,
+    /// Time spent inside providers and the PNG optimiser over the run's attempts; the rest of
+    /// a worker's time is the pipeline's own overhead (queue, database, storage).
+    pub render_ms: i64,
+    pub encode_ms: i64,
     pub stopped: Option<String>,
     pub failures: Vec<Failure>,
 }
@@ -290,6 +303,7 @@ pub async fn execute(
             .unwrap_or_default(),
     })
     .collect();
+    let timing = app.db.run_timing(&run.id).await?;
     Ok(RunReport {
         run_id: run.id.clone(),
         run_key: run.run_key.clone(),
@@ -305,6 +319,9 @@ pub async fn execute(
         duration_ms: finished
             .duration_ms
             .unwrap_or(started.elapsed().as_millis() as i64),
+        elapsed_ms: started.elapsed().as_millis() as i64,
+        render_ms: timing.0 / 1000,
+        encode_ms: timing.1 / 1000,
         stopped: stopped.or(interrupted.then(|| "interrupted".to_string())),
         failures,
     })

@@ -199,7 +199,7 @@ impl RunWorkers<'_> {
             Ok(Err(message)) => return failed("image.encode_failed", message, None),
             Err(e) => return failed("image.encode_failed", e.to_string(), None),
         };
-        let encode_ms = encode_started.elapsed().as_millis() as i64;
+        let encode_us = encode_started.elapsed().as_micros() as i64;
         let hash = hex_sha256(&png);
         let key = asset_key(subject.id.as_ref(), &subject.slug(), style, &hash, "png");
         let bytes = png.len() as u64;
@@ -217,8 +217,8 @@ impl RunWorkers<'_> {
             content_hash: hash,
             storage_key: key,
             content_type: g.content_type.to_string(),
-            render_ms: g.render_ms,
-            encode_ms,
+            render_us: g.render_us,
+            encode_us,
         })
     }
 

@@ -127,7 +127,7 @@ impl Provider for Builtin {
                     width: request.width,
                     height: request.height,
                     model,
-                    render_ms: started.elapsed().as_millis() as i64,
+                    render_us: started.elapsed().as_micros() as i64,
                     cost_usd: 0.0,
                 })
             };

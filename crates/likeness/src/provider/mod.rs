@@ -33,8 +33,8 @@ pub struct Generated {
     pub width: u32,
     pub height: u32,
     pub model: String,
-    /// Time spent producing the image (rendering, or the remote call).
-    pub render_ms: i64,
+    /// Time spent producing the image (rendering, or the remote call), in microseconds.
+    pub render_us: i64,
     pub cost_usd: f64,
 }
 
