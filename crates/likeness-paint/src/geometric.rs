@@ -12,7 +12,7 @@ use crate::Size;
 use crate::prng::Prng;
 use crate::recipe::{GeometricRecipe, GeometricVariant};
 use crate::sitter::Rgb;
-use crate::svg::{Canvas, N, Svg};
+use crate::svg::{Attrs, Canvas, N, Svg};
 
 const fn hex(v: u32) -> Rgb {
     Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
@@ -215,23 +215,22 @@ fn marble(svg: &mut Svg, canvas: &Canvas, rng: &Prng, c: &[Rgb; 5]) {
         let rot = rng.range(&k("rot"), 0.0, 180.0);
         let t = format!("rotate({} {} {})", N(rot), N(cx), N(cy));
         let fill = canvas.url(&format!("marble-{i}"));
-        let blend = if i == 1 {
-            "mix-blend-mode:overlay"
+        let attrs: Attrs<'_> = &[
+            ("cx", &N(cx)),
+            ("cy", &N(cy)),
+            ("rx", &N(rx)),
+            ("ry", &N(ry)),
+            ("fill", &fill),
+            ("transform", &t),
+        ];
+        if i == 1 {
+            // Only the overlay field gets a style: a blend mode costs a full-canvas layer.
+            svg.open("g", &[("style", &"mix-blend-mode:overlay")]);
+            svg.leaf("ellipse", attrs);
+            svg.close("g");
         } else {
-            "mix-blend-mode:normal"
-        };
-        svg.leaf(
-            "ellipse",
-            &[
-                ("cx", &N(cx)),
-                ("cy", &N(cy)),
-                ("rx", &N(rx)),
-                ("ry", &N(ry)),
-                ("fill", &fill),
-                ("transform", &t),
-                ("style", &blend),
-            ],
-        );
+            svg.leaf("ellipse", attrs);
+        }
     }
 }
 

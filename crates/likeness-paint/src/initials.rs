@@ -148,16 +148,16 @@ pub(crate) fn draw(
                 (_, true) => 0.34,
             });
             let font_size = 100.0 * scale;
-            // Put the visual centre of the letters on the canvas centre: Latin capitals are
-            // 0.73 em tall, CJK ideographs sit in a box ~0.88 em tall above a small descent,
-            // Arabic and Hebrew letters hang around the baseline with little ascent.
+            // Put the visual centre of the letters on the canvas centre: Latin capitals and
+            // Hebrew letters are ~0.73 em tall, CJK glyphs sit in a box ~0.88 em tall above a
+            // small descent, isolated Arabic letters hang around the baseline.
             let first = text.chars().next().unwrap_or('A');
             let centre = if wide {
                 0.36
-            } else if is_rtl(first) {
+            } else if is_joining_script(first) {
                 0.24
             } else {
-                0.365
+                0.35
             };
             let y = canvas.cy() + centre * font_size;
             // Keep two Arabic initials from joining into a (different) word: ZWNJ between.

@@ -13,21 +13,39 @@
 //! - A [`Painter`] holds the font database (bundled fonts only, built once in [`Painter::new`])
 //!   and renders. It is `Send + Sync`; share one per process.
 //!
+//! # The kinds
+//!
+//! - `initials`: one or two letters from the name (grapheme-aware, any script: see
+//!   [`initials()`]) on a seeded background, text colour picked for WCAG contrast; a neutral
+//!   silhouette when the name has no letters.
+//! - `geometric`: boring-avatars-style abstract avatars (marble, beam, sunset, ring, bauhaus,
+//!   pixel) from a five-colour palette.
+//! - `watercolor`: a head-and-shoulders side profile facing right in soft teal washes on
+//!   textured paper, with a warm glow at the eye; age, presentation, hair and skin shape it.
+//!
+//! Any aspect ratio works: the shorter side is 100 user units; geometric art covers and crops,
+//! initials stay centred, the watercolor bust stays bottom-centred on more paper.
+//!
 //! # Determinism
 //!
-//! The same `(recipe, sitter, size)` gives byte-identical SVG and PNG, on every machine and run.
-//! Randomness is keyed and order-independent: each decision's value is a hash of
-//! `seed + ":" + key` (FNV-1a 64 + SplitMix64, see `prng.rs`), so adding a feature later does not
-//! reshuffle existing portraits. Numbers are written with fixed precision, no hash-map order is
-//! ever observed, and fonts are compiled in. Every id inside an SVG carries a prefix derived from
-//! the seed, kind and size, so many portraits can be inlined in one page without collisions.
-//! Changing drawing code does change output: callers version their styles for that.
+//! The same `(recipe, sitter, size)` gives byte-identical SVG and PNG, run after run and across
+//! threads (tested, with golden SVG hashes). Across platforms the SVG is stable too in practice:
+//! all coordinates are rounded to 0.01 (0.1 in dense wash outlines), so the last-bit differences
+//! a platform's `sin`/`ln` may show do not surface; PNG bytes additionally depend on the
+//! resvg/tiny-skia versions pinned by the lock file. Randomness is keyed and
+//! order-independent: each decision's value is a hash of `seed + ":" + key` (FNV-1a 64 +
+//! SplitMix64, see `prng.rs`), so adding a feature later does not reshuffle existing portraits.
+//! Numbers are written with fixed precision, no hash-map order is ever observed, and fonts are
+//! compiled in. Every id inside an SVG carries a prefix derived from the seed, kind and size, so
+//! many portraits can be inlined in one page without id collisions. Changing drawing code does
+//! change output: callers version their styles for that.
 //!
 //! # No I/O
 //!
-//! The crate never touches files or the network: fonts are `include_bytes!`, SVGs are
+//! The crate never touches files or the network: fonts are `include_bytes!` (DejaVu Sans,
+//! Droid Sans Fallback for CJK, NanumSquare for Hangul; licences in `fonts/`), SVGs are
 //! self-contained (no external hrefs, no embedded rasters), and the rasteriser is configured with
-//! every resource loader off.
+//! every resource loader off. PNGs are encoded fast rather than small; recompress downstream.
 //!
 //! ```
 //! use likeness_paint::{InitialsRecipe, Painter, Presentation, Recipe, Sitter, Size};
@@ -52,6 +70,7 @@ mod raster;
 mod recipe;
 mod sitter;
 mod svg;
+mod wash;
 mod watercolor;
 
 pub use initials::initials;

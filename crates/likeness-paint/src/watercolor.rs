@@ -4,14 +4,12 @@
 //!
 //! # How it paints (and why it is fast)
 //!
-//! There are no hard lines and almost no filters. Each wash is the layered-polygon technique of
-//! generative watercolour: the outline is sampled, its edges are displaced at random (more
-//! where the outline says the edge is soft, e.g. hair, less along the face), and several such
-//! variations are stacked at low opacity. Interiors build up to a full wash while edges, where
-//! only some layers reach, feather into the paper. Modelling (shadows, the eye glow, the halo,
-//! stains in the paper) uses radial gradients that fade to nothing. The only blur is on the small
-//! group of facial marks (eye, brow, ear, nostril, mouth). Paper grain is two small seamless
-//! tiles of specks whose sizes do not divide each other, so no repeat shows.
+//! There are no hard lines and no filters at all (resvg blurs cost ~30 ms per large group at
+//! 512 px). Every large shape is a wash (`wash.rs`): stacked translucent polygons whose edges
+//! feather out where the outline is soft (hair, shoulders) and stay close where it is crisp (the
+//! face profile). Modelling (shadows, highlights, the eye glow, the halo, the vignette) uses
+//! radial gradients that fade to nothing; the small facial marks are soft strokes (a wide faint
+//! pass under a narrow one). The paper is a flat tone with faint blooms and a few hundred specks.
 //!
 //! Geometry comes from `profile.rs`: age, presentation and seed shape the head, hair, neck and
 //! shoulders; this module chooses colours and paints.
@@ -23,7 +21,8 @@ use crate::prng::Prng;
 use crate::profile::{self, Figure, Outline, Pt, Traits};
 use crate::recipe::WatercolorRecipe;
 use crate::sitter::{HairColor, HairLength, Rgb, Sitter};
-use crate::svg::{Canvas, N, PathData, Svg, polygon};
+use crate::svg::{Canvas, N, PathData, Svg};
+use crate::wash::{Wash, specks, wash};
 
 pub(crate) const PAPER: Rgb = Rgb(0xf0, 0xea, 0xd6);
 pub(crate) const WASH_DARK: Rgb = Rgb(0x2f, 0x5e, 0x52);
@@ -73,165 +72,6 @@ impl Palette {
     }
 }
 
-/// Samples the closed Catmull-Rom curve through the outline's points, about every `step`
-/// units, carrying the softness along.
-fn sample(outline: &Outline, step: f64) -> Vec<(Pt, f64)> {
-    let n = outline.len();
-    let mut out = Vec::new();
-    for i in 0..n {
-        let (p0, _) = outline[(i + n - 1) % n];
-        let (p1, s1) = outline[i];
-        let (p2, s2) = outline[(i + 1) % n];
-        let (p3, _) = outline[(i + 2) % n];
-        let len = ((p2.0 - p1.0).powi(2) + (p2.1 - p1.1).powi(2)).sqrt();
-        let k = ((len / step).ceil() as usize).max(1);
-        for s in 0..k {
-            let t = s as f64 / k as f64;
-            let (t2, t3) = (t * t, t * t * t);
-            let cr = |a: f64, b: f64, c: f64, d: f64| {
-                0.5 * (2.0 * b
-                    + (c - a) * t
-                    + (2.0 * a - 5.0 * b + 4.0 * c - d) * t2
-                    + (3.0 * b - a - 3.0 * c + d) * t3)
-            };
-            let p = (cr(p0.0, p1.0, p2.0, p3.0), cr(p0.1, p1.1, p2.1, p3.1));
-            out.push((p, s1 + (s2 - s1) * t));
-        }
-    }
-    out
-}
-
-/// One round of midpoint displacement: every edge gets a new midpoint pushed by a (clamped)
-/// normal draw scaled by the edge length and its softness.
-fn deform(poly: &[(Pt, f64)], rng: &Prng, key: &str, amount: f64) -> Vec<(Pt, f64)> {
-    let n = poly.len();
-    let mut out = Vec::with_capacity(n * 2);
-    for i in 0..n {
-        let (a, sa) = poly[i];
-        let (b, sb) = poly[(i + 1) % n];
-        out.push((a, sa));
-        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-        let soft = (sa + sb) / 2.0;
-        let sd = len * soft * amount;
-        let dx = rng.gauss_n(key, 2 * i as u64).clamp(-2.0, 2.0) * sd;
-        let dy = rng.gauss_n(key, 2 * i as u64 + 1).clamp(-2.0, 2.0) * sd;
-        out.push((((a.0 + b.0) / 2.0 + dx, (a.1 + b.1) / 2.0 + dy), soft));
-    }
-    out
-}
-
-/// `n` values of smooth, periodic noise (a moving average of `2 * radius + 1` normal draws,
-/// rescaled to roughly unit variance): wavy along an outline rather than zig-zag.
-fn smooth_noise(rng: &Prng, key: &str, n: usize, radius: usize) -> Vec<f64> {
-    let g: Vec<f64> = (0..n as u64)
-        .map(|i| rng.gauss_n(key, i).clamp(-2.5, 2.5))
-        .collect();
-    let norm = ((2 * radius + 1) as f64).sqrt();
-    (0..n)
-        .map(|i| {
-            let sum: f64 = (0..=2 * radius).map(|k| g[(i + n + k - radius) % n]).sum();
-            sum / norm
-        })
-        .collect()
-}
-
-/// How one wash is laid down.
-struct Wash {
-    layers: u32,
-    /// Opacity of each layer; the interior reaches `1 - (1 - alpha)^layers`.
-    alpha: f64,
-    /// How far (figure units, at softness 1) the layers spread across a soft edge: the width
-    /// of the feathered band.
-    spread: f64,
-    /// Per-layer raggedness of the edge (figure units, at softness 1).
-    ragged: f64,
-    /// Sampling step along the outline, in figure units.
-    step: f64,
-}
-
-/// Paints `outline` as a stack of translucent layers of `fill`, each tinted a little towards
-/// `vary`. Layers are offset along the outline's normals from slightly inside to outside, in
-/// proportion to the local softness, and roughened independently: interiors build up to a full
-/// wash, soft edges fade out over `spread` like wet pigment, crisp edges stay put.
-fn wash(svg: &mut Svg, rng: &Prng, key: &str, outline: &Outline, fill: Rgb, vary: Rgb, w: &Wash) {
-    let base = deform(&sample(outline, w.step), rng, &format!("{key}.base"), 0.12);
-    let n = base.len();
-    let area: f64 = (0..n)
-        .map(|i| {
-            let (a, b) = (base[i].0, base[(i + 1) % n].0);
-            a.0 * b.1 - b.0 * a.1
-        })
-        .sum();
-    let orient = if area > 0.0 { 1.0 } else { -1.0 };
-    let normals: Vec<Pt> = (0..n)
-        .map(|i| {
-            let (a, b) = (base[(i + n - 1) % n].0, base[(i + 1) % n].0);
-            let (tx, ty) = (b.0 - a.0, b.1 - a.1);
-            let len = (tx * tx + ty * ty).sqrt().max(1e-9);
-            (orient * ty / len, -orient * tx / len)
-        })
-        .collect();
-    svg.open("g", &[("fill", &fill), ("fill-opacity", &N(w.alpha))]);
-    // Where the pigment bleeds far and where it stops short varies slowly along the edge.
-    let reach = smooth_noise(rng, &format!("{key}.reach"), n, 6);
-    let last = f64::from(w.layers.max(2) - 1);
-    for l in 0..w.layers {
-        let lk = format!("{key}.{l}");
-        let off = (f64::from(l) / last - 0.35) * w.spread;
-        let g = smooth_noise(rng, &lk, n, 2);
-        let pts: Vec<Pt> = base
-            .iter()
-            .zip(&normals)
-            .enumerate()
-            .map(|(i, ((p, soft), nrm))| {
-                let spread = off.max(off * (1.0 + 0.9 * reach[i]));
-                let o = (spread + g[i] * w.ragged) * soft;
-                (p.0 + nrm.0 * o, p.1 + nrm.1 * o)
-            })
-            .collect();
-        let d = polygon(&pts);
-        let t = rng.unit(&format!("{lk}.tint"));
-        if t < 0.35 {
-            svg.leaf("path", &[("d", &d)]);
-        } else {
-            let c = fill.mix(vary, (t - 0.35) * 0.45);
-            svg.leaf("path", &[("d", &d), ("fill", &c)]);
-        }
-    }
-    svg.close("g");
-}
-
-/// A soft blob: an ellipse filled with one of the fade-out radial gradients.
-fn blob(svg: &mut Svg, canvas: &Canvas, grad: &str, c: Pt, r: (f64, f64), rot: f64, op: f64) {
-    let t = format!("rotate({} {} {})", N(rot), N(c.0), N(c.1));
-    svg.leaf(
-        "ellipse",
-        &[
-            ("cx", &N(c.0)),
-            ("cy", &N(c.1)),
-            ("rx", &N(r.0)),
-            ("ry", &N(r.1)),
-            ("fill", &canvas.url(grad)),
-            ("fill-opacity", &N(op)),
-            ("transform", &t),
-        ],
-    );
-}
-
-fn stroke(svg: &mut Svg, d: &str, color: Rgb, width: f64, op: f64) {
-    svg.leaf(
-        "path",
-        &[
-            ("d", &d),
-            ("fill", &"none"),
-            ("stroke", &color),
-            ("stroke-width", &N(width)),
-            ("stroke-opacity", &N(op)),
-            ("stroke-linecap", &"round"),
-        ],
-    );
-}
-
 /// A radial gradient of one colour fading to transparent (`core` = opacity-1 fraction).
 fn fade(d: &mut String, id: &str, c: Rgb, core: f64) {
     let _ = write!(
@@ -240,38 +80,6 @@ fn fade(d: &mut String, id: &str, c: Rgb, core: f64) {
         k = N(core),
         m = N(core + (1.0 - core) * 0.45),
     );
-}
-
-/// Paper grain: a few hundred tiny flecks and fibres, drawn as three compound paths (one per
-/// strength) so the whole texture costs three fills.
-fn specks(svg: &mut Svg, canvas: &Canvas, rng: &Prng, ink: Rgb) {
-    let n = (4.5 * canvas.w * canvas.h / 100.0) as u64;
-    let mut paths = [String::new(), String::new(), String::new()];
-    for i in 0..n {
-        let x = rng.unit_n("x", i) * canvas.w;
-        let y = rng.unit_n("y", i) * canvas.h;
-        let len = 0.25 + 0.9 * rng.unit_n("len", i).powi(3);
-        let a = std::f64::consts::TAU * rng.unit_n("a", i);
-        let (dx, dy) = (a.cos() * len, a.sin() * len);
-        let thick = 0.18 + 0.14 * rng.unit_n("t", i);
-        let p = &mut paths[rng.below(&format!("k{i}"), 3)];
-        let _ = write!(
-            p,
-            "M{} {}l{} {} {} {}z",
-            N(x),
-            N(y),
-            N(dx),
-            N(dy),
-            N(-dy.signum() * thick - dx * 0.5),
-            N(dx.signum() * thick - dy * 0.5),
-        );
-    }
-    for (p, op) in paths.iter().zip([0.12, 0.2, 0.3]) {
-        svg.leaf(
-            "path",
-            &[("d", p), ("fill", &ink), ("fill-opacity", &N(op))],
-        );
-    }
 }
 
 fn defs(svg: &mut Svg, canvas: &Canvas, pal: &Palette) {
@@ -356,167 +164,118 @@ fn paper(svg: &mut Svg, canvas: &Canvas, rng: &Prng, pal: &Palette) {
     );
 }
 
+fn stroke(svg: &mut Svg, d: &str, color: Rgb, width: f64, op: f64) {
+    svg.leaf(
+        "path",
+        &[
+            ("d", &d),
+            ("fill", &"none"),
+            ("stroke", &color),
+            ("stroke-width", &N(width)),
+            ("stroke-opacity", &N(op)),
+            ("stroke-linecap", &"round"),
+        ],
+    );
+}
+
 /// A stroke with a soft edge: a wide faint pass under a narrow stronger one.
 fn soft_stroke(svg: &mut Svg, d: &str, color: Rgb, width: f64, op: f64) {
     stroke(svg, d, color, width * 2.2, op * 0.3);
     stroke(svg, d, color, width, op * 0.75);
 }
 
-/// The ear: a small darker wash with the curl of the rim.
-fn ear(svg: &mut Svg, canvas: &Canvas, fig: &Figure, pal: &Palette) {
-    let (e, u) = (fig.ear, fig.u);
-    blob(
-        svg,
-        canvas,
-        "dark",
-        e,
-        (0.17 * u, 0.27 * u),
-        12.0 + fig.tilt,
-        0.5,
-    );
-    let d = PathData::new()
-        .m(e.0 + 0.03 * u, e.1 - 0.19 * u)
-        .q(
-            e.0 - 0.17 * u,
-            e.1 - 0.05 * u,
-            e.0 - 0.02 * u,
-            e.1 + 0.17 * u,
-        )
-        .finish();
-    soft_stroke(svg, &d, pal.dark, 0.06 * u, 0.45);
+/// A quadratic curve from `a` through control `c` to `b`.
+fn curve(a: Pt, c: Pt, b: Pt) -> String {
+    PathData::new().m(a.0, a.1).q(c.0, c.1, b.0, b.1).finish()
 }
 
-pub(crate) fn draw(
-    recipe: &WatercolorRecipe,
-    sitter: &Sitter,
-    rng: &Prng,
-    canvas: &Canvas,
-    size: Size,
-) -> String {
-    let rng = rng.child("watercolor");
-    let traits = Traits::resolve(sitter, &rng);
-    let fig = profile::build(&traits, &rng);
-    let pal = Palette::new(recipe, &traits);
-    let u = fig.u;
+/// One portrait being painted: everything resolved, ready to lay down in order.
+struct Scene<'a> {
+    canvas: &'a Canvas,
+    rng: Prng,
+    traits: Traits,
+    fig: Figure,
+    pal: Palette,
+}
 
-    let mut svg = canvas.svg(size);
-    defs(&mut svg, canvas, &pal);
-    paper(&mut svg, canvas, &rng, &pal);
-
-    // The figure box: bottom-centred; a child is drawn a little smaller.
-    let k = 1.0 - 0.12 * traits.youth;
-    let ox = (canvas.w - 100.0) / 2.0 + 50.0 * (1.0 - k);
-    let oy = canvas.h - 100.0 + 100.0 * (1.0 - k);
-    let place = format!("translate({} {}) scale({})", N(ox), N(oy), N(k));
-    svg.open("g", &[("transform", &place)]);
-
-    // A pale halo behind the head sets it off the paper.
-    blob(
-        &mut svg,
-        canvas,
-        "light",
-        fig.head_pt((0.25, 0.1)),
-        (2.4 * u, 2.2 * u),
-        0.0,
-        0.3,
-    );
-
-    let soft = Wash {
-        layers: 7,
-        alpha: 0.24,
-        spread: 3.0,
-        ragged: 0.5,
-        step: 4.0,
-    };
-    wash(
-        &mut svg,
-        &rng,
-        "neck",
-        &fig.neck,
-        pal.face.mix(pal.dark, 0.3),
-        pal.dark,
-        &soft,
-    );
-    wash(
-        &mut svg, &rng, "torso", &fig.torso, pal.dark, pal.light, &soft,
-    );
-    let (sc, srx, sry) = fig.shoulder;
-    blob(&mut svg, canvas, "dark", sc, (srx, sry), -15.0, 0.45);
-    blob(
-        &mut svg,
-        canvas,
-        "light",
-        (sc.0 + 8.0, sc.1 - 7.0),
-        (srx * 0.5, sry * 0.35),
-        -20.0,
-        0.5,
-    );
-    let face = Wash {
-        layers: 8,
-        alpha: 0.23,
-        spread: 2.5,
-        ragged: 0.4,
-        step: 3.0,
-    };
-    wash(
-        &mut svg, &rng, "head", &fig.head, pal.face, pal.light, &face,
-    );
-
-    // Modelling: shadow at the back of the skull and under the jaw, light on cheek and brow.
-    blob(
-        &mut svg,
-        canvas,
-        "dark",
-        fig.head_pt((-0.55, 0.2)),
-        (0.6 * u, 0.8 * u),
-        0.0,
-        0.35,
-    );
-    blob(
-        &mut svg,
-        canvas,
-        "dark",
-        fig.head_pt((0.3, 1.05)),
-        (0.65 * u, 0.2 * u),
-        -8.0,
-        0.5,
-    );
-    blob(
-        &mut svg,
-        canvas,
-        "paper",
-        fig.head_pt((0.5, 0.3)),
-        (0.3 * u, 0.22 * u),
-        0.0,
-        0.22,
-    );
-    blob(
-        &mut svg,
-        canvas,
-        "paper",
-        fig.head_pt((0.62, -0.55)),
-        (0.22 * u, 0.14 * u),
-        0.0,
-        0.25,
-    );
-
-    // Medium and long hair falls over the ear: paint the ear first so it shows through faintly.
-    let covers_ears = matches!(traits.hair_length, HairLength::Medium | HairLength::Long);
-    if covers_ears {
-        ear(&mut svg, canvas, &fig, &pal);
+impl Scene<'_> {
+    /// A soft blob: an ellipse (`r` radii, `rot` degrees) filled with a fade-out gradient.
+    fn blob(&self, svg: &mut Svg, grad: &str, c: Pt, r: (f64, f64), rot: f64, op: f64) {
+        let t = format!("rotate({} {} {})", N(rot), N(c.0), N(c.1));
+        svg.leaf(
+            "ellipse",
+            &[
+                ("cx", &N(c.0)),
+                ("cy", &N(c.1)),
+                ("rx", &N(r.0)),
+                ("ry", &N(r.1)),
+                ("fill", &self.canvas.url(grad)),
+                ("fill-opacity", &N(op)),
+                ("transform", &t),
+            ],
+        );
     }
-    if let Some(hair) = &fig.hair {
+
+    /// A blob placed and sized in head space (`c` and `r` in head units).
+    fn head_blob(&self, svg: &mut Svg, grad: &str, c: Pt, r: (f64, f64), rot: f64, op: f64) {
+        let u = self.fig.u;
+        self.blob(svg, grad, self.fig.head_pt(c), (r.0 * u, r.1 * u), rot, op);
+    }
+
+    /// Halo, shoulders, neck and head, with the modelling that sits on them.
+    fn body(&self, svg: &mut Svg) {
+        let (fig, pal, rng) = (&self.fig, &self.pal, &self.rng);
+        // A pale halo behind the head sets it off the paper.
+        self.head_blob(svg, "light", (0.25, 0.1), (2.4, 2.2), 0.0, 0.3);
+        let soft = Wash {
+            layers: 7,
+            alpha: 0.24,
+            spread: 3.0,
+            ragged: 0.5,
+            step: 4.0,
+        };
+        let neck = pal.face.mix(pal.dark, 0.3);
+        wash(svg, rng, "neck", &fig.neck, neck, pal.dark, &soft);
+        wash(svg, rng, "torso", &fig.torso, pal.dark, pal.light, &soft);
+        let (sc, srx, sry) = fig.shoulder;
+        self.blob(svg, "dark", sc, (srx, sry), -15.0, 0.45);
+        let lit = (sc.0 + 8.0, sc.1 - 7.0);
+        self.blob(svg, "light", lit, (srx * 0.5, sry * 0.35), -20.0, 0.5);
+        let face = Wash {
+            layers: 8,
+            alpha: 0.23,
+            spread: 2.5,
+            ragged: 0.4,
+            step: 3.0,
+        };
+        wash(svg, rng, "head", &fig.head, pal.face, pal.light, &face);
+        // Shadow at the back of the skull and under the jaw, light on cheek and brow.
+        self.head_blob(svg, "dark", (-0.55, 0.2), (0.6, 0.8), 0.0, 0.35);
+        self.head_blob(svg, "dark", (0.3, 1.05), (0.65, 0.2), -8.0, 0.5);
+        self.head_blob(svg, "paper", (0.5, 0.3), (0.3, 0.22), 0.0, 0.22);
+        self.head_blob(svg, "paper", (0.62, -0.55), (0.22, 0.14), 0.0, 0.25);
+        // Children get a warm, round cheek.
+        if self.traits.youth > 0.0 {
+            let op = 0.35 * self.traits.youth;
+            self.head_blob(svg, "glow", (0.55, 0.38), (0.28, 0.24), 0.0, op);
+        }
+    }
+
+    /// The hair mass and a deeper core towards the nape that gives it volume.
+    fn hair(&self, svg: &mut Svg) {
+        let Some(hair) = &self.fig.hair else { return };
+        let (pal, rng, u) = (&self.pal, &self.rng, self.fig.u);
         let curl = rng.unit("hair.curl");
+        let ragged = 0.3 + 0.9 * curl * curl;
         let w = Wash {
             layers: 9,
             alpha: 0.21,
             spread: 3.0,
-            ragged: 0.3 + 0.9 * curl * curl,
+            ragged,
             step: 3.0,
         };
         let deep = pal.hair.mix(pal.dark, 0.5);
-        wash(&mut svg, &rng, "hair", hair, pal.hair, deep, &w);
-        // A deeper core towards the nape gives the mass some volume.
+        wash(svg, rng, "hair", hair, pal.hair, deep, &w);
         let n = hair.len() as f64;
         let (cx, cy) = hair
             .iter()
@@ -533,104 +292,126 @@ pub(crate) fn draw(
             ragged: 0.5,
             step: 4.0,
         };
-        wash(&mut svg, &rng, "hair-core", &core, deep, pal.hair, &w);
+        wash(svg, rng, "hair-core", &core, deep, pal.hair, &w);
     }
 
-    // Children get a warm, round cheek.
-    if traits.youth > 0.0 {
-        let c = fig.head_pt((0.55, 0.38));
-        blob(
-            &mut svg,
-            canvas,
-            "glow",
-            c,
-            (0.28 * u, 0.24 * u),
-            0.0,
-            0.35 * traits.youth,
+    /// The ear: a small darker wash with the curl of the rim.
+    fn ear(&self, svg: &mut Svg) {
+        let (e, u) = (self.fig.ear, self.fig.u);
+        self.blob(
+            svg,
+            "dark",
+            e,
+            (0.17 * u, 0.27 * u),
+            12.0 + self.fig.tilt,
+            0.5,
         );
+        let d = curve(
+            (e.0 + 0.03 * u, e.1 - 0.19 * u),
+            (e.0 - 0.17 * u, e.1 - 0.05 * u),
+            (e.0 - 0.02 * u, e.1 + 0.17 * u),
+        );
+        soft_stroke(svg, &d, self.pal.dark, 0.06 * u, 0.45);
     }
 
-    // Facial marks, all soft-edged: ear (unless the hair covers it), brow, eye, nostril, mouth.
+    /// Brow, eye, nostril and mouth, all soft-edged.
+    fn features(&self, svg: &mut Svg) {
+        let (fig, dark, u) = (&self.fig, self.pal.dark, self.fig.u);
+        let b = fig.brow;
+        let brow_op = 0.5 + 0.15 * self.traits.masc;
+        soft_stroke(svg, &curve(b[0], b[1], b[2]), dark, 0.08 * u, brow_op);
+        // The eye in profile: a small almond open towards the front; bigger for a child.
+        let (e, eu) = (fig.eye, u * (1.0 + 0.25 * self.traits.youth));
+        let d = PathData::new()
+            .m(e.0 - 0.11 * eu, e.1)
+            .q(
+                e.0 - 0.01 * eu,
+                e.1 - 0.09 * eu,
+                e.0 + 0.08 * eu,
+                e.1 - 0.01 * eu,
+            )
+            .q(e.0, e.1 + 0.05 * eu, e.0 - 0.11 * eu, e.1)
+            .z()
+            .finish();
+        stroke(svg, &d, dark, 0.08 * u, 0.25);
+        svg.leaf(
+            "path",
+            &[("d", &d), ("fill", &dark), ("fill-opacity", &N(0.8))],
+        );
+        self.blob(svg, "dark", fig.nostril, (0.08 * u, 0.045 * u), 20.0, 0.7);
+        let m = fig.mouth;
+        let mid = ((m[0].0 + m[1].0) / 2.0, m[1].1 + 0.02 * u);
+        soft_stroke(svg, &curve(m[0], mid, m[1]), dark, 0.045 * u, 0.55);
+    }
+
+    /// The glow (a warm core at the eye, a wide faint spill in front of the face) and a few
+    /// drops of spattered pigment near the figure.
+    fn glow(&self, svg: &mut Svg) {
+        let (e, u, rng) = (self.fig.eye, self.fig.u, &self.rng);
+        let gc = (e.0 + 0.02 * u, e.1 - 0.03 * u);
+        self.blob(svg, "glow", gc, (0.46 * u, 0.4 * u), 0.0, 0.85);
+        let spill = (gc.0 + 0.45 * u, gc.1 - 0.05 * u);
+        self.blob(svg, "glow", spill, (1.4 * u, 1.0 * u), 0.0, 0.2);
+        for i in 0..rng.below("drops", 5) as u64 {
+            let x = -1.4 + 3.6 * rng.unit_n("drop.x", i);
+            let y = -1.5 + 3.3 * rng.unit_n("drop.y", i);
+            let grad = if rng.unit_n("drop.c", i) < 0.7 {
+                "drop-dark"
+            } else {
+                "drop-glow"
+            };
+            let r = 0.4 + 0.8 * rng.unit_n("drop.r", i);
+            let op = 0.25 + 0.3 * rng.unit_n("drop.o", i);
+            self.blob(svg, grad, self.fig.head_pt((x, y)), (r, r * 0.9), 0.0, op);
+        }
+    }
+}
+
+pub(crate) fn draw(
+    recipe: &WatercolorRecipe,
+    sitter: &Sitter,
+    rng: &Prng,
+    canvas: &Canvas,
+    size: Size,
+) -> String {
+    let rng = rng.child("watercolor");
+    let traits = Traits::resolve(sitter, &rng);
+    let scene = Scene {
+        canvas,
+        fig: profile::build(&traits, &rng),
+        pal: Palette::new(recipe, &traits),
+        rng,
+        traits,
+    };
+
+    let mut svg = canvas.svg(size);
+    defs(&mut svg, canvas, &scene.pal);
+    paper(&mut svg, canvas, &scene.rng, &scene.pal);
+
+    // The figure box: bottom-centred; a child is drawn a little smaller.
+    let k = 1.0 - 0.12 * scene.traits.youth;
+    let ox = (canvas.w - 100.0) / 2.0 + 50.0 * (1.0 - k);
+    let oy = canvas.h - 100.0 + 100.0 * (1.0 - k);
+    let place = format!("translate({} {}) scale({})", N(ox), N(oy), N(k));
+    svg.open("g", &[("transform", &place)]);
+    scene.body(&mut svg);
+    // Medium and long hair falls over the ear: paint the ear first so it shows through faintly.
+    let covers_ears = matches!(
+        scene.traits.hair_length,
+        HairLength::Medium | HairLength::Long
+    );
+    if covers_ears {
+        scene.ear(&mut svg);
+    }
+    scene.hair(&mut svg);
     if !covers_ears {
-        ear(&mut svg, canvas, &fig, &pal);
+        scene.ear(&mut svg);
     }
-    let b = fig.brow;
-    let d = PathData::new()
-        .m(b[0].0, b[0].1)
-        .q(b[1].0, b[1].1, b[2].0, b[2].1)
-        .finish();
-    soft_stroke(&mut svg, &d, pal.dark, 0.08 * u, 0.5 + 0.15 * traits.masc);
-    let e = fig.eye;
-    let eu = u * (1.0 + 0.25 * traits.youth);
-    let d = PathData::new()
-        .m(e.0 - 0.11 * eu, e.1)
-        .q(
-            e.0 - 0.01 * eu,
-            e.1 - 0.09 * eu,
-            e.0 + 0.08 * eu,
-            e.1 - 0.01 * eu,
-        )
-        .q(e.0, e.1 + 0.05 * eu, e.0 - 0.11 * eu, e.1)
-        .z()
-        .finish();
-    stroke(&mut svg, &d, pal.dark, 0.08 * u, 0.25);
-    svg.leaf(
-        "path",
-        &[("d", &d), ("fill", &pal.dark), ("fill-opacity", &N(0.8))],
-    );
-    let n = fig.nostril;
-    blob(
-        &mut svg,
-        canvas,
-        "dark",
-        n,
-        (0.08 * u, 0.045 * u),
-        20.0,
-        0.7,
-    );
-    let m = fig.mouth;
-    let d = PathData::new()
-        .m(m[0].0, m[0].1)
-        .q((m[0].0 + m[1].0) / 2.0, m[1].1 + 0.02 * u, m[1].0, m[1].1)
-        .finish();
-    soft_stroke(&mut svg, &d, pal.dark, 0.045 * u, 0.55);
-
-    // The glow: a warm core at the eye and a wide, faint spill in front of the face.
-    let gc = (e.0 + 0.02 * u, e.1 - 0.03 * u);
-    blob(&mut svg, canvas, "glow", gc, (0.46 * u, 0.4 * u), 0.0, 0.85);
-    blob(
-        &mut svg,
-        canvas,
-        "glow",
-        (gc.0 + 0.45 * u, gc.1 - 0.05 * u),
-        (1.4 * u, 1.0 * u),
-        0.0,
-        0.2,
-    );
-
-    // A few drops of spattered pigment near the figure.
-    for i in 0..rng.below("drops", 5) as u64 {
-        let p = fig.head_pt((
-            -1.4 + 3.6 * rng.unit_n("drop.x", i),
-            -1.5 + 3.3 * rng.unit_n("drop.y", i),
-        ));
-        let grad = if rng.unit_n("drop.c", i) < 0.7 {
-            "drop-dark"
-        } else {
-            "drop-glow"
-        };
-        let r = 0.4 + 0.8 * rng.unit_n("drop.r", i);
-        blob(
-            &mut svg,
-            canvas,
-            grad,
-            p,
-            (r, r * 0.9),
-            0.0,
-            0.25 + 0.3 * rng.unit_n("drop.o", i),
-        );
-    }
+    scene.features(&mut svg);
+    scene.glow(&mut svg);
     svg.close("g");
+
+    // The bust dissolves into the paper towards the bottom edge.
     let bottom = N(canvas.h - 22.0);
     svg.leaf(
         "rect",

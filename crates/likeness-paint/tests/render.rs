@@ -124,7 +124,15 @@ fn different_seeds_give_different_images() {
 fn png_decodes_at_the_requested_size() {
     let p = Painter::new();
     for recipe in all_recipes() {
-        for (w, h) in [(16, 16), (64, 48), (100, 300), (300, 100), (256, 256)] {
+        for (w, h) in [
+            (16, 16),
+            (64, 48),
+            (100, 300),
+            (300, 100),
+            (256, 256),
+            (4096, 16),
+            (16, 4096),
+        ] {
             let png = p
                 .render_png(
                     &recipe,
@@ -137,6 +145,37 @@ fn png_decodes_at_the_requested_size() {
                 .unwrap();
             let img = Image::decode(&png);
             assert_eq!((img.w, img.h), (w as usize, h as usize), "{recipe:?}");
+        }
+    }
+}
+
+#[test]
+fn hostile_names_and_seeds_render() {
+    let p = Painter::new();
+    let long = "Ab ".repeat(5000);
+    let names = [
+        "\u{0}\u{1}\u{1b}[31m",
+        "A\u{0}B",
+        "<script>&amp;</script>",
+        "\"quoted\" 'single'",
+        "\u{301}\u{301}",
+        "\u{202e}evil\u{202c} name",
+        "x\u{200d}y",
+        "\u{fffe}\u{ffff}",
+        long.as_str(),
+        "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝕸𝖆𝖙𝖍",
+        "محمد Smith",
+    ];
+    for recipe in all_recipes() {
+        for name in names {
+            let s = Sitter {
+                name,
+                seed: name,
+                ..person("x", "")
+            };
+            let svg = p.render_svg(&recipe, &s, Size::square(32)).unwrap();
+            assert!(!svg.contains('\u{0}'));
+            p.render_png(&recipe, &s, Size::square(32)).unwrap();
         }
     }
 }
@@ -488,4 +527,56 @@ fn watercolor_faces_right() {
             "{pres:?} {age}: mirror passes too"
         );
     }
+}
+
+// ---------------------------------------------------------------- golden output
+
+/// FNV-1a 64 of the SVG text.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Pinned SVG hashes: the same seed must keep giving the same avatar across releases. When a
+/// drawing change is intended, update these *and* bump the style versions that use the kind,
+/// so stored portraits are regenerated rather than silently changed.
+#[test]
+fn golden_svgs_are_stable() {
+    let p = Painter::new();
+    let cases: [(&str, Recipe); 4] = [
+        ("initials", Recipe::Initials(InitialsRecipe::default())),
+        ("geometric", Recipe::Geometric(GeometricRecipe::default())),
+        (
+            "bauhaus",
+            Recipe::Geometric(GeometricRecipe {
+                variant: Some(GeometricVariant::Bauhaus),
+                ..Default::default()
+            }),
+        ),
+        (
+            "watercolor",
+            Recipe::Watercolor(WatercolorRecipe::default()),
+        ),
+    ];
+    let got: Vec<String> = cases
+        .iter()
+        .map(|(label, r)| {
+            let svg = p
+                .render_svg(
+                    r,
+                    &person("golden-subject:style:1", "Tomás Oquendo"),
+                    Size::square(256),
+                )
+                .unwrap();
+            format!("{label}:{:016x}", fnv(&svg))
+        })
+        .collect();
+    let want: [&str; 4] = [
+        "initials:03cd51976260143c",
+        "geometric:b72f75945fd3ab10",
+        "bauhaus:0db06999668acd7e",
+        "watercolor:8f78600816865727",
+    ];
+    assert_eq!(got, want);
 }

@@ -11,7 +11,7 @@ use sqlx::Row;
 use util::{TestDir, png_dimensions, synthetic_subjects};
 
 const SUBJECTS: usize = 240;
-const STYLES: &str = "initials,geometric";
+const STYLES: &str = "initials,watercolor";
 
 fn png_count(t: &TestDir) -> usize {
     t.asset_files()
