@@ -36,7 +36,7 @@ impl App {
         let catalog = Catalog::load(&config.style_dirs(data_dir))?;
         let connections = config.concurrency(None) as u32 + 4;
         let db = Db::open(&data_dir.join("likeness.db"), connections).await?;
-        let store = Store::local(&data_dir.join("assets"))?;
+        let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
         Ok(App {
             data_dir: data_dir.to_path_buf(),
             config,

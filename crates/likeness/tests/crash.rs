@@ -117,8 +117,9 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_nothing() {
         }
         db.close().await;
     });
-    // No visible half-written image: every .png in the folder decodes completely.
-    for f in t.asset_files().iter().filter(|f| f.ends_with(".png")) {
-        png_dimensions(&t.data_dir().join("assets").join(f));
+    // No half-written file anywhere in the asset folder: every file is a complete PNG.
+    for f in t.asset_files() {
+        assert!(f.ends_with(".png"), "stray file in the asset folder: {f}");
+        png_dimensions(&t.data_dir().join("assets").join(&f));
     }
 }

@@ -27,22 +27,32 @@ pub struct GenerateOptions {
 
 impl GenerateOptions {
     /// The key a run is filed under. Without `--run-key` it is derived from the styles and the
-    /// selection, so repeating the same command finds (and resumes) the same run.
+    /// selection (e.g. `watercolor+initials:cohort=nba:draft_year=2021`), so repeating the same
+    /// command finds (and resumes) the same run.
     pub fn run_key(&self) -> String {
         if let Some(k) = &self.run_key {
             return k.clone();
         }
-        let mut key = self.styles.join("+");
-        let everything = Selection {
-            force: self.selection.force,
-            ..Selection::default()
-        };
-        if self.selection != everything || self.size.is_some() || self.provider.is_some() {
-            let parts = serde_json::json!([self.selection, self.size, self.provider]);
-            key.push('@');
-            key.push_str(&hex_sha256(parts.to_string().as_bytes())[..10]);
+        let sel = &self.selection;
+        let mut parts = vec![self.styles.join("+")];
+        match sel.subjects.len() {
+            0 => {}
+            1..=3 => parts.push(format!("subject={}", sel.subjects.join(","))),
+            n => {
+                let digest = hex_sha256(sel.subjects.join("\n").as_bytes());
+                parts.push(format!("subjects={n}#{}", &digest[..8]));
+            }
         }
-        key
+        parts.extend(sel.cohort.iter().map(|c| format!("cohort={c}")));
+        parts.extend(
+            sel.filters
+                .iter()
+                .map(|f| format!("{}={}", f.field, f.value)),
+        );
+        parts.extend(sel.limit.map(|l| format!("limit={l}")));
+        parts.extend(self.size.iter().map(|s| format!("size={s}")));
+        parts.extend(self.provider.iter().map(|p| format!("provider={p}")));
+        parts.join(":")
     }
 }
 
@@ -362,4 +372,63 @@ pub fn dead_local_workers(workers: &[String]) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::plan::Filter;
+
+    fn options(selection: Selection) -> GenerateOptions {
+        GenerateOptions {
+            styles: vec!["watercolor".into(), "initials".into()],
+            selection,
+            size: None,
+            provider: None,
+            run_key: None,
+            notes: None,
+        }
+    }
+
+    #[test]
+    fn default_run_keys_are_readable_and_stable() {
+        assert_eq!(
+            options(Selection::default()).run_key(),
+            "watercolor+initials"
+        );
+        let forced = Selection {
+            force: true,
+            ..Selection::default()
+        };
+        assert_eq!(
+            options(forced).run_key(),
+            "watercolor+initials",
+            "--force is a new version, not a new key"
+        );
+        let sel = Selection {
+            cohort: Some("nba".into()),
+            filters: vec![Filter {
+                field: "draft_year".into(),
+                value: "2021".into(),
+            }],
+            limit: Some(5),
+            ..Selection::default()
+        };
+        assert_eq!(
+            options(sel).run_key(),
+            "watercolor+initials:cohort=nba:draft_year=2021:limit=5"
+        );
+        let many = Selection {
+            subjects: (0..10).map(|i| i.to_string()).collect(),
+            ..Selection::default()
+        };
+        let key = options(many.clone()).run_key();
+        assert!(key.starts_with("watercolor+initials:subjects=10#"), "{key}");
+        assert_eq!(key, options(many).run_key());
+        let explicit = GenerateOptions {
+            run_key: Some("nightly".into()),
+            ..options(Selection::default())
+        };
+        assert_eq!(explicit.run_key(), "nightly");
+    }
 }
