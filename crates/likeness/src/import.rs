@@ -37,7 +37,7 @@ pub async fn import(app: &App, paths: Vec<PathBuf>, options: ReadOptions) -> Res
         if received == 0 {
             break;
         }
-        let mut db_tx = app.db.pool().begin().await?;
+        let mut db_tx = app.db.begin_write().await?;
         for record in batch.drain(..) {
             match record {
                 Record::Subject(subject) => match subjects::upsert(&mut db_tx, &subject).await? {

@@ -114,7 +114,7 @@ impl Db {
     /// flip on success, and the job's new status. Nothing is written unless `worker` still
     /// holds the job, so a worker whose lease was taken over cannot create a second current.
     pub async fn record_attempt(&self, worker: &str, asset: &NewAsset) -> Result<Recorded> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = now_text();
         let job_update = match &asset.outcome {
             Outcome::Stored(_) => sqlx::query(

@@ -50,6 +50,14 @@ impl Db {
         &self.pool
     }
 
+    /// Starts a transaction that will write. It takes the write lock up front (`BEGIN
+    /// IMMEDIATE`): a transaction that reads first and writes later can fail with
+    /// SQLITE_BUSY_SNAPSHOT when another process commits in between, which no busy timeout
+    /// retries.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -112,7 +112,7 @@ impl Db {
     /// Returns to the queue the jobs whose lease ran out, or whose holder is in `dead_workers`
     /// (workers known to be gone, e.g. a local process that no longer exists).
     pub async fn reap(&self, run_id: &str, dead_workers: &[String]) -> Result<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut n = 0;
         for w in dead_workers {
             n += reap_where(&mut tx, run_id, Some(w)).await?;

@@ -104,15 +104,19 @@ pub async fn insert(conn: &mut SqliteConnection, run: &Run) -> Result<()> {
     Ok(())
 }
 
+/// The newest run for a key, whatever its status.
+pub async fn latest(conn: &mut SqliteConnection, run_key: &str) -> Result<Option<Run>> {
+    let row = sqlx::query("SELECT * FROM runs WHERE run_key = $1 ORDER BY version DESC LIMIT 1")
+        .bind(run_key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 impl Db {
     /// The newest run for a key, whatever its status.
     pub async fn latest_run(&self, run_key: &str) -> Result<Option<Run>> {
-        let row =
-            sqlx::query("SELECT * FROM runs WHERE run_key = $1 ORDER BY version DESC LIMIT 1")
-                .bind(run_key)
-                .fetch_optional(self.pool())
-                .await?;
-        row.as_ref().map(from_row).transpose()
+        latest(&mut *self.pool().acquire().await?, run_key).await
     }
 
     pub async fn run(&self, id: &str) -> Result<Option<Run>> {

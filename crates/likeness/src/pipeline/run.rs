@@ -115,8 +115,12 @@ pub async fn dry_run(app: &App, opts: &GenerateOptions) -> Result<DryRun> {
 pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
     plan::check_filters(&opts.selection.filters)?;
     let key = opts.run_key();
-    let latest = app.db.latest_run(&key).await?;
+    // The write lock is taken before looking for an unfinished run, so two `generate`s started
+    // together cannot both plan: the second waits, then resumes the first one's run.
+    let mut tx = app.db.begin_write().await?;
+    let latest = runs::latest(&mut tx, &key).await?;
     if let Some(run) = latest.as_ref().filter(|r| r.status == STATUS_RUNNING) {
+        tx.rollback().await?;
         let names: Vec<&str> = run.styles.iter().map(|s| s.name.as_str()).collect();
         if names != opts.styles.iter().map(String::as_str).collect::<Vec<_>>() {
             return Err(Error::Usage(format!(
@@ -170,7 +174,6 @@ pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
     };
     // The run row and all its jobs appear together or not at all: a crash while planning
     // leaves nothing behind, and the next attempt plans afresh.
-    let mut tx = app.db.pool().begin().await?;
     runs::insert(&mut tx, &run).await?;
     let mut writer = JobWriter::new(run.id.clone(), app.config.generate.max_attempts);
     let summary = plan::walk(app, &mut tx, &opts.selection, &styles, Some(&mut writer)).await?;
