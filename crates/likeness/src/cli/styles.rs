@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use likeness::App;
-use likeness::pipeline::plan::PlannedStyle;
 use likeness::pipeline::prompt_subject;
 use serde::Serialize;
 
@@ -85,15 +84,7 @@ pub async fn run(app: &App, out: &Output, command: StylesCommand) -> anyhow::Res
             let subject = app.db.find_subject(&subject).await?;
             let style = app.style(&name)?;
             let (provider, _) = app.providers.for_style(&style, None)?;
-            let audience = PlannedStyle {
-                style: style.clone(),
-                provider: provider.clone(),
-                model: None,
-                size: None,
-                width: 0,
-                height: 0,
-            }
-            .audience();
+            let audience = provider.audience();
             let ps = prompt_subject(&subject, app.today);
             let v = PromptView {
                 style: style.name.clone(),

@@ -96,11 +96,7 @@ impl PlannedStyle {
     }
 
     pub fn audience(&self) -> Audience {
-        if self.provider.name() == "builtin" {
-            Audience::Local
-        } else {
-            Audience::Cloud
-        }
+        self.provider.audience()
     }
 }
 

@@ -77,6 +77,10 @@ impl Provider for Builtin {
         concat!("likeness-paint-", env!("CARGO_PKG_VERSION"))
     }
 
+    fn audience(&self) -> likeness_styles::Audience {
+        likeness_styles::Audience::Local
+    }
+
     fn check_style(&self, style: &Style) -> Result<(), ProviderError> {
         Self::recipe(style).map(|_| ())
     }

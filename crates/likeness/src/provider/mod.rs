@@ -89,6 +89,11 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     fn default_model(&self) -> &str;
     /// Checked before a run is planned, so a batch never starts with a style it cannot draw.
     fn check_style(&self, style: &Style) -> Result<(), ProviderError>;
+    /// Who sees the prompt: the built-in renderer runs here; anything else is a third party, so
+    /// prompts for it carry no identifiers unless the style allows them.
+    fn audience(&self) -> likeness_styles::Audience {
+        likeness_styles::Audience::Cloud
+    }
     /// Estimated price of one image, for dry runs and run records.
     fn estimate_usd(&self, _width: u32, _height: u32) -> f64 {
         0.0
