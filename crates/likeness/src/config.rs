@@ -18,6 +18,29 @@ pub struct Config {
     pub styles_dirs: Vec<PathBuf>,
     pub generate: GenerateConfig,
     pub queue: QueueConfig,
+    pub server: ServerConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address `likeness serve` listens on (flag: --listen).
+    pub listen: String,
+    /// Bearer tokens accepted by the API (also env LIKENESS_API_TOKENS, comma-separated).
+    /// With none, the server only starts on a loopback address.
+    pub api_tokens: Vec<String>,
+    /// Largest request body accepted, checked while reading.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            api_tokens: Vec::new(),
+            max_body_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +72,7 @@ impl Default for Config {
             styles_dirs: Vec::new(),
             generate: GenerateConfig::default(),
             queue: QueueConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }

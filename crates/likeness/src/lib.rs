@@ -10,11 +10,13 @@ pub mod app;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod http;
 pub mod import;
 pub mod pipeline;
 pub mod provider;
 pub mod resolve;
 pub mod store;
+pub mod views;
 
 pub use app::App;
 pub use error::{Error, Result};

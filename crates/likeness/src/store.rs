@@ -102,6 +102,11 @@ impl Store {
         }
     }
 
+    /// The folder of a local store (served directly by `/assets`).
+    pub fn local_root(&self) -> Option<&Path> {
+        self.local.as_ref().map(|l| l.root.as_path())
+    }
+
     /// Where a key can be found by a person: a file path for the local folder.
     pub fn locate(&self, key: &str) -> String {
         match &self.local {

@@ -6,6 +6,7 @@ mod import;
 mod output;
 mod progress;
 mod runs;
+mod serve;
 mod styles;
 mod subjects;
 
@@ -76,6 +77,8 @@ pub enum Command {
         #[command(subcommand)]
         command: styles::StylesCommand,
     },
+    /// Run the HTTP service: subjects API, image serving, health checks.
+    Serve(serve::ServeArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -90,7 +93,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.data_dir.display()
         );
     }
-    let app = App::open(&cli.data_dir, cli.config.as_deref()).await?;
+    let app = std::sync::Arc::new(App::open(&cli.data_dir, cli.config.as_deref()).await?);
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,
         Command::Generate(args) => generate::run(&app, &out, args).await?,
@@ -99,6 +102,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => subjects::history(&app, &out, args).await?,
         Command::Runs => runs::run(&app, &out).await?,
         Command::Styles { command } => styles::run(&app, &out, command).await?,
+        Command::Serve(args) => serve::run(app.clone(), args).await?,
     };
     app.db.close().await;
     Ok(status)

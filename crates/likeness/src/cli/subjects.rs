@@ -1,12 +1,11 @@
 //! `likeness subjects`, `resolve` and `history`: looking at subjects and their images.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use likeness::App;
+use likeness::views::{HistoryEntry, SubjectView};
 use likeness_subjects::Subject;
-use serde::Serialize;
 
 use super::output::{Output, duration};
 
@@ -40,47 +39,8 @@ pub struct HistoryArgs {
     id: String,
 }
 
-/// The normalised subject, as `subjects show` prints it.
-#[derive(Debug, Serialize)]
-struct SubjectView {
-    id: String,
-    source: String,
-    display_name: String,
-    slug: String,
-    gender: String,
-    gender_raw: Option<String>,
-    birth_date: Option<String>,
-    age: Option<u32>,
-    age_band: Option<String>,
-    deceased: bool,
-    deceased_date: Option<String>,
-    hair: Option<String>,
-    hair_color: Option<String>,
-    hair_length: Option<String>,
-    cohorts: Vec<String>,
-    attributes: BTreeMap<String, String>,
-}
-
 fn view(s: &Subject, today: chrono::NaiveDate) -> SubjectView {
-    let d = s.demographics(today);
-    SubjectView {
-        id: s.id.to_string(),
-        source: s.source.as_str().to_string(),
-        display_name: d.display_name,
-        slug: s.slug(),
-        gender: d.gender.as_str().to_string(),
-        gender_raw: s.gender_raw.clone(),
-        birth_date: s.birth_date.as_ref().map(|b| b.to_string()),
-        age: d.age,
-        age_band: d.age_band.map(|b| b.as_str().to_string()),
-        deceased: d.deceased,
-        deceased_date: s.deceased_date.as_ref().map(|b| b.to_string()),
-        hair: d.hair.description,
-        hair_color: d.hair.color,
-        hair_length: d.hair.length,
-        cohorts: s.cohorts.clone(),
-        attributes: s.attributes.clone(),
-    }
+    SubjectView::new(s, today)
 }
 
 pub async fn run(app: &App, out: &Output, command: SubjectsCommand) -> anyhow::Result<ExitCode> {
@@ -172,58 +132,12 @@ pub async fn resolve(app: &App, out: &Output, args: ResolveArgs) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line of `history --json`.
-#[derive(Debug, Serialize)]
-struct HistoryEntry {
-    asset_id: String,
-    run_id: String,
-    style: String,
-    style_version: i64,
-    provider: String,
-    model: String,
-    seed: String,
-    status: String,
-    current: bool,
-    created_at: String,
-    prompt: String,
-    width: Option<i64>,
-    height: Option<i64>,
-    bytes: Option<i64>,
-    content_hash: Option<String>,
-    total_ms: i64,
-    cost_usd: f64,
-    error_code: Option<String>,
-    error_message: Option<String>,
-    path: Option<String>,
-}
-
 pub async fn history(app: &App, out: &Output, args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let subject = app.db.find_subject(&args.id).await?;
     let rows = app.db.history(subject.id.as_ref()).await?;
     let entries: Vec<HistoryEntry> = rows
         .into_iter()
-        .map(|a| HistoryEntry {
-            path: a.storage_key.as_deref().map(|k| app.store.locate(k)),
-            asset_id: a.asset_id,
-            run_id: a.run_id,
-            style: a.style,
-            style_version: a.style_version,
-            provider: a.provider,
-            model: a.model,
-            seed: a.seed,
-            status: a.status,
-            current: a.current,
-            created_at: a.created_at,
-            prompt: a.prompt,
-            width: a.width,
-            height: a.height,
-            bytes: a.bytes,
-            content_hash: a.content_hash,
-            total_ms: a.total_ms,
-            cost_usd: a.cost_usd,
-            error_code: a.error_code,
-            error_message: a.error_message,
-        })
+        .map(|a| HistoryEntry::new(a, &app.store))
         .collect();
     out.emit(&entries, || {
         if entries.is_empty() {

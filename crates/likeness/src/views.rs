@@ -1,0 +1,110 @@
+//! The shapes subjects and assets are shown in, shared by the CLI's `--json` and the HTTP API
+//! so both always agree.
+
+use std::collections::BTreeMap;
+
+use likeness_subjects::Subject;
+use serde::Serialize;
+
+use crate::db::assets::AssetRow;
+use crate::store::Store;
+
+/// A subject as likeness normalised it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectView {
+    pub id: String,
+    pub source: String,
+    pub display_name: String,
+    pub slug: String,
+    pub gender: String,
+    pub gender_raw: Option<String>,
+    pub birth_date: Option<String>,
+    pub age: Option<u32>,
+    pub age_band: Option<String>,
+    pub deceased: bool,
+    pub deceased_date: Option<String>,
+    pub hair: Option<String>,
+    pub hair_color: Option<String>,
+    pub hair_length: Option<String>,
+    pub cohorts: Vec<String>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl SubjectView {
+    pub fn new(s: &Subject, today: chrono::NaiveDate) -> SubjectView {
+        let d = s.demographics(today);
+        SubjectView {
+            id: s.id.to_string(),
+            source: s.source.as_str().to_string(),
+            display_name: d.display_name,
+            slug: s.slug(),
+            gender: d.gender.as_str().to_string(),
+            gender_raw: s.gender_raw.clone(),
+            birth_date: s.birth_date.as_ref().map(|b| b.to_string()),
+            age: d.age,
+            age_band: d.age_band.map(|b| b.as_str().to_string()),
+            deceased: d.deceased,
+            deceased_date: s.deceased_date.as_ref().map(|b| b.to_string()),
+            hair: d.hair.description,
+            hair_color: d.hair.color,
+            hair_length: d.hair.length,
+            cohorts: s.cohorts.clone(),
+            attributes: s.attributes.clone(),
+        }
+    }
+}
+
+/// One generation attempt in a subject's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub asset_id: String,
+    pub run_id: String,
+    pub style: String,
+    pub style_version: i64,
+    pub provider: String,
+    pub model: String,
+    pub seed: String,
+    pub status: String,
+    pub current: bool,
+    pub created_at: String,
+    pub prompt: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub bytes: Option<i64>,
+    pub content_hash: Option<String>,
+    pub storage_key: Option<String>,
+    pub total_ms: i64,
+    pub cost_usd: f64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    /// Where the image is: a file path for the local folder.
+    pub path: Option<String>,
+}
+
+impl HistoryEntry {
+    pub fn new(a: AssetRow, store: &Store) -> HistoryEntry {
+        HistoryEntry {
+            path: a.storage_key.as_deref().map(|k| store.locate(k)),
+            asset_id: a.asset_id,
+            run_id: a.run_id,
+            style: a.style,
+            style_version: a.style_version,
+            provider: a.provider,
+            model: a.model,
+            seed: a.seed,
+            status: a.status,
+            current: a.current,
+            created_at: a.created_at,
+            prompt: a.prompt,
+            width: a.width,
+            height: a.height,
+            bytes: a.bytes,
+            content_hash: a.content_hash,
+            storage_key: a.storage_key,
+            total_ms: a.total_ms,
+            cost_usd: a.cost_usd,
+            error_code: a.error_code,
+            error_message: a.error_message,
+        }
+    }
+}

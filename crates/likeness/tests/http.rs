@@ -1,0 +1,378 @@
+//! The HTTP service, black-box: the real `likeness serve` on 127.0.0.1:0, driven by an HTTP
+//! client. Routes, auth, error shapes, caching headers, 304s and ranges, hostile paths, shutdown.
+
+mod util;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use reqwest::StatusCode;
+use reqwest::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION, RANGE, WWW_AUTHENTICATE,
+};
+use serde_json::{Value, json};
+use util::TestDir;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(t: &TestDir, tokens: Option<&str>) -> Server {
+        let mut cmd = t.command(&["serve", "--listen", "127.0.0.1:0"]);
+        cmd.env_remove("LIKENESS_API_TOKENS");
+        if let Some(tokens) = tokens {
+            cmd.env("LIKENESS_API_TOKENS", tokens);
+        }
+        let mut child = cmd
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("server printed its address").unwrap();
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                break addr.trim().to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends raw bytes and returns what the server answered (for requests a client library would
+/// not send, or whose body it would insist on writing).
+fn raw_request(base: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn error_code(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("errors are JSON");
+    body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_string()
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let t = TestDir::new();
+    let server = Server::start(&t, None);
+    let c = client();
+    let r = c.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c.get(server.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["database"], "ok");
+    let r = c.get(server.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(r).await, "http.not_found");
+    assert!(server.terminate().success(), "SIGTERM is a clean stop");
+}
+
+#[tokio::test]
+async fn api_requires_a_valid_bearer_token() {
+    let t = TestDir::new();
+    let server = Server::start(&t, Some("first-token, second-token"));
+    let c = client();
+    let r = c.get(server.url("/api/subjects")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.headers()
+            .get(WWW_AUTHENTICATE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    assert_eq!(error_code(r).await, "auth.unauthorized");
+    let r = c
+        .get(server.url("/api/subjects"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    for token in ["first-token", "second-token"] {
+        let r = c
+            .get(server.url("/api/subjects"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{token}");
+    }
+    // Health checks and images stay public.
+    let r = c.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[test]
+fn refuses_to_expose_an_unauthenticated_api() {
+    let t = TestDir::new();
+    let r = t.run(&["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.contains("without API tokens"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn subjects_create_update_list_show_and_reject_bad_input() {
+    let t = TestDir::new();
+    let server = Server::start(&t, None);
+    let c = client();
+    let ada = json!({"id": "ada", "name": "Ada Lovelace", "gender": "female", "birth_date": "1815-12-10",
+                     "cohorts": ["math"], "attributes": {"field": "computing"}});
+    let r = c
+        .post(server.url("/api/subjects"))
+        .json(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["imported"], 1);
+    let r = c
+        .post(server.url("/api/subjects"))
+        .json(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["unchanged"], 1);
+
+    // A batch with one bad subject writes nothing and says which one and why.
+    let batch = json!({"subjects": [
+        {"id": "grace", "name": "Grace Hopper", "gender": "female"},
+        {"id": "../../etc/passwd", "name": "Path Like"},
+    ]});
+    let r = c
+        .post(server.url("/api/subjects"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "subject.invalid");
+    assert_eq!(body["error"]["details"][0]["index"], 1, "{body}");
+    let r = c
+        .get(server.url("/api/subjects/grace"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(r).await, "subject.not_found");
+
+    let batch = json!({"subjects": [{"id": "grace", "name": "Grace Hopper"}, {"id": "alan", "name": "Alan Turing"}]});
+    let r = c
+        .post(server.url("/api/subjects"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["imported"], 2);
+
+    let show: Value = c
+        .get(server.url("/api/subjects/ada"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(show["display_name"], "Ada Lovelace");
+    assert_eq!(show["gender"], "woman");
+    assert_eq!(show["source"], "api");
+    // Paging: one at a time, in id order, until next_after is null.
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut url = server.url("/api/subjects?limit=1");
+        if let Some(a) = &after {
+            url.push_str(&format!("&after={a}"));
+        }
+        let page: Value = c.get(url).send().await.unwrap().json().await.unwrap();
+        for s in page["subjects"].as_array().unwrap() {
+            seen.push(s["id"].as_str().unwrap().to_string());
+        }
+        match page["next_after"].as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => break,
+        }
+        assert!(seen.len() < 10, "paging must end");
+    }
+    assert_eq!(seen, ["ada", "alan", "grace"]);
+    let found: Value = c
+        .get(server.url("/api/subjects?q=HOPPER"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["subjects"].as_array().unwrap().len(), 1);
+    let math: Value = c
+        .get(server.url("/api/subjects?cohort=math"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(math["subjects"][0]["id"], "ada");
+
+    // Malformed requests: clear 4xx in the one error shape.
+    let r = c
+        .post(server.url("/api/subjects"))
+        .header(CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "http.bad_json");
+    let r = c
+        .post(server.url("/api/subjects"))
+        .body("id=ada")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = c
+        .get(server.url("/api/subjects?limit=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "http.bad_query");
+    // An oversized body is refused from its declared length, before it is read.
+    let answer = raw_request(
+        &server.base,
+        "POST /api/subjects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 11534336\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
+
+#[tokio::test]
+async fn assets_are_cached_forever_and_the_stable_name_redirects() {
+    let t = TestDir::new();
+    let f = t.write(
+        "one.jsonl",
+        "{\"id\":\"p1\",\"name\":\"Jane Doe\",\"gender\":\"female\"}\n",
+    );
+    t.run(&["import", f.to_str().unwrap()]).ok();
+    t.run(&["generate", "--style", "initials"]).ok();
+    let history = t.run(&["--json", "history", "p1"]).ok().json();
+    let key = history[0]["storage_key"].as_str().unwrap().to_string();
+    let server = Server::start(&t, Some("secret"));
+    let c = client();
+
+    let r = c
+        .get(server.url(&format!("/assets/{key}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(r.headers()[CONTENT_TYPE], "image/png");
+    let etag = r
+        .headers()
+        .get(ETAG)
+        .expect("strong ETag")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(!etag.starts_with("W/"), "strong: {etag}");
+    let bytes = r.bytes().await.unwrap();
+    let decoded = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()))
+        .read_info()
+        .unwrap();
+    assert_eq!(decoded.info().width, 512);
+
+    let r = c
+        .get(server.url(&format!("/assets/{key}")))
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    let r = c
+        .get(server.url(&format!("/assets/{key}")))
+        .header(RANGE, "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &bytes[..8]);
+
+    let r = c
+        .get(server.url("/assets/p1_jane-doe_initials.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(r.headers()[LOCATION], format!("/assets/{key}"));
+    assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=60");
+
+    // Hostile paths: never anything outside the asset folder.
+    for path in [
+        "/assets/../likeness.db",
+        "/assets/%2e%2e/likeness.db",
+        "/assets/..%2flikeness.db",
+        "/assets/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/assets//etc/passwd",
+        "/assets/nope.png",
+    ] {
+        let r = c.get(server.url(path)).send().await.unwrap();
+        assert!(r.status().is_client_error(), "{path}: {}", r.status());
+        let body = r.bytes().await.unwrap();
+        assert!(
+            !body.starts_with(b"SQLite format"),
+            "{path} leaked the database"
+        );
+        assert!(
+            !String::from_utf8_lossy(&body).contains("root:"),
+            "{path} leaked /etc/passwd"
+        );
+    }
+}
