@@ -21,6 +21,10 @@ pub struct App {
     pub providers: Providers,
     /// "Today" for ages; fixed once per process so one run sees one date.
     pub today: chrono::NaiveDate,
+    /// Job outcomes in this process, for requests waiting on a job and live progress.
+    pub events: tokio::sync::broadcast::Sender<crate::pipeline::worker::JobEvent>,
+    /// Signalled when this process queues work, so idle workers start at once.
+    pub work_available: tokio::sync::Notify,
 }
 
 impl App {
@@ -45,6 +49,8 @@ impl App {
             catalog,
             providers: Providers::new(),
             today: chrono::Utc::now().date_naive(),
+            events: tokio::sync::broadcast::channel(1024).0,
+            work_available: tokio::sync::Notify::new(),
         })
     }
 

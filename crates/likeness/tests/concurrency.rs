@@ -1,5 +1,5 @@
-//! Several processes on one data directory: two `generate`s of the same command share one run
-//! (the second resumes the first's instead of planning its own), and an import running beside
+//! Several processes on one data directory: two `generate`s of the same command never plan the
+//! same work twice (the second normally resumes the first's run), and an import running beside
 //! them is not disturbed. (The planning race itself — both processes planning version 1 — is
 //! closed by taking the write lock before looking for an unfinished run; its window is too short
 //! to hit reliably from a test, so this checks the behaviour, not the race.)
@@ -36,6 +36,11 @@ fn two_generates_share_one_run_beside_an_import() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Start the second one once the first is demonstrably mid-batch.
+    let started = std::time::Instant::now();
+    while t.asset_files().len() < 10 && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let b = t
         .command(&args)
         .stdout(Stdio::piped())
@@ -60,34 +65,45 @@ fn two_generates_share_one_run_beside_an_import() {
             serde_json::from_slice(&o.stdout).unwrap()
         })
         .collect();
-    assert_eq!(
-        reports[0]["run_id"], reports[1]["run_id"],
-        "one run: {reports:?}"
-    );
-    assert_eq!(reports[0]["version"], 1);
-    let resumed = reports.iter().filter(|r| r["resumed"] == true).count();
-    assert_eq!(
-        resumed, 1,
-        "the second process resumed the first one's run: {reports:?}"
-    );
     for r in &reports {
         assert_eq!(r["failed"], 0, "{r}");
     }
-    // Every planned job done once; exactly one current image per subject and style.
     let runs = t.run(&["--json", "runs"]).ok().json();
-    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
-    assert_eq!(runs[0]["counts"]["succeeded"], 300, "{runs}");
+    let runs = runs.as_array().unwrap();
+    if reports[0]["run_id"] == reports[1]["run_id"] {
+        // The usual case: the second process resumed the first one's run and they shared it.
+        assert_eq!(
+            reports.iter().filter(|r| r["resumed"] == true).count(),
+            1,
+            "{reports:?}"
+        );
+        assert_eq!(runs.len(), 1, "{runs:?}");
+    } else {
+        // SQLite gives no fairness between writers: if the second process only got the write
+        // lock after the first finished, it correctly planned the next version, which then
+        // covers only what was still missing (the late subjects).
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        let second = runs.iter().find(|r| r["version"] == 2).expect("version 2");
+        assert_eq!(second["skipped"], 300, "{second}");
+    }
+    let succeeded: i64 = runs
+        .iter()
+        .map(|r| r["counts"]["succeeded"].as_i64().unwrap())
+        .sum();
     let pngs = t
         .asset_files()
         .iter()
         .filter(|f| f.ends_with(".png"))
         .count();
     assert_eq!(
-        pngs, 300,
-        "one file per subject and style (deterministic renders share keys)"
+        pngs as i64, succeeded,
+        "one file per job: nothing drawn twice"
     );
-    let history = t.run(&["--json", "history", "s00007"]).ok().json();
-    let entries = history.as_array().unwrap();
-    assert_eq!(entries.len(), 2, "one attempt per style: {history}");
-    assert!(entries.iter().all(|e| e["current"] == true));
+    // Every original subject has exactly one current image per style.
+    for id in ["s00000", "s00007", "s00149"] {
+        let history = t.run(&["--json", "history", id]).ok().json();
+        let entries = history.as_array().unwrap();
+        assert_eq!(entries.len(), 2, "one attempt per style: {history}");
+        assert!(entries.iter().all(|e| e["current"] == true));
+    }
 }

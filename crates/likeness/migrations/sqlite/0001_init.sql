@@ -60,11 +60,13 @@ CREATE TABLE jobs (
     error_code    TEXT,
     error_message TEXT,
     asset_id      TEXT,
+    options       TEXT,                  -- JSON: per-request overrides (seed, custom_prompt)
     created_at    TEXT NOT NULL,
     finished_at   TEXT,
     UNIQUE (run_id, subject_id, style)
 );
 CREATE INDEX jobs_claim ON jobs (run_id, status, run_after, seq);
+CREATE INDEX jobs_due ON jobs (status, run_after);  -- claims across all runs (`likeness worker`)
 CREATE INDEX jobs_lease ON jobs (status, lease_until);
 
 -- The record of one generation attempt. At most one current asset per (subject, style).

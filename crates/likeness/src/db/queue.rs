@@ -23,6 +23,7 @@ pub struct NewJob<'a> {
     /// `None` to queue the job, or why it is skipped.
     pub skip_reason: Option<&'a str>,
     pub max_attempts: u32,
+    pub options: Option<&'a JobOptions>,
 }
 
 pub async fn insert(conn: &mut SqliteConnection, job: &NewJob<'_>) -> Result<()> {
@@ -34,8 +35,8 @@ pub async fn insert(conn: &mut SqliteConnection, job: &NewJob<'_>) -> Result<()>
     let now = now_text();
     sqlx::query(
         "INSERT INTO jobs (id, run_id, seq, subject_id, style, status, skip_reason, max_attempts,
-             run_after, created_at, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)",
+             run_after, created_at, finished_at, options)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11)",
     )
     .bind(job.id)
     .bind(job.run_id)
@@ -47,9 +48,32 @@ pub async fn insert(conn: &mut SqliteConnection, job: &NewJob<'_>) -> Result<()>
     .bind(job.max_attempts as i64)
     .bind(&now)
     .bind(job.skip_reason.map(|_| now.clone()))
+    .bind(
+        job.options
+            .filter(|o| !o.is_empty())
+            .map(|o| serde_json::to_string(o).unwrap_or_default()),
+    )
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Per-request overrides of a job (from the HTTP API).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobOptions {
+    /// Replaces the renderer seed (otherwise subject, style and style version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// Added to the style's prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_prompt: Option<String>,
+}
+
+impl JobOptions {
+    pub fn is_empty(&self) -> bool {
+        self == &JobOptions::default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -61,13 +85,14 @@ pub struct ClaimedJob {
     /// Including this one.
     pub attempts: i64,
     pub max_attempts: i64,
+    pub options: JobOptions,
 }
 
 impl Db {
-    /// Claims the next due job of a run for `worker`, or `None` when nothing is due now.
+    /// Claims the next due job for `worker`: of one run, or of any run when `run_id` is `None`.
     pub async fn claim(
         &self,
-        run_id: &str,
+        run_id: Option<&str>,
         worker: &str,
         lease_ms: i64,
     ) -> Result<Option<ClaimedJob>> {
@@ -77,9 +102,10 @@ impl Db {
         let row = sqlx::query(
             "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2,
                  attempts = attempts + 1
-             WHERE id = (SELECT id FROM jobs WHERE run_id = $3 AND status = 'queued'
-                             AND run_after <= $4 ORDER BY run_after, seq LIMIT 1)
-             RETURNING id, run_id, subject_id, style, attempts, max_attempts",
+             WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= $4
+                             AND ($3 IS NULL OR run_id = $3)
+                         ORDER BY run_after, seq LIMIT 1)
+             RETURNING id, run_id, subject_id, style, attempts, max_attempts, options",
         )
         .bind(worker)
         .bind(now + lease_ms)
@@ -87,14 +113,23 @@ impl Db {
         .bind(now)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(|r| ClaimedJob {
-            id: r.get("id"),
-            run_id: r.get("run_id"),
-            subject_id: r.get("subject_id"),
-            style: r.get("style"),
-            attempts: r.get("attempts"),
-            max_attempts: r.get("max_attempts"),
-        }))
+        row.map(|r| {
+            let options: Option<String> = r.get("options");
+            Ok(ClaimedJob {
+                id: r.get("id"),
+                run_id: r.get("run_id"),
+                subject_id: r.get("subject_id"),
+                style: r.get("style"),
+                attempts: r.get("attempts"),
+                max_attempts: r.get("max_attempts"),
+                options: match options {
+                    Some(o) => serde_json::from_str(&o)
+                        .map_err(|e| crate::Error::Corrupt(format!("job options: {e}")))?,
+                    None => JobOptions::default(),
+                },
+            })
+        })
+        .transpose()
     }
 
     /// Extends the lease of every job `worker` holds. Returns how many it holds.
@@ -111,7 +146,8 @@ impl Db {
 
     /// Returns to the queue the jobs whose lease ran out, or whose holder is in `dead_workers`
     /// (workers known to be gone, e.g. a local process that no longer exists).
-    pub async fn reap(&self, run_id: &str, dead_workers: &[String]) -> Result<u64> {
+    /// Only jobs of `run_id` when given, else of every run.
+    pub async fn reap(&self, run_id: Option<&str>, dead_workers: &[String]) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let mut n = 0;
         for w in dead_workers {
@@ -123,10 +159,10 @@ impl Db {
     }
 
     /// The distinct workers holding running jobs of a run.
-    pub async fn running_workers(&self, run_id: &str) -> Result<Vec<String>> {
+    pub async fn running_workers(&self, run_id: Option<&str>) -> Result<Vec<String>> {
         let rows = sqlx::query(
-            "SELECT DISTINCT locked_by FROM jobs WHERE run_id = $1 AND status = 'running'
-                 AND locked_by IS NOT NULL",
+            "SELECT DISTINCT locked_by FROM jobs WHERE ($1 IS NULL OR run_id = $1)
+                 AND status = 'running' AND locked_by IS NOT NULL",
         )
         .bind(run_id)
         .fetch_all(self.pool())
@@ -134,10 +170,11 @@ impl Db {
         Ok(rows.into_iter().map(|r| r.get("locked_by")).collect())
     }
 
-    /// When the next queued job of a run becomes due (unix ms), if any is queued.
-    pub async fn next_due(&self, run_id: &str) -> Result<Option<i64>> {
+    /// When the next queued job (of a run, or of any) becomes due (unix ms), if any is queued.
+    pub async fn next_due(&self, run_id: Option<&str>) -> Result<Option<i64>> {
         let row = sqlx::query(
-            "SELECT MIN(run_after) AS t FROM jobs WHERE run_id = $1 AND status = 'queued'",
+            "SELECT MIN(run_after) AS t FROM jobs WHERE ($1 IS NULL OR run_id = $1)
+                 AND status = 'queued'",
         )
         .bind(run_id)
         .fetch_one(self.pool())
@@ -163,7 +200,7 @@ impl Db {
 /// an expired lease when `worker` is `None`.
 async fn reap_where(
     conn: &mut SqliteConnection,
-    run_id: &str,
+    run_id: Option<&str>,
     worker: Option<&str>,
 ) -> Result<u64> {
     // A reaped attempt does not count against max_attempts (the job did not fail, its worker
@@ -175,7 +212,7 @@ async fn reap_where(
              reaped = reaped + 1, error_code = 'queue.worker_died',
              error_message = 'the worker processing this job died ' || (reaped + 1) || ' times',
              finished_at = $4
-         WHERE run_id = $1 AND status = 'running'
+         WHERE ($1 IS NULL OR run_id = $1) AND status = 'running'
              AND (locked_by = $2 OR ($2 IS NULL AND lease_until < $3))
              AND reaped + 1 >= $5",
     )
@@ -189,7 +226,7 @@ async fn reap_where(
     let requeued = sqlx::query(
         "UPDATE jobs SET status = 'queued', locked_by = NULL, lease_until = NULL,
              attempts = attempts - 1, reaped = reaped + 1, run_after = $3
-         WHERE run_id = $1 AND status = 'running'
+         WHERE ($1 IS NULL OR run_id = $1) AND status = 'running'
              AND (locked_by = $2 OR ($2 IS NULL AND lease_until < $3))",
     )
     .bind(run_id)

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use crate::app::App;
-use crate::db::queue::{self, NewJob};
+use crate::db::queue::{self, JobOptions, NewJob};
 use crate::db::subjects;
 use crate::error::{Error, Result};
 use crate::pipeline::prompt_subject;
@@ -104,6 +104,8 @@ impl PlannedStyle {
 pub struct JobWriter {
     pub run_id: String,
     pub max_attempts: u32,
+    /// Per-request overrides given to every job written.
+    pub options: Option<JobOptions>,
     seq: i64,
 }
 
@@ -112,6 +114,7 @@ impl JobWriter {
         JobWriter {
             run_id,
             max_attempts,
+            options: None,
             seq: 0,
         }
     }
@@ -133,6 +136,7 @@ impl JobWriter {
             style: &style.style.name,
             skip_reason,
             max_attempts: self.max_attempts,
+            options: self.options.as_ref(),
         };
         queue::insert(conn, &job).await
     }

@@ -12,7 +12,7 @@ use crate::db::runs::{self, Run, RunStyle, STATUS_RUNNING};
 use crate::db::{now_text, subjects::hex_sha256};
 use crate::error::{Error, Result};
 use crate::pipeline::plan::{self, JobWriter, PlanSummary, PlannedStyle, Selection};
-use crate::pipeline::worker::{Progress, RunWorkers};
+use crate::pipeline::worker::{Progress, Workers};
 
 /// What the user asked `generate` for.
 #[derive(Debug, Clone)]
@@ -251,17 +251,10 @@ pub async fn execute(
     let run = &prepared.run;
     // A process killed while holding jobs left them "running"; hand them back right away
     // instead of waiting for their leases to run out.
-    let dead = dead_local_workers(&app.db.running_workers(&run.id).await?);
-    app.db.reap(&run.id, &dead).await?;
-    let workers = RunWorkers {
-        app,
-        run_id: run.id.clone(),
-        worker_id: worker_id(),
-        styles: prepared.styles.clone(),
-        progress,
-        stop: stop.clone(),
-        stop_reason: std::sync::Mutex::new(None),
-    };
+    let dead = dead_local_workers(&app.db.running_workers(Some(&run.id)).await?);
+    app.db.reap(Some(&run.id), &dead).await?;
+    let workers = Workers::new(app, Some(run.id.clone()), progress, stop.clone())
+        .with_styles(&run.id, prepared.styles.clone());
     let done = AtomicBool::new(false);
     let heartbeat = async {
         let every = Duration::from_millis((workers.lease_ms() / 3) as u64);
@@ -342,7 +335,7 @@ pub async fn execute(
 
 /// `host/pid/random`: unique per process, and tells a later process on the same host whether
 /// the holder is still alive.
-fn worker_id() -> String {
+pub fn worker_id() -> String {
     let random = uuid::Uuid::now_v7().simple().to_string();
     format!("{}/{}/{}", hostname(), std::process::id(), &random[20..])
 }

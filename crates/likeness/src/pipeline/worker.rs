@@ -1,11 +1,13 @@
 //! One worker's loop: claim a job, make its image, record the attempt. Several run at once in a
 //! process; any number of processes may work on the same run.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use serde::Serialize;
 
 use crate::app::App;
 use crate::db::assets::{NewAsset, Outcome, Recorded, Stored};
@@ -22,31 +24,77 @@ pub trait Progress: Send + Sync {
     fn job_finished(&self, subject_id: &str, style: &str, error: Option<(&str, &str)>);
 }
 
-/// Shared state of the workers of one run in this process.
-pub struct RunWorkers<'a> {
-    pub app: &'a App,
-    pub run_id: String,
-    pub worker_id: String,
-    pub styles: Vec<PlannedStyle>,
-    pub progress: &'a dyn Progress,
-    /// Set to stop claiming new jobs (Ctrl-C, storage failure).
-    pub stop: Arc<AtomicBool>,
-    /// Why the batch stopped early, if it did.
-    pub stop_reason: std::sync::Mutex<Option<String>>,
+/// No progress display (servers, workers).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn job_finished(&self, _: &str, _: &str, _: Option<(&str, &str)>) {}
 }
 
-impl RunWorkers<'_> {
+/// What happened to a job, published on `App::events` for waiters and live progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobEvent {
+    pub job_id: String,
+    pub run_id: String,
+    pub subject_id: String,
+    pub style: String,
+    /// `succeeded`, `failed`, or `retrying` (failed, queued again after a backoff).
+    pub status: &'static str,
+    pub asset_id: String,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// The workers of one process: of one run (a CLI batch, which ends when the run is done) or of
+/// every run (`serve`, `likeness worker`, which go on until stopped).
+pub struct Workers<'a> {
+    pub app: &'a App,
+    pub run_id: Option<String>,
+    pub worker_id: String,
+    pub progress: &'a dyn Progress,
+    /// Set to stop claiming new jobs (Ctrl-C, SIGTERM, storage failure).
+    pub stop: Arc<AtomicBool>,
+    /// Why the batch stopped early, if it did.
+    pub stop_reason: Mutex<Option<String>>,
+    /// The planned styles of each run seen, resolved once.
+    styles: Mutex<HashMap<String, Arc<Vec<PlannedStyle>>>>,
+}
+
+impl<'a> Workers<'a> {
+    pub fn new(
+        app: &'a App,
+        run_id: Option<String>,
+        progress: &'a dyn Progress,
+        stop: Arc<AtomicBool>,
+    ) -> Workers<'a> {
+        Workers {
+            app,
+            run_id,
+            worker_id: super::run::worker_id(),
+            progress,
+            stop,
+            stop_reason: Mutex::new(None),
+            styles: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seeds the style cache for a run already resolved by the caller.
+    pub fn with_styles(self, run_id: &str, styles: Vec<PlannedStyle>) -> Self {
+        lock(&self.styles).insert(run_id.to_string(), Arc::new(styles));
+        self
+    }
+
     pub fn lease_ms(&self) -> i64 {
         (self.app.config.queue.lease_seconds * 1000) as i64
     }
 
-    /// Works jobs until the run has none left that this process can take, or `stop` is set.
+    /// Works jobs until `stop` is set, or (for one run) until the run has none left.
     pub async fn work(&self) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
             match self
                 .app
                 .db
-                .claim(&self.run_id, &self.worker_id, self.lease_ms())
+                .claim(self.run_id.as_deref(), &self.worker_id, self.lease_ms())
                 .await?
             {
                 Some(job) => self.process(job).await?,
@@ -61,26 +109,62 @@ impl RunWorkers<'_> {
     }
 
     /// Nothing is due right now. Returns false when the run has nothing left at all; otherwise
-    /// waits a little (for a retry's backoff, or for another worker's lease) and returns true.
+    /// waits a little (for new work, a retry's backoff, or another worker's lease) and returns
+    /// true.
     async fn wait_for_work(&self) -> Result<bool> {
-        let counts = self.app.db.run_counts(&self.run_id).await?;
-        if counts.remaining() == 0 {
+        let run = self.run_id.as_deref();
+        if let Some(run_id) = run
+            && self.app.db.run_counts(run_id).await?.remaining() == 0
+        {
             return Ok(false);
         }
-        let dead =
-            super::run::dead_local_workers(&self.app.db.running_workers(&self.run_id).await?);
-        self.app.db.reap(&self.run_id, &dead).await?;
-        let wait = match self.app.db.next_due(&self.run_id).await? {
-            Some(t) => (t - now_ms()).clamp(20, 500),
-            None => 250,
+        let dead = super::run::dead_local_workers(&self.app.db.running_workers(run).await?);
+        self.app.db.reap(run, &dead).await?;
+        let wait = match self.app.db.next_due(run).await? {
+            Some(t) => (t - now_ms()).clamp(5, 500),
+            None => 500,
         };
-        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        // New work wakes us at once; the timeout covers work queued by other processes.
+        let _ = tokio::time::timeout(
+            Duration::from_millis(wait as u64),
+            self.app.work_available.notified(),
+        )
+        .await;
         Ok(true)
+    }
+
+    /// The planned styles of a job's run.
+    async fn styles_of(&self, run_id: &str) -> Result<Arc<Vec<PlannedStyle>>> {
+        if let Some(s) = lock(&self.styles).get(run_id) {
+            return Ok(s.clone());
+        }
+        let run = self
+            .app
+            .db
+            .run(run_id)
+            .await?
+            .ok_or_else(|| Error::Corrupt(format!("job of missing run {run_id}")))?;
+        let styles = run
+            .styles
+            .iter()
+            .map(|s| {
+                PlannedStyle::resolve(
+                    self.app,
+                    &s.name,
+                    run.provider.as_deref(),
+                    run.size.as_deref(),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let styles = Arc::new(styles);
+        lock(&self.styles).insert(run_id.to_string(), styles.clone());
+        Ok(styles)
     }
 
     async fn process(&self, job: ClaimedJob) -> Result<()> {
         let started = Instant::now();
-        let Some(planned) = self.styles.iter().find(|s| s.style.name == job.style) else {
+        let styles = self.styles_of(&job.run_id).await?;
+        let Some(planned) = styles.iter().find(|s| s.style.name == job.style) else {
             return Err(Error::Corrupt(format!(
                 "job {} names style {} outside its run",
                 job.id, job.style
@@ -93,7 +177,11 @@ impl RunWorkers<'_> {
                 job.id, job.subject_id
             ))
         })?;
-        let seed = seed(subject.id.as_ref(), &style.name, style.version);
+        let seed = job
+            .options
+            .seed
+            .clone()
+            .unwrap_or_else(|| seed(subject.id.as_ref(), &style.name, style.version));
         let mut asset = NewAsset {
             id: uuid::Uuid::now_v7().to_string(),
             subject_id: job.subject_id.clone(),
@@ -123,7 +211,10 @@ impl RunWorkers<'_> {
             .and_then(|p| Ok((p, style.render_negative_prompt(&ps, planned.audience())?)));
         asset.outcome = match prompts {
             Err(e) => failed(e.code(), e.to_string(), None),
-            Ok((prompt, negative)) => {
+            Ok((mut prompt, negative)) => {
+                if let Some(extra) = &job.options.custom_prompt {
+                    prompt = format!("{prompt} {extra}");
+                }
                 asset.prompt = prompt.clone();
                 asset.negative_prompt = negative.clone();
                 let request = GenerateRequest {
@@ -169,12 +260,36 @@ impl RunWorkers<'_> {
             }
         );
         match self.app.db.record_attempt(&self.worker_id, &asset).await? {
-            Recorded::Yes if !retrying => self.progress.job_finished(
-                &job.subject_id,
-                &job.style,
-                error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
-            ),
-            Recorded::Yes => {}
+            Recorded::Yes => {
+                if !retrying {
+                    self.progress.job_finished(
+                        &job.subject_id,
+                        &job.style,
+                        error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
+                    );
+                }
+                let (code, message) = match &asset.outcome {
+                    Outcome::Failed { code, message, .. } => {
+                        (Some(code.clone()), Some(message.clone()))
+                    }
+                    Outcome::Stored(_) => (None, None),
+                };
+                // Nobody listening is fine: the database is the record.
+                let _ = self.app.events.send(JobEvent {
+                    job_id: job.id.clone(),
+                    run_id: job.run_id.clone(),
+                    subject_id: job.subject_id.clone(),
+                    style: job.style.clone(),
+                    status: match (&asset.outcome, retrying) {
+                        (Outcome::Stored(_), _) => "succeeded",
+                        (_, true) => "retrying",
+                        _ => "failed",
+                    },
+                    asset_id: asset.id.clone(),
+                    error_code: code,
+                    error_message: message,
+                });
+            }
             Recorded::LeaseLost => {
                 tracing::warn!(job = %job.id, "lease lost before the result was recorded; another worker redoes it")
             }
@@ -206,8 +321,7 @@ impl RunWorkers<'_> {
         if let Err(e) = self.app.store.put(&key, Bytes::from(png)).await {
             let message = format!("cannot write {key}: {e}");
             self.stop.store(true, Ordering::Relaxed);
-            *self.stop_reason.lock().unwrap_or_else(|p| p.into_inner()) =
-                Some(format!("storage failure: {message}"));
+            *lock(&self.stop_reason) = Some(format!("storage failure: {message}"));
             return failed("store.failure", message, Some(self.retry_at(job)));
         }
         Outcome::Stored(Stored {
@@ -233,6 +347,10 @@ impl RunWorkers<'_> {
         let jitter = u64::from_str_radix(&h[..4], 16).unwrap_or(0) % (capped / 5 + 1);
         now_ms() + (capped - capped / 10 + jitter) as i64
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn failed(code: &str, message: String, retry_at: Option<i64>) -> Outcome {
