@@ -71,6 +71,7 @@ impl Error {
                 | Error::Source(_)
                 | Error::SubjectNotFound(_)
                 | Error::SubjectAmbiguous { .. }
+                | Error::Provider(_)
         )
     }
 

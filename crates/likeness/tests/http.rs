@@ -20,7 +20,13 @@ struct Server {
 
 impl Server {
     fn start(t: &TestDir, tokens: Option<&str>) -> Server {
-        let mut cmd = t.command(&["serve", "--listen", "127.0.0.1:0"]);
+        Server::start_with(t, tokens, &[])
+    }
+
+    fn start_with(t: &TestDir, tokens: Option<&str>, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut cmd = t.command(&args);
         cmd.env_remove("LIKENESS_API_TOKENS");
         if let Some(tokens) = tokens {
             cmd.env("LIKENESS_API_TOKENS", tokens);
@@ -375,4 +381,167 @@ async fn assets_are_cached_forever_and_the_stable_name_redirects() {
             "{path} leaked /etc/passwd"
         );
     }
+}
+
+async fn create_subject(c: &reqwest::Client, server: &Server, body: Value) {
+    let r = c
+        .post(server.url("/api/subjects"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn generate_on_demand_waits_for_the_image_or_answers_202() {
+    let t = TestDir::new();
+    let server = Server::start(&t, None);
+    let c = client();
+    create_subject(
+        &c,
+        &server,
+        json!({"id": "p7", "name": "Mary Seacole", "gender": "female", "birth_date": "1805-11-23"}),
+    )
+    .await;
+
+    let r = c
+        .post(server.url("/api/avatars/generate/p7?wait=true"))
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let job: Value = r.json().await.unwrap();
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["asset"]["provider"], "builtin");
+    let url = job["asset"]["url"].as_str().unwrap().to_string();
+    let r = c.get(server.url(&url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CONTENT_TYPE], "image/png");
+
+    // Without wait: 202 with the job, which completes in the background.
+    let r = c
+        .post(server.url("/api/avatars/generate/p7"))
+        .json(&json!({"style": "initials", "seed": "another"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let job: Value = r.json().await.unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let mut status = String::new();
+    for _ in 0..200 {
+        let j: Value = c
+            .get(server.url(&format!("/api/jobs/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        status = j["status"].as_str().unwrap().to_string();
+        if status == "succeeded" || status == "failed" {
+            assert_eq!(
+                j["asset"]["seed"], "another",
+                "the seed override is used: {j}"
+            );
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "succeeded");
+    // An explicit request always regenerates: two versions, one current.
+    let history: Value = c
+        .get(server.url("/api/subjects/p7/history"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let assets = history["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 2, "{history}");
+    assert_eq!(assets.iter().filter(|a| a["current"] == true).count(), 1);
+    let runs: Value = c
+        .get(server.url("/api/runs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        runs["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["run_key"] == "api:initials"),
+        "{runs}"
+    );
+
+    // Clear errors.
+    let r = c
+        .post(server.url("/api/avatars/generate/nobody"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(error_code(r).await, "subject.not_found");
+    let r = c
+        .post(server.url("/api/avatars/generate/p7"))
+        .json(&json!({"style": "consultant"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "provider.unsupported_style");
+    let r = c
+        .post(server.url("/api/avatars/generate/p7"))
+        .json(&json!({"style": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, "style.unknown");
+    let r = c
+        .post(server.url("/api/avatars/generate/p7"))
+        .json(&json!({"colour": "red"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "http.bad_json");
+    let r = c.get(server.url("/api/jobs/nope")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
+async fn a_separate_worker_process_does_the_work_when_serve_has_none() {
+    let t = TestDir::new();
+    let server = Server::start_with(&t, None, &["--workers", "0"]);
+    let c = client();
+    create_subject(&c, &server, json!({"id": "w1", "name": "Wen Worker"})).await;
+    let mut worker = t
+        .command(&["worker", "--concurrency", "1"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let r = c
+        .post(server.url("/api/avatars/generate/w1?wait=true&timeout=30"))
+        .json(&json!({"style": "geometric"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let job: Value = r.json().await.unwrap();
+    assert_eq!(job["status"], "succeeded", "{job}");
+    std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        worker.wait().unwrap().success(),
+        "the worker stops cleanly on SIGTERM"
+    );
 }

@@ -86,6 +86,8 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
         provider: args.provider.clone(),
         run_key: args.run_key.clone(),
         notes: args.notes.clone(),
+        resume: true,
+        job_options: None,
     };
     if let Some(c) = &args.cohort
         && !app.db.cohort_exists(c).await?

@@ -9,6 +9,7 @@ mod runs;
 mod serve;
 mod styles;
 mod subjects;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,8 +78,10 @@ pub enum Command {
         #[command(subcommand)]
         command: styles::StylesCommand,
     },
-    /// Run the HTTP service: subjects API, image serving, health checks.
+    /// Run the HTTP service: subjects API, on-demand generation, image serving, health.
     Serve(serve::ServeArgs),
+    /// Run queue workers only (scale out beside `serve --workers 0`).
+    Worker(worker::WorkerArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -103,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runs => runs::run(&app, &out).await?,
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
+        Command::Worker(args) => worker::run(app.clone(), args).await?,
     };
     app.db.close().await;
     Ok(status)

@@ -3,10 +3,12 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::Args;
 use likeness::App;
+use likeness::pipeline::worker::{Silent, Workers};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -15,12 +17,17 @@ Examples:
   LIKENESS_API_TOKENS=s3cret likeness serve --listen 0.0.0.0:8080
 
 Routes: /api/subjects[/{id}[/history]] (bearer auth), /assets/... (images, cached forever),
-/healthz, /readyz. SIGTERM or Ctrl-C stops taking requests and finishes the ones in flight.")]
+/api/avatars/generate/{id}[?wait=true], /api/jobs/{id}, /api/runs[/{id}], /healthz, /readyz.
+SIGTERM or Ctrl-C stops taking requests and jobs and finishes the ones in flight.")]
 pub struct ServeArgs {
     /// Address to listen on (default: server.listen in the config, else 127.0.0.1:8080).
     /// Port 0 picks a free port; the address is printed on stderr.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
+    /// Queue workers in this process (default: generate.concurrency, one per core); 0 leaves
+    /// the jobs to `likeness worker` processes.
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
 }
 
 pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -43,14 +50,49 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers = match args.workers {
+        Some(0) => None,
+        n => Some(spawn_workers(
+            app.clone(),
+            app.config.concurrency(n),
+            stop.clone(),
+        )),
+    };
     eprintln!("listening on http://{bound}");
-    likeness::http::serve(app, listener, tokens, shutdown_signal()).await?;
+    let shutdown = {
+        let app = app.clone();
+        async move {
+            shutdown_signal().await;
+            // Stop taking jobs; the ones in flight finish before the process exits.
+            stop.store(true, Ordering::Relaxed);
+            app.work_available.notify_waiters();
+        }
+    };
+    likeness::http::serve(app, listener, tokens, shutdown).await?;
+    if let Some(workers) = workers {
+        workers.await.context("worker task failed")??;
+    }
     eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
+/// Queue workers over every run, until `stop`.
+pub fn spawn_workers(
+    app: Arc<App>,
+    concurrency: usize,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<likeness::Result<()>> {
+    tokio::spawn(async move {
+        let silent = Silent;
+        Workers::new(&app, None, &silent, stop)
+            .run(concurrency)
+            .await
+    })
+}
+
 /// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -213,6 +213,14 @@ impl Db {
         Ok(Recorded::Yes)
     }
 
+    pub async fn asset(&self, id: &str) -> Result<Option<AssetRow>> {
+        let row = sqlx::query("SELECT * FROM assets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
     /// Every attempt for a subject, oldest first.
     pub async fn history(&self, subject_id: &str) -> Result<Vec<AssetRow>> {
         let rows =

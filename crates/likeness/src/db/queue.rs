@@ -236,3 +236,54 @@ async fn reap_where(
     .await?;
     Ok(failed.rows_affected() + requeued.rows_affected())
 }
+
+/// A job as the API shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JobRow {
+    pub id: String,
+    pub run_id: String,
+    pub subject_id: String,
+    pub style: String,
+    pub status: String,
+    pub skip_reason: Option<String>,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub asset_id: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl Db {
+    pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
+        let row = sqlx::query("SELECT * FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| JobRow {
+            id: r.get("id"),
+            run_id: r.get("run_id"),
+            subject_id: r.get("subject_id"),
+            style: r.get("style"),
+            status: r.get("status"),
+            skip_reason: r.get("skip_reason"),
+            attempts: r.get("attempts"),
+            max_attempts: r.get("max_attempts"),
+            error_code: r.get("error_code"),
+            error_message: r.get("error_message"),
+            asset_id: r.get("asset_id"),
+            created_at: r.get("created_at"),
+            finished_at: r.get("finished_at"),
+        }))
+    }
+
+    /// The jobs of a run, in plan order.
+    pub async fn job_ids(&self, run_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT id FROM jobs WHERE run_id = $1 ORDER BY seq")
+            .bind(run_id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get("id")).collect())
+    }
+}

@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod error;
 mod health;
+mod jobs;
 mod subjects;
 
 use std::future::Future;
@@ -35,10 +36,13 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
         app,
         tokens: Arc::new(auth::Tokens::new(tokens)),
     };
-    let api = subjects::routes().route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::require_token,
-    ));
+    let api =
+        subjects::routes()
+            .merge(jobs::routes())
+            .route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_token,
+            ));
     Router::new()
         .nest("/api", api)
         .merge(assets::routes())

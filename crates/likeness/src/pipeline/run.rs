@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 use sqlx::Row;
 
 use crate::app::App;
+use crate::db::queue::JobOptions;
 use crate::db::runs::{self, Run, RunStyle, STATUS_RUNNING};
 use crate::db::{now_text, subjects::hex_sha256};
 use crate::error::{Error, Result};
@@ -23,6 +24,10 @@ pub struct GenerateOptions {
     pub provider: Option<String>,
     pub run_key: Option<String>,
     pub notes: Option<String>,
+    /// Pick up an unfinished run with the same key (the CLI); the API plans afresh every time.
+    pub resume: bool,
+    /// Per-request overrides for every job of the run.
+    pub job_options: Option<JobOptions>,
 }
 
 impl GenerateOptions {
@@ -119,7 +124,10 @@ pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
     // together cannot both plan: the second waits, then resumes the first one's run.
     let mut tx = app.db.begin_write().await?;
     let latest = runs::latest(&mut tx, &key).await?;
-    if let Some(run) = latest.as_ref().filter(|r| r.status == STATUS_RUNNING) {
+    if let Some(run) = latest
+        .as_ref()
+        .filter(|r| opts.resume && r.status == STATUS_RUNNING)
+    {
         tx.rollback().await?;
         let names: Vec<&str> = run.styles.iter().map(|s| s.name.as_str()).collect();
         if names != opts.styles.iter().map(String::as_str).collect::<Vec<_>>() {
@@ -176,6 +184,7 @@ pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
     // leaves nothing behind, and the next attempt plans afresh.
     runs::insert(&mut tx, &run).await?;
     let mut writer = JobWriter::new(run.id.clone(), app.config.generate.max_attempts);
+    writer.options = opts.job_options.clone();
     let summary = plan::walk(app, &mut tx, &opts.selection, &styles, Some(&mut writer)).await?;
     if summary.subjects == 0 {
         tx.rollback().await?;
@@ -255,32 +264,7 @@ pub async fn execute(
     app.db.reap(Some(&run.id), &dead).await?;
     let workers = Workers::new(app, Some(run.id.clone()), progress, stop.clone())
         .with_styles(&run.id, prepared.styles.clone());
-    let done = AtomicBool::new(false);
-    let heartbeat = async {
-        let every = Duration::from_millis((workers.lease_ms() / 3) as u64);
-        let mut last = Instant::now();
-        while !done.load(Ordering::Relaxed) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            if last.elapsed() >= every {
-                app.db
-                    .heartbeat(&workers.worker_id, workers.lease_ms())
-                    .await?;
-                last = Instant::now();
-            }
-        }
-        Ok::<(), Error>(())
-    };
-    let work = async {
-        let all = futures::future::join_all((0..concurrency.max(1)).map(|_| workers.work())).await;
-        done.store(true, Ordering::Relaxed);
-        all.into_iter().collect::<Result<Vec<()>>>()
-    };
-    let (worked, beat) = tokio::join!(work, heartbeat);
-    if worked.is_err() {
-        app.db.release(&workers.worker_id).await.ok();
-    }
-    worked?;
-    beat?;
+    workers.run(concurrency).await?;
     let counts = app.db.run_counts(&run.id).await?;
     let stopped = workers
         .stop_reason
@@ -383,6 +367,8 @@ mod tests {
             provider: None,
             run_key: None,
             notes: None,
+            resume: true,
+            job_options: None,
         }
     }
 

@@ -88,6 +88,38 @@ impl<'a> Workers<'a> {
         (self.app.config.queue.lease_seconds * 1000) as i64
     }
 
+    /// Runs `concurrency` work loops and the heartbeat that keeps their leases, until the
+    /// loops end. On an error, the jobs this process holds go back to the queue.
+    pub async fn run(&self, concurrency: usize) -> Result<()> {
+        let done = AtomicBool::new(false);
+        let heartbeat = async {
+            let every = Duration::from_millis((self.lease_ms() / 3) as u64);
+            let mut last = Instant::now();
+            while !done.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if last.elapsed() >= every {
+                    self.app
+                        .db
+                        .heartbeat(&self.worker_id, self.lease_ms())
+                        .await?;
+                    last = Instant::now();
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        let work = async {
+            let all = futures::future::join_all((0..concurrency.max(1)).map(|_| self.work())).await;
+            done.store(true, Ordering::Relaxed);
+            all.into_iter().collect::<Result<Vec<()>>>()
+        };
+        let (worked, beat) = tokio::join!(work, heartbeat);
+        if worked.is_err() {
+            self.app.db.release(&self.worker_id).await.ok();
+        }
+        worked?;
+        beat
+    }
+
     /// Works jobs until `stop` is set, or (for one run) until the run has none left.
     pub async fn work(&self) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {

@@ -1,0 +1,196 @@
+//! Generation over HTTP: `POST /api/avatars/generate/{subject_id}` (always a new version),
+//! `GET /api/jobs/{id}`, `GET /api/runs`, `GET /api/runs/{id}`.
+
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiError;
+use crate::app::App;
+use crate::db::queue::JobOptions;
+use crate::pipeline::plan::Selection;
+use crate::pipeline::run::{self, GenerateOptions};
+use crate::views::HistoryEntry;
+
+/// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
+const MAX_WAIT_SECONDS: u64 = 120;
+
+pub fn routes() -> Router<super::State> {
+    Router::new()
+        .route("/avatars/generate/{subject_id}", post(generate))
+        .route("/jobs/{id}", get(job))
+        .route("/runs", get(runs))
+        .route("/runs/{id}", get(run_one))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateBody {
+    style: Option<String>,
+    /// `provider` or `provider:model`, instead of the style's chain.
+    provider: Option<String>,
+    custom_prompt: Option<String>,
+    seed: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateQuery {
+    #[serde(default)]
+    wait: bool,
+    /// Seconds to wait with `wait=true` (default 60, at most 120).
+    timeout: Option<u64>,
+}
+
+async fn generate(
+    State(state): State<super::State>,
+    Path(subject_id): Path<String>,
+    query: Result<Query<GenerateQuery>, QueryRejection>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
+    // The body is optional: empty means "the defaults".
+    let body: GenerateBody = if body.iter().all(u8::is_ascii_whitespace) {
+        GenerateBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("http.bad_json", format!("request body: {e}")))?
+    };
+    let app = &state.app;
+    let subject = app.db.find_subject(&subject_id).await?;
+    let style = body
+        .style
+        .clone()
+        .unwrap_or_else(|| app.config.default_style.clone());
+    let options = GenerateOptions {
+        styles: vec![style.clone()],
+        selection: Selection {
+            subjects: vec![subject.id.to_string()],
+            force: true,
+            ..Selection::default()
+        },
+        size: None,
+        provider: body.provider.clone(),
+        run_key: Some(format!("api:{style}")),
+        notes: Some("requested over HTTP".into()),
+        resume: false,
+        job_options: Some(JobOptions {
+            seed: body.seed,
+            custom_prompt: body.custom_prompt,
+        }),
+    };
+    // Subscribe before queueing, so the outcome cannot slip past unseen.
+    let mut events = app.events.subscribe();
+    let prepared = run::prepare(app, &options).await?;
+    let job_id = app
+        .db
+        .job_ids(&prepared.run.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "queue.empty_run",
+                "the run has no job",
+            )
+        })?;
+    app.work_available.notify_waiters();
+    app.work_available.notify_one();
+    if query.wait {
+        let limit = Duration::from_secs(query.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS));
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let view = job_view(app, &job_id).await?;
+            if matches!(view["status"].as_str(), Some("succeeded" | "failed")) {
+                return Ok((StatusCode::OK, Json(view)));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok((StatusCode::ACCEPTED, Json(view)));
+            }
+            // Woken by this process's workers at once; the short poll covers workers in other
+            // processes (`likeness worker`).
+            let _ = tokio::time::timeout(Duration::from_millis(250), async {
+                while let Ok(e) = events.recv().await {
+                    if e.job_id == job_id && e.status != "retrying" {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+    }
+    Ok((StatusCode::ACCEPTED, Json(job_view(app, &job_id).await?)))
+}
+
+/// A job with its asset (image URL, prompt, timing) once there is one.
+async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
+    let job = app
+        .db
+        .job(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
+    let asset = match &job.asset_id {
+        Some(a) => app.db.asset(a).await?.map(|row| {
+            let entry = HistoryEntry::new(row, &app.store);
+            let url = entry.storage_key.as_ref().map(|k| format!("/assets/{k}"));
+            let mut v = serde_json::to_value(entry).unwrap_or(Value::Null);
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("path");
+                obj.insert("url".into(), json!(url));
+            }
+            v
+        }),
+        None => None,
+    };
+    let mut v = serde_json::to_value(&job).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("asset".into(), asset.unwrap_or(Value::Null));
+    }
+    Ok(v)
+}
+
+async fn job(
+    State(state): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(job_view(&state.app, &id).await?))
+}
+
+async fn run_view(app: &App, run: crate::db::runs::Run) -> Result<Value, ApiError> {
+    let counts = app.db.run_counts(&run.id).await?;
+    let actual = app.db.run_actual_cost(&run.id).await?;
+    let mut v = serde_json::to_value(&run).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("counts".into(), json!(counts));
+        obj.insert("actual_cost_usd".into(), json!(actual));
+    }
+    Ok(v)
+}
+
+async fn runs(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
+    let mut out = Vec::new();
+    for run in state.app.db.runs().await?.into_iter().take(200) {
+        out.push(run_view(&state.app, run).await?);
+    }
+    Ok(Json(json!({"runs": out})))
+}
+
+async fn run_one(
+    State(state): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let run = state
+        .app
+        .db
+        .run(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no run {id}")))?;
+    Ok(Json(run_view(&state.app, run).await?))
+}
