@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub api_tokens: Vec<String>,
     /// Largest request body accepted, checked while reading.
     pub max_body_bytes: usize,
+    /// Generation requests per minute per API token (0: unlimited).
+    pub generate_per_minute: u32,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +41,7 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             api_tokens: Vec::new(),
             max_body_bytes: 10 * 1024 * 1024,
+            generate_per_minute: 10,
         }
     }
 }

@@ -383,9 +383,10 @@ async fn assets_are_cached_forever_and_the_stable_name_redirects() {
     }
 }
 
+/// Creates a subject without the background portrait, so tests count assets exactly.
 async fn create_subject(c: &reqwest::Client, server: &Server, body: Value) {
     let r = c
-        .post(server.url("/api/subjects"))
+        .post(server.url("/api/subjects?generate=false"))
         .json(&body)
         .send()
         .await
@@ -544,4 +545,127 @@ async fn a_separate_worker_process_does_the_work_when_serve_has_none() {
         worker.wait().unwrap().success(),
         "the worker stops cleanly on SIGTERM"
     );
+}
+
+#[tokio::test]
+async fn new_subjects_get_a_portrait_in_the_background_and_avatar_redirects() {
+    let t = TestDir::new();
+    let server = Server::start(&t, None);
+    let c = client();
+    // Before anything exists, the avatar is the placeholder.
+    let r = c
+        .get(server.url("/api/subjects/n1/avatar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(r.headers()["x-likeness-rule"], "placeholder");
+
+    let r = c
+        .post(server.url("/api/subjects"))
+        .json(&json!({"id": "n1", "name": "Nia New", "gender": "female"}))
+        .send()
+        .await
+        .unwrap();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["queued"]["jobs"], 1, "{created}");
+    assert_eq!(created["queued"]["style"], "watercolor");
+    let mut rule = String::new();
+    for _ in 0..200 {
+        let r = c
+            .get(server.url("/api/subjects/n1/avatar"))
+            .send()
+            .await
+            .unwrap();
+        rule = r.headers()["x-likeness-rule"].to_str().unwrap().to_string();
+        if rule == "current" {
+            let location = r.headers()[LOCATION].to_str().unwrap().to_string();
+            let img = c.get(server.url(&location)).send().await.unwrap();
+            assert_eq!(img.status(), StatusCode::OK);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(rule, "current", "the background portrait arrived");
+    // The run that made it is complete.
+    let runs: Value = c
+        .get(server.url("/api/runs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(runs["runs"][0]["status"], "completed", "{runs}");
+    // Sending the same subject again queues nothing; opting out queues nothing.
+    let again: Value = c
+        .post(server.url("/api/subjects"))
+        .json(&json!({"id": "n1", "name": "Nia New", "gender": "female"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["queued"], Value::Null, "{again}");
+    let opted: Value = c
+        .post(server.url("/api/subjects?generate=false"))
+        .json(&json!({"id": "n2", "name": "No Portrait"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(opted["queued"], Value::Null, "{opted}");
+}
+
+#[tokio::test]
+async fn generation_is_rate_limited_per_token_with_retry_after() {
+    let t = TestDir::new();
+    t.write("data/likeness.toml", "[server]\ngenerate_per_minute = 2\n");
+    let server = Server::start(&t, Some("alpha,beta"));
+    let c = client();
+    let r = c
+        .post(server.url("/api/subjects?generate=false"))
+        .bearer_auth("alpha")
+        .json(&json!({"id": "r1", "name": "Rae Limit"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for _ in 0..2 {
+        let r = c
+            .post(server.url("/api/avatars/generate/r1"))
+            .bearer_auth("alpha")
+            .json(&json!({"style": "initials"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    let r = c
+        .post(server.url("/api/avatars/generate/r1"))
+        .bearer_auth("alpha")
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=31).contains(&retry), "{retry}");
+    assert_eq!(error_code(r).await, "http.rate_limited");
+    // Another token has its own budget.
+    let r = c
+        .post(server.url("/api/avatars/generate/r1"))
+        .bearer_auth("beta")
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
 }

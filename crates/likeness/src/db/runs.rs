@@ -178,14 +178,16 @@ impl Db {
         Ok((row.get("r"), row.get("e")))
     }
 
-    /// Marks a run finished. Its duration spans from planning to now, interruptions included.
+    /// Marks a run finished, once. Its duration spans from planning to now, interruptions
+    /// included.
     pub async fn finish_run(&self, run: &Run) -> Result<()> {
         let finished = now_text();
         let duration = chrono::DateTime::parse_from_rfc3339(&run.started_at)
             .map(|s| (chrono::Utc::now() - s.with_timezone(&chrono::Utc)).num_milliseconds())
             .unwrap_or(0);
         sqlx::query(
-            "UPDATE runs SET status = $1, finished_at = $2, duration_ms = $3 WHERE id = $4",
+            "UPDATE runs SET status = $1, finished_at = $2, duration_ms = $3
+             WHERE id = $4 AND status = 'running'",
         )
         .bind(STATUS_COMPLETED)
         .bind(&finished)

@@ -2,7 +2,7 @@
 //! library's stable codes and a status that says whose fault it was.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -14,6 +14,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub details: Value,
+    /// Seconds for a `Retry-After` header (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -23,6 +25,7 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             details: Value::Null,
+            retry_after: None,
         }
     }
 
@@ -36,6 +39,11 @@ impl ApiError {
 
     pub fn with_details(mut self, details: Value) -> ApiError {
         self.details = details;
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds);
         self
     }
 }
@@ -65,6 +73,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body =
             json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

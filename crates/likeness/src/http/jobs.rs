@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
+use super::auth::Client;
 use crate::app::App;
 use crate::db::queue::JobOptions;
 use crate::pipeline::plan::Selection;
@@ -50,10 +51,20 @@ struct GenerateQuery {
 
 async fn generate(
     State(state): State<super::State>,
+    Extension(client): Extension<Client>,
     Path(subject_id): Path<String>,
     query: Result<Query<GenerateQuery>, QueryRejection>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if let Err(wait) = state.generate_limit.check(&client.0) {
+        let seconds = wait.as_secs() + 1;
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "http.rate_limited",
+            format!("too many generation requests; retry in {seconds} s"),
+        )
+        .with_retry_after(seconds));
+    }
     let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
     // The body is optional: empty means "the defaults".
     let body: GenerateBody = if body.iter().all(u8::is_ascii_whitespace) {

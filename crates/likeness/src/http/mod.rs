@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod health;
 mod jobs;
+mod ratelimit;
 mod subjects;
 
 use std::future::Future;
@@ -27,12 +28,16 @@ pub use error::ApiError;
 pub struct State {
     pub app: Arc<App>,
     tokens: Arc<auth::Tokens>,
+    generate_limit: Arc<ratelimit::RateLimit>,
 }
 
 /// Builds the router for `app`, accepting `tokens` on the API.
 pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
     let limit = app.config.server.max_body_bytes;
     let state = State {
+        generate_limit: Arc::new(ratelimit::RateLimit::new(
+            app.config.server.generate_per_minute,
+        )),
         app,
         tokens: Arc::new(auth::Tokens::new(tokens)),
     };

@@ -11,6 +11,9 @@ use serde_json::{Map, Value, json};
 
 use super::ApiError;
 use crate::db::subjects::{self, Upsert};
+use crate::pipeline::plan::Selection;
+use crate::pipeline::run::{self, GenerateOptions};
+use crate::resolve::resolve;
 use crate::views::{HistoryEntry, SubjectView};
 
 /// Subjects per POST, so one request cannot hold the write lock for long.
@@ -21,6 +24,52 @@ pub fn routes() -> Router<super::State> {
         .route("/subjects", get(list).post(create))
         .route("/subjects/{id}", get(show))
         .route("/subjects/{id}/history", get(history))
+        .route("/subjects/{id}/avatar", get(avatar))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateQuery {
+    /// Queue the default style for new subjects that have no image yet (default true).
+    generate: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvatarQuery {
+    style: Option<String>,
+}
+
+/// Redirects to the image that stands for the subject: the current one, a legacy file, the
+/// default style's, or the placeholder (`X-Likeness-Rule` says which). Unknown subjects get
+/// the placeholder, so a page can always show something.
+async fn avatar(
+    State(state): State<super::State>,
+    Path(id): Path<String>,
+    query: Result<Query<AvatarQuery>, QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
+    let r = resolve(&state.app, &id, q.style.as_deref()).await?;
+    let rule = serde_json::to_value(r.rule)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut response = (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, format!("/assets/{}", r.key))],
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&rule) {
+        headers.insert("x-likeness-rule", v);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,8 +142,10 @@ fn matches(s: &Subject, source: Option<Source>, needle: Option<&str>) -> bool {
 /// subject rejects the request with the reasons in `details`.
 async fn create(
     State(state): State<super::State>,
+    query: Result<Query<CreateQuery>, QueryRejection>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
     let Json(body) = body.map_err(|e| ApiError::new(e.status(), "http.bad_json", e.body_text()))?;
     let items: Vec<&Map<String, Value>> = match &body {
         Value::Object(m) if m.contains_key("subjects") => match &m["subjects"] {
@@ -151,9 +202,13 @@ async fn create(
     let mut tx = app.db.begin_write().await?;
     let (mut imported, mut updated, mut unchanged) = (0, 0, 0);
     let mut conflicts = Vec::new();
+    let mut new_ids = Vec::new();
     for s in &parsed {
         match subjects::upsert(&mut tx, s).await? {
-            Upsert::Imported => imported += 1,
+            Upsert::Imported => {
+                imported += 1;
+                new_ids.push(s.id.to_string());
+            }
             Upsert::Updated => updated += 1,
             Upsert::Unchanged => unchanged += 1,
             Upsert::Conflict { existing_source } => conflicts.push(json!({
@@ -173,9 +228,40 @@ async fn create(
     }
     tx.commit().await?;
     let ids: Vec<String> = parsed.iter().map(|s| s.id.to_string()).collect();
-    Ok(Json(
-        json!({"imported": imported, "updated": updated, "unchanged": unchanged, "ids": ids}),
-    ))
+    let mut answer = json!({"imported": imported, "updated": updated, "unchanged": unchanged, "ids": ids, "queued": null});
+    if query.generate.unwrap_or(true) && !new_ids.is_empty() {
+        // The persona pipeline's behaviour: a new subject gets its portrait in the background.
+        match queue_default_style(app, new_ids).await {
+            Ok(queued) => answer["queued"] = queued,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not queue portraits for new subjects");
+                answer["queue_error"] = json!({"code": e.code(), "message": e.to_string()});
+            }
+        }
+    }
+    Ok(Json(answer))
+}
+
+/// Queues the default style for the given new subjects (missing images only).
+async fn queue_default_style(app: &crate::App, ids: Vec<String>) -> crate::Result<Value> {
+    let style = app.config.default_style.clone();
+    let options = GenerateOptions {
+        styles: vec![style.clone()],
+        selection: Selection {
+            subjects: ids,
+            ..Selection::default()
+        },
+        size: None,
+        provider: None,
+        run_key: Some(format!("api:new-subjects:{style}")),
+        notes: Some("new subjects created over HTTP".into()),
+        resume: false,
+        job_options: None,
+    };
+    let prepared = run::prepare(app, &options).await?;
+    app.work_available.notify_waiters();
+    app.work_available.notify_one();
+    Ok(json!({"run_id": prepared.run.id, "style": style, "jobs": prepared.run.planned}))
 }
 
 async fn show(

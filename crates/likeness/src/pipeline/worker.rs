@@ -165,6 +165,17 @@ impl<'a> Workers<'a> {
         Ok(true)
     }
 
+    /// Marks a run completed when its last job is done, whoever worked it (a batch, a server,
+    /// a `likeness worker`).
+    async fn finish_run_if_done(&self, run_id: &str) -> Result<()> {
+        if self.app.db.run_counts(run_id).await?.remaining() == 0
+            && let Some(run) = self.app.db.run(run_id).await?
+        {
+            self.app.db.finish_run(&run).await?;
+        }
+        Ok(())
+    }
+
     /// The planned styles of a job's run.
     async fn styles_of(&self, run_id: &str) -> Result<Arc<Vec<PlannedStyle>>> {
         if let Some(s) = lock(&self.styles).get(run_id) {
@@ -294,6 +305,7 @@ impl<'a> Workers<'a> {
         match self.app.db.record_attempt(&self.worker_id, &asset).await? {
             Recorded::Yes => {
                 if !retrying {
+                    self.finish_run_if_done(&job.run_id).await?;
                     self.progress.job_finished(
                         &job.subject_id,
                         &job.style,
