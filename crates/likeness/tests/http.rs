@@ -669,3 +669,72 @@ async fn generation_is_rate_limited_per_token_with_retry_after() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
 }
+
+#[tokio::test]
+async fn job_events_stream_from_queued_to_succeeded_then_end() {
+    let t = TestDir::new();
+    let server = Server::start_with(&t, None, &["--workers", "0"]);
+    let c = client();
+    create_subject(&c, &server, json!({"id": "e1", "name": "Eve Events"})).await;
+    let job: Value = c
+        .post(server.url("/api/avatars/generate/e1"))
+        .json(&json!({"style": "watercolor"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let events_url = server.url(&format!("/api/jobs/{id}/events"));
+    let stream = tokio::spawn(async move {
+        let r = client().get(events_url).send().await.unwrap();
+        assert_eq!(r.headers()[CONTENT_TYPE], "text/event-stream");
+        r.text().await.unwrap() // the stream ends after the final state
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut worker = t
+        .command(&["worker", "--concurrency", "1"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let text = tokio::time::timeout(std::time::Duration::from_secs(60), stream)
+        .await
+        .unwrap()
+        .unwrap();
+    let _ = worker.kill();
+    let _ = worker.wait();
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(names.first(), Some(&"queued"), "{text}");
+    assert_eq!(names.last(), Some(&"succeeded"), "{text}");
+    let last_data = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .last()
+        .unwrap();
+    let last: Value = serde_json::from_str(last_data).unwrap();
+    assert!(
+        last["asset"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/assets/"),
+        "{last}"
+    );
+    // A finished job's stream is its final state alone.
+    let again = client()
+        .get(server.url(&format!("/api/jobs/{id}/events")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let names: Vec<&str> = again
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(names, ["succeeded"], "{again}");
+}

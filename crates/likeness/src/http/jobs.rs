@@ -6,8 +6,10 @@ use std::time::Duration;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures::Stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,6 +28,7 @@ pub fn routes() -> Router<super::State> {
     Router::new()
         .route("/avatars/generate/{subject_id}", post(generate))
         .route("/jobs/{id}", get(job))
+        .route("/jobs/{id}/events", get(job_events))
         .route("/runs", get(runs))
         .route("/runs/{id}", get(run_one))
 }
@@ -172,6 +175,69 @@ async fn job(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(job_view(&state.app, &id).await?))
+}
+
+/// Server-Sent Events for one job: its current state at once, then every change (`queued`,
+/// `running`, `retrying`, `succeeded` or `failed`, each carrying the job as JSON with its asset
+/// once there is one); the stream ends after the final state.
+async fn job_events(
+    State(state): State<super::State>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, axum::Error>>>, ApiError> {
+    let app = state.app.clone();
+    // Subscribe before the first read so no change falls between the two.
+    let events = app.events.subscribe();
+    let first = job_view(&app, &id).await?;
+    struct Follow {
+        app: std::sync::Arc<App>,
+        events: tokio::sync::broadcast::Receiver<crate::pipeline::worker::JobEvent>,
+        id: String,
+        pending: Option<Value>,
+        last: String,
+        done: bool,
+    }
+    let start = Follow {
+        app,
+        events,
+        id,
+        pending: Some(first),
+        last: String::new(),
+        done: false,
+    };
+    let stream = futures::stream::unfold(start, |mut f| async move {
+        if f.done {
+            return None;
+        }
+        let view = match f.pending.take() {
+            Some(v) => v,
+            None => loop {
+                // Woken by this process's workers; the poll covers other processes.
+                let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                    loop {
+                        match f.events.recv().await {
+                            Ok(e) if e.job_id == f.id => break,
+                            Ok(_) => continue,
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                                std::future::pending::<()>().await
+                            }
+                        }
+                    }
+                })
+                .await;
+                match job_view(&f.app, &f.id).await {
+                    Ok(v) if v["status"] != f.last.as_str() => break v,
+                    Ok(_) => continue,
+                    Err(_) => return None,
+                }
+            },
+        };
+        let status = view["status"].as_str().unwrap_or("unknown").to_string();
+        f.done = matches!(status.as_str(), "succeeded" | "failed" | "skipped");
+        f.last = status.clone();
+        Some((Event::default().event(status).json_data(view), f))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 async fn run_view(app: &App, run: crate::db::runs::Run) -> Result<Value, ApiError> {

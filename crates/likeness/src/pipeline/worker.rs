@@ -38,9 +38,10 @@ pub struct JobEvent {
     pub run_id: String,
     pub subject_id: String,
     pub style: String,
-    /// `succeeded`, `failed`, or `retrying` (failed, queued again after a backoff).
+    /// `running` (claimed), `succeeded`, `failed`, or `retrying` (failed, queued again after a
+    /// backoff).
     pub status: &'static str,
-    pub asset_id: String,
+    pub asset_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
 }
@@ -206,6 +207,16 @@ impl<'a> Workers<'a> {
 
     async fn process(&self, job: ClaimedJob) -> Result<()> {
         let started = Instant::now();
+        let _ = self.app.events.send(JobEvent {
+            job_id: job.id.clone(),
+            run_id: job.run_id.clone(),
+            subject_id: job.subject_id.clone(),
+            style: job.style.clone(),
+            status: "running",
+            asset_id: None,
+            error_code: None,
+            error_message: None,
+        });
         let styles = self.styles_of(&job.run_id).await?;
         let Some(planned) = styles.iter().find(|s| s.style.name == job.style) else {
             return Err(Error::Corrupt(format!(
@@ -329,7 +340,7 @@ impl<'a> Workers<'a> {
                         (_, true) => "retrying",
                         _ => "failed",
                     },
-                    asset_id: asset.id.clone(),
+                    asset_id: Some(asset.id.clone()),
                     error_code: code,
                     error_message: message,
                 });
