@@ -713,7 +713,7 @@ async fn job_events_stream_from_queued_to_succeeded_then_end() {
     let last_data = text
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
-        .last()
+        .next_back()
         .unwrap();
     let last: Value = serde_json::from_str(last_data).unwrap();
     assert!(
