@@ -16,6 +16,8 @@ use util::TestDir;
 struct Server {
     child: Child,
     base: String,
+    /// Everything the server wrote on stderr so far (logs).
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -43,9 +45,19 @@ impl Server {
                 break addr.trim().to_string();
             }
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
+        // Keep draining stderr so the server never blocks on a full pipe; keep the lines.
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            child,
+            base,
+            stderr,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -737,4 +749,88 @@ async fn job_events_stream_from_queued_to_succeeded_then_end() {
         .filter_map(|l| l.strip_prefix("event: "))
         .collect();
     assert_eq!(names, ["succeeded"], "{again}");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_jobs_and_generations_and_logs_can_be_json() {
+    let t = TestDir::new();
+    let server = Server::start_with(&t, Some("metrics-secret-token"), &["--log-format", "json"]);
+    let c = client();
+    c.get(server.url("/healthz")).send().await.unwrap();
+    c.get(server.url("/healthz")).send().await.unwrap();
+    let r = c
+        .post(server.url("/api/subjects?generate=false"))
+        .bearer_auth("metrics-secret-token")
+        .json(&json!({"id": "m1", "name": "Max Metric"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .post(server.url("/api/avatars/generate/m1?wait=true"))
+        .bearer_auth("metrics-secret-token")
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    c.get(server.url("/api/subjects/m1"))
+        .bearer_auth("metrics-secret-token")
+        .send()
+        .await
+        .unwrap();
+
+    let r = c.get(server.url("/metrics")).send().await.unwrap();
+    assert!(
+        r.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = r.text().await.unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(series)
+                    .map(|v| v.trim().parse::<f64>().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    };
+    assert_eq!(
+        value("likeness_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"),
+        2.0
+    );
+    // Routes are labelled by pattern, not by id.
+    assert_eq!(
+        value(
+            "likeness_http_requests_total{method=\"GET\",route=\"/api/subjects/{id}\",status=\"200\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            "likeness_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\",status=\"200\"}"
+        ),
+        2.0
+    );
+    assert_eq!(value("likeness_jobs{status=\"succeeded\"}"), 1.0);
+    assert_eq!(value("likeness_jobs{status=\"queued\"}"), 0.0);
+    assert_eq!(
+        value("likeness_generations_total{provider=\"builtin\",status=\"succeeded\"}"),
+        1.0
+    );
+    assert_eq!(value("likeness_cost_usd_total{provider=\"builtin\"}"), 0.0);
+
+    // Logs are JSON objects, one per line, and never carry the token.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let logs = server.stderr.lock().unwrap().clone();
+    let json_lines: Vec<Value> = logs
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(json_lines.iter().any(|l| l["level"] == "INFO"), "{logs:?}");
+    assert!(
+        logs.iter().all(|l| !l.contains("metrics-secret-token")),
+        "a token leaked into the logs"
+    );
 }

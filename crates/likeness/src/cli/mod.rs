@@ -52,8 +52,33 @@ pub struct Cli {
     /// Print one JSON document on stdout instead of text (no progress output).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log lines on stderr as text or as JSON objects (level: env LIKENESS_LOG, e.g. debug).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "LIKENESS_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Cli {
+    /// Services log what they do; one-shot commands only warnings.
+    pub fn default_log_level(&self) -> &'static str {
+        match self.command {
+            Command::Serve(_) | Command::Worker(_) => "info",
+            _ => "warn",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

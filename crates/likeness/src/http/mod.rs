@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod health;
 mod jobs;
+mod metrics;
 mod ratelimit;
 mod subjects;
 
@@ -17,6 +18,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::app::App;
 use crate::error::{Error, Result};
@@ -29,6 +32,7 @@ pub struct State {
     pub app: Arc<App>,
     tokens: Arc<auth::Tokens>,
     generate_limit: Arc<ratelimit::RateLimit>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 /// Builds the router for `app`, accepting `tokens` on the API.
@@ -38,6 +42,7 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
         generate_limit: Arc::new(ratelimit::RateLimit::new(
             app.config.server.generate_per_minute,
         )),
+        metrics: Arc::new(metrics::Metrics::default()),
         app,
         tokens: Arc::new(auth::Tokens::new(tokens)),
     };
@@ -52,7 +57,17 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
         .nest("/api", api)
         .merge(assets::routes())
         .merge(health::routes())
+        .route("/metrics", axum::routing::get(metrics::render))
         .fallback(|| async { ApiError::not_found("no such route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         // Bodies are limited while they are read, not after.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))

@@ -1,0 +1,180 @@
+//! `/metrics` in the Prometheus text format: HTTP requests and latency by route (counted by a
+//! middleware), and, read from the database at scrape time so every process sees the same
+//! numbers, jobs by state, generations by provider and outcome, and money spent.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sqlx::Row;
+
+use super::ApiError;
+
+/// Upper bounds (seconds) of the latency histogram.
+const BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// Counts every request by method, route pattern (never the raw path, so ids do not explode
+/// the label set) and status.
+pub async fn track(State(state): State<super::State>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(request).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let key = (method, route, response.status().as_u16());
+    let mut requests = state
+        .metrics
+        .requests
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let series = requests.entry(key).or_default();
+    series.count += 1;
+    series.sum += seconds;
+    for (i, bound) in BUCKETS.iter().enumerate() {
+        if seconds <= *bound {
+            series.buckets[i] += 1;
+        }
+    }
+    response
+}
+
+pub async fn render(State(state): State<super::State>) -> Result<Response, ApiError> {
+    let mut out = String::new();
+    {
+        let requests = state
+            .metrics
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        out.push_str(
+            "# HELP likeness_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE likeness_http_requests_total counter\n");
+        for ((method, route, status), s) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "likeness_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {}",
+                escape(method),
+                escape(route),
+                s.count
+            );
+        }
+        out.push_str("# HELP likeness_http_request_duration_seconds HTTP request latency.\n");
+        out.push_str("# TYPE likeness_http_request_duration_seconds histogram\n");
+        for ((method, route, status), s) in requests.iter() {
+            let labels = format!(
+                "method=\"{}\",route=\"{}\",status=\"{status}\"",
+                escape(method),
+                escape(route)
+            );
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "likeness_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
+                    s.buckets[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "likeness_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "likeness_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "likeness_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+    }
+    let pool = state.app.db.pool();
+    out.push_str(
+        "# HELP likeness_jobs Jobs by state, across all runs.\n# TYPE likeness_jobs gauge\n",
+    );
+    let mut by_status: BTreeMap<String, i64> =
+        ["queued", "running", "succeeded", "failed", "skipped"]
+            .iter()
+            .map(|s| (s.to_string(), 0))
+            .collect();
+    for row in sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+        .fetch_all(pool)
+        .await?
+    {
+        by_status.insert(row.get("status"), row.get("n"));
+    }
+    for (status, n) in &by_status {
+        let _ = writeln!(out, "likeness_jobs{{status=\"{}\"}} {n}", escape(status));
+    }
+    out.push_str(
+        "# HELP likeness_generations_total Generation attempts by provider and outcome.\n",
+    );
+    out.push_str("# TYPE likeness_generations_total counter\n");
+    let rows = sqlx::query(
+        "SELECT provider, status, COUNT(*) AS n, COALESCE(SUM(cost_usd), 0.0) AS cost
+         FROM assets GROUP BY provider, status ORDER BY provider, status",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut cost: BTreeMap<String, f64> = BTreeMap::new();
+    for row in &rows {
+        let provider: String = row.get("provider");
+        let status: String = row.get("status");
+        let n: i64 = row.get("n");
+        *cost.entry(provider.clone()).or_default() += row.get::<f64, _>("cost");
+        let _ = writeln!(
+            out,
+            "likeness_generations_total{{provider=\"{}\",status=\"{}\"}} {n}",
+            escape(&provider),
+            escape(&status)
+        );
+    }
+    out.push_str("# HELP likeness_cost_usd_total Money spent on generation, by provider.\n");
+    out.push_str("# TYPE likeness_cost_usd_total counter\n");
+    for (provider, usd) in &cost {
+        let _ = writeln!(
+            out,
+            "likeness_cost_usd_total{{provider=\"{}\"}} {usd}",
+            escape(provider)
+        );
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
