@@ -834,3 +834,85 @@ async fn metrics_count_requests_jobs_and_generations_and_logs_can_be_json() {
         "a token leaked into the logs"
     );
 }
+
+/// The real `openai` Python package as the client. `scripts/test` installs it (pinned) and
+/// sets LIKENESS_TEST_PYTHON; under CI its absence is a failure, elsewhere a loud skip.
+#[tokio::test]
+async fn the_official_openai_client_works_against_likeness() {
+    let Some(python) = std::env::var_os("LIKENESS_TEST_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this test: set LIKENESS_TEST_PYTHON (scripts/test does)"
+        );
+        eprintln!(
+            "SKIPPED: set LIKENESS_TEST_PYTHON to a python with `openai` installed (scripts/test does)"
+        );
+        return;
+    };
+    let t = TestDir::new();
+    let server = Server::start(&t, Some("sk-likeness-test"));
+    let script = t.write(
+        "client.py",
+        r#"
+import base64, sys
+import openai
+
+base, key = sys.argv[1], sys.argv[2]
+client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0)
+
+r = client.images.generate(model="initials", prompt="Grace Hopper", n=2, size="256x256")
+assert len(r.data) == 2, r
+for d in r.data:
+    assert d.url.startswith(base + "/assets/"), d.url
+assert r.data[0].url != r.data[1].url, "n images are n different seeds"
+
+r2 = client.images.generate(model="geometric", prompt="Ada Lovelace", response_format="b64_json")
+png = base64.b64decode(r2.data[0].b64_json)
+assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:8]
+
+try:
+    client.images.generate(model="dall-e-3", prompt="a cat")
+    raise SystemExit("expected BadRequestError")
+except openai.BadRequestError as e:
+    assert "unknown model" in str(e), e
+
+try:
+    openai.OpenAI(base_url=base + "/v1", api_key="wrong", max_retries=0).images.generate(model="initials", prompt="x")
+    raise SystemExit("expected AuthenticationError")
+except openai.AuthenticationError:
+    pass
+
+print(r.data[0].url)
+"#,
+    );
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&server.base)
+        .arg("sk-likeness-test")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "python client failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = stdout.trim().lines().last().unwrap().to_string();
+    let r = client().get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let decoded = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()))
+        .read_info()
+        .unwrap();
+    assert_eq!(decoded.info().width, 512, "256x256 maps to the 512 preset");
+    // The request is audited like any other generation.
+    let history = t
+        .run(&["--json", "subjects", "list", "--cohort", "openai"])
+        .ok()
+        .json();
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        2,
+        "one ad-hoc subject per prompt: {history}"
+    );
+}

@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod jobs;
 mod metrics;
+mod openai;
 mod ratelimit;
 mod subjects;
 
@@ -53,8 +54,13 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
                 state.clone(),
                 auth::require_token,
             ));
+    let v1 = openai::routes().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_token,
+    ));
     Router::new()
         .nest("/api", api)
+        .nest("/v1", v1)
         .merge(assets::routes())
         .merge(health::routes())
         .route("/metrics", axum::routing::get(metrics::render))
