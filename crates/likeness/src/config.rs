@@ -33,6 +33,9 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Generation requests per minute per API token (0: unlimited).
     pub generate_per_minute: u32,
+    /// Browser origins allowed to call the API (CORS), e.g. "https://app.example.org".
+    /// None by default: only same-origin pages and non-browser clients.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +45,7 @@ impl Default for ServerConfig {
             api_tokens: Vec::new(),
             max_body_bytes: 10 * 1024 * 1024,
             generate_per_minute: 10,
+            cors_origins: Vec::new(),
         }
     }
 }

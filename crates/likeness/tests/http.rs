@@ -916,3 +916,49 @@ print(r.data[0].url)
         "one ad-hoc subject per prompt: {history}"
     );
 }
+
+#[tokio::test]
+async fn cors_only_for_configured_origins() {
+    let preflight = |c: &reqwest::Client, url: String, origin: &str| {
+        c.request(reqwest::Method::OPTIONS, url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let t = TestDir::new();
+    t.write(
+        "data/likeness.toml",
+        "[server]\ncors_origins = [\"https://app.example\"]\n",
+    );
+    let server = Server::start(&t, Some("token"));
+    let c = client();
+    let r = preflight(&c, server.url("/api/subjects"), "https://app.example")
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let r = preflight(&c, server.url("/api/subjects"), "https://evil.example")
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+
+    let plain = TestDir::new();
+    let server = Server::start(&plain, None);
+    let r = c
+        .get(server.url("/healthz"))
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers().get("access-control-allow-origin").is_none(),
+        "no CORS unless configured"
+    );
+}

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -36,8 +38,31 @@ pub struct State {
     metrics: Arc<metrics::Metrics>,
 }
 
+/// CORS for the configured origins only; none configured, no CORS headers at all.
+fn cors(origins: &[String]) -> Result<Option<CorsLayer>> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let list = origins
+        .iter()
+        .map(|o| {
+            HeaderValue::from_str(o.trim_end_matches('/'))
+                .map_err(|_| Error::Config(format!("server.cors_origins: {o:?} is not an origin")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(list))
+            .allow_methods([Method::GET, Method::HEAD, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([header::LOCATION, header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(600)),
+    ))
+}
+
 /// Builds the router for `app`, accepting `tokens` on the API.
-pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
+pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
+    let cors = cors(&app.config.server.cors_origins)?;
     let limit = app.config.server.max_body_bytes;
     let state = State {
         generate_limit: Arc::new(ratelimit::RateLimit::new(
@@ -58,7 +83,7 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
         state.clone(),
         auth::require_token,
     ));
-    Router::new()
+    let router = Router::new()
         .nest("/api", api)
         .nest("/v1", v1)
         .merge(assets::routes())
@@ -77,7 +102,9 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Router {
         // Bodies are limited while they are read, not after.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
-        .with_state(state)
+        .layer(tower::util::option_layer(cors))
+        .with_state(state);
+    Ok(router)
 }
 
 /// Refuses to expose an unauthenticated API beyond this machine.
@@ -102,7 +129,7 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
     check_exposure(&addr, &tokens)?;
-    axum::serve(listener, router(app, tokens))
+    axum::serve(listener, router(app, tokens)?)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::io("server failed", e))
