@@ -74,6 +74,7 @@ mod wash;
 mod watercolor;
 
 pub use initials::initials;
+pub use raster::resize_png;
 pub use recipe::{
     FontWeight, GeometricRecipe, GeometricVariant, InitialsRecipe, KINDS, Recipe, Shape,
     WatercolorRecipe,

@@ -174,3 +174,105 @@ mod tests {
         assert!(g.iter().all(|gl| gl.family == "DejaVu Sans"));
     }
 }
+
+/// Largest image `resize_png` accepts, by area, checked from the header before decoding.
+const MAX_RESIZE_PIXELS: u64 = 4096 * 4096;
+
+/// Scales a PNG down to `width` pixels wide, keeping the aspect ratio. Large reductions go by
+/// halves (bilinear) before a final bicubic step, so thumbnails do not alias. An image already
+/// at most `width` wide is returned re-encoded at its own size.
+pub fn resize_png(png_bytes: &[u8], width: u32) -> Result<Vec<u8>, PaintError> {
+    let bad = |e: String| PaintError::Raster(format!("cannot resize: {e}"));
+    let header = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .map_err(|e| bad(e.to_string()))?;
+    let (w0, h0) = (header.info().width, header.info().height);
+    if u64::from(w0) * u64::from(h0) > MAX_RESIZE_PIXELS {
+        return Err(bad(format!("{w0}x{h0} is larger than the limit")));
+    }
+    if width == 0 {
+        return Err(PaintError::BadSize { width, height: 0 });
+    }
+    let mut current = tiny_skia::Pixmap::decode_png(png_bytes).map_err(|e| bad(e.to_string()))?;
+    while current.width() >= width * 2 {
+        current = scale(
+            &current,
+            current.width() / 2,
+            tiny_skia::FilterQuality::Bilinear,
+        )?;
+    }
+    if current.width() > width {
+        current = scale(&current, width, tiny_skia::FilterQuality::Bicubic)?;
+    }
+    encode_png(&current)
+}
+
+fn scale(
+    src: &tiny_skia::Pixmap,
+    width: u32,
+    quality: tiny_skia::FilterQuality,
+) -> Result<tiny_skia::Pixmap, PaintError> {
+    let height = ((f64::from(src.height()) * f64::from(width) / f64::from(src.width())).round()
+        as u32)
+        .max(1);
+    let mut dst =
+        tiny_skia::Pixmap::new(width, height).ok_or(PaintError::BadSize { width, height })?;
+    let paint = tiny_skia::PixmapPaint {
+        quality,
+        ..tiny_skia::PixmapPaint::default()
+    };
+    let transform = tiny_skia::Transform::from_scale(
+        width as f32 / src.width() as f32,
+        height as f32 / src.height() as f32,
+    );
+    dst.draw_pixmap(0, 0, src.as_ref(), &paint, transform, None);
+    Ok(dst)
+}
+
+#[cfg(test)]
+mod resize_tests {
+    use super::*;
+    use crate::{Painter, Recipe, Sitter};
+
+    #[test]
+    fn resizes_keeping_the_aspect_ratio_and_the_picture() {
+        let recipe = Recipe::Initials(crate::InitialsRecipe::default());
+        let png_bytes = Painter::new()
+            .render_png(
+                &recipe,
+                &Sitter::new("resize"),
+                Size {
+                    width: 512,
+                    height: 640,
+                },
+            )
+            .unwrap();
+        let small = resize_png(&png_bytes, 64).unwrap();
+        let decoded = png::Decoder::new(std::io::Cursor::new(&small))
+            .read_info()
+            .unwrap();
+        assert_eq!((decoded.info().width, decoded.info().height), (64, 80));
+        // Same picture: the mean colour survives the reduction.
+        let mean = |bytes: &[u8]| {
+            let p = tiny_skia::Pixmap::decode_png(bytes).unwrap();
+            let n = p.pixels().len() as f64;
+            p.pixels()
+                .iter()
+                .map(|c| f64::from(c.demultiply().red()))
+                .sum::<f64>()
+                / n
+        };
+        assert!((mean(&png_bytes) - mean(&small)).abs() < 6.0);
+        // Never upscales.
+        let same = resize_png(&small, 512).unwrap();
+        assert_eq!(
+            png::Decoder::new(std::io::Cursor::new(&same))
+                .read_info()
+                .unwrap()
+                .info()
+                .width,
+            64
+        );
+        assert!(resize_png(b"not a png", 64).is_err());
+    }
+}

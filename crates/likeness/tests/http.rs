@@ -962,3 +962,121 @@ async fn cors_only_for_configured_origins() {
         "no CORS unless configured"
     );
 }
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_jobs_and_leaves_the_rest_queued() {
+    let t = TestDir::new();
+    t.write("data/likeness.toml", "[server]\ngenerate_per_minute = 0\n");
+    let server = Server::start_with(&t, None, &["--workers", "1"]);
+    let c = client();
+    create_subject(&c, &server, json!({"id": "g1", "name": "Gus Graceful"})).await;
+    for _ in 0..40 {
+        let r = c
+            .post(server.url("/api/avatars/generate/g1"))
+            .json(&json!({"style": "watercolor"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(server.terminate().success(), "clean exit on SIGTERM");
+    let rt_counts = {
+        let db = likeness::db::Db::open(&t.data_dir().join("likeness.db"), 2)
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        use sqlx::Row;
+        rows.into_iter()
+            .map(|r| (r.get::<String, _>("status"), r.get::<i64, _>("n")))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    assert_eq!(
+        rt_counts.get("running"),
+        None,
+        "no job left claimed: {rt_counts:?}"
+    );
+    assert_eq!(rt_counts.get("failed"), None, "{rt_counts:?}");
+    let done = rt_counts.get("succeeded").copied().unwrap_or(0);
+    let queued = rt_counts.get("queued").copied().unwrap_or(0);
+    assert_eq!(done + queued, 40, "{rt_counts:?}");
+    assert!(
+        queued > 0,
+        "the server stopped before draining the queue: {rt_counts:?}"
+    );
+}
+
+#[tokio::test]
+async fn resized_variants_come_from_a_fixed_set_of_widths_and_are_cached() {
+    let t = TestDir::new();
+    let f = t.write("one.jsonl", "{\"id\":\"v1\",\"name\":\"Vera Variant\"}\n");
+    t.run(&["import", f.to_str().unwrap()]).ok();
+    t.run(&["generate", "--style", "watercolor"]).ok();
+    let key = t.run(&["--json", "history", "v1"]).ok().json()[0]["storage_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let server = Server::start(&t, None);
+    let c = client();
+
+    let r = c
+        .get(server.url(&format!("/assets/{key}?w=64")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = r.headers()[ETAG].to_str().unwrap().to_string();
+    let bytes = r.bytes().await.unwrap();
+    let decoded = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()))
+        .read_info()
+        .unwrap();
+    assert_eq!((decoded.info().width, decoded.info().height), (64, 64));
+    // Stored once, beside the original, and answered from the store afterwards.
+    let variant = key.replace(".png", ".w64.png");
+    assert!(
+        t.data_dir().join("assets").join(&variant).exists(),
+        "{variant}"
+    );
+    let r = c
+        .get(server.url(&format!("/assets/{key}?w=64")))
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+
+    for bad in ["65", "100000", "-1", "abc"] {
+        let r = c
+            .get(server.url(&format!("/assets/{key}?w={bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "w={bad}");
+        assert_eq!(error_code(r).await, "http.bad_width");
+    }
+    let r = c
+        .get(server.url("/assets/v1/missing.png?w=64"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .get(server.url("/assets/v1/..%2f..%2flikeness.db?w=64"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    assert_eq!(
+        t.asset_files().len(),
+        2,
+        "only the original and its one variant: {:?}",
+        t.asset_files()
+    );
+}
