@@ -44,7 +44,7 @@ def epoch(text):
 
 
 def client(no, args, ids, start_measure, stop_at, results, errors, lock):
-    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=130)
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
     headers = {"Content-Type": "application/json"}
     if args.token:
         headers["Authorization"] = f"Bearer {args.token}"
@@ -56,7 +56,7 @@ def client(no, args, ids, start_measure, stop_at, results, errors, lock):
         sent = time.time()
         t0 = time.perf_counter()
         try:
-            conn.request("POST", f"/api/avatars/generate/{subject}?wait=true&timeout=120",
+            conn.request("POST", f"/api/avatars/generate/{subject}?wait=true&timeout=30",
                          body=body, headers=headers)
             r = conn.getresponse()
             data = r.read()
@@ -65,7 +65,7 @@ def client(no, args, ids, start_measure, stop_at, results, errors, lock):
             with lock:
                 errors.append(f"{type(e).__name__}: {e}")
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=130)
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
             continue
         latency = time.perf_counter() - t0
         received = time.time()

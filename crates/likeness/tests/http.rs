@@ -1080,3 +1080,45 @@ async fn resized_variants_come_from_a_fixed_set_of_widths_and_are_cached() {
         t.asset_files()
     );
 }
+
+#[tokio::test]
+async fn openapi_document_and_swagger_ui_are_served_offline() {
+    let t = TestDir::new();
+    let server = Server::start(&t, Some("token"));
+    let c = client();
+    let r = c.get(server.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/subjects",
+        "/api/subjects/{id}",
+        "/api/subjects/{id}/history",
+        "/api/subjects/{id}/avatar",
+        "/api/avatars/generate/{subject_id}",
+        "/api/jobs/{id}",
+        "/api/jobs/{id}/events",
+        "/api/runs",
+        "/v1/images/generations",
+        "/assets/{path}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let r = c.get(server.url("/docs/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().to_lowercase().contains("swagger"));
+}

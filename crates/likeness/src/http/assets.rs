@@ -25,12 +25,15 @@ pub fn routes() -> Router<super::State> {
 /// Widths `?w=` may ask for: a fixed set, so nobody can make the server render unbounded sizes.
 pub const VARIANT_WIDTHS: [u32; 8] = [32, 48, 64, 96, 128, 192, 256, 384];
 
-#[derive(Debug, Default, serde::Deserialize)]
-struct AssetQuery {
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct AssetQuery {
     w: Option<String>,
 }
 
-async fn asset(
+#[utoipa::path(get, path = "/assets/{path}", tag = "assets", params(("path" = String, Path, description = "a storage key, or a stable name `{id}_{slug}_{style}.png`"), AssetQuery),
+    responses((status = 200, description = "the image (immutable keys cached forever, strong ETag, ranges)"), (status = 304), (status = 307, description = "stable name: to the current version"), (status = 404, body = super::openapi::ErrorBody)))]
+pub(super) async fn asset(
     State(state): State<super::State>,
     Path(path): Path<String>,
     Query(query): Query<AssetQuery>,

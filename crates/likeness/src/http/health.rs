@@ -9,11 +9,17 @@ use super::ApiError;
 
 pub fn routes() -> Router<super::State> {
     Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/healthz", get(healthy))
         .route("/readyz", get(ready))
 }
 
-async fn ready(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "the process answers")))]
+pub(super) async fn healthy() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "database and store reachable"), (status = 500, body = super::openapi::ErrorBody)))]
+pub(super) async fn ready(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
     sqlx::query("SELECT 1").execute(state.app.db.pool()).await?;
     state.app.store.exists("_readyz").await?;
     Ok(Json(

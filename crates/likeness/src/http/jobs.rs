@@ -33,9 +33,9 @@ pub fn routes() -> Router<super::State> {
         .route("/runs/{id}", get(run_one))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct GenerateBody {
+pub(super) struct GenerateBody {
     style: Option<String>,
     /// `provider` or `provider:model`, instead of the style's chain.
     provider: Option<String>,
@@ -43,16 +43,22 @@ struct GenerateBody {
     seed: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct GenerateQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct GenerateQuery {
     #[serde(default)]
     wait: bool,
     /// Seconds to wait with `wait=true` (default 60, at most 120).
     timeout: Option<u64>,
 }
 
-async fn generate(
+#[utoipa::path(post, path = "/api/avatars/generate/{subject_id}", tag = "generation", security(("bearer" = [])),
+    params(("subject_id" = String, Path, description = "subject id or slug"), GenerateQuery),
+    request_body(content = Option<GenerateBody>, description = "optional; defaults to the configured default style"),
+    responses((status = 200, description = "finished job with its asset (`wait=true`)", body = Object), (status = 202, description = "the queued job", body = Object),
+        (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = super::openapi::ErrorBody)))]
+pub(super) async fn generate(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
     Path(subject_id): Path<String>,
@@ -170,7 +176,9 @@ async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
     Ok(v)
 }
 
-async fn job(
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "the job, with its asset once there is one", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+pub(super) async fn job(
     State(state): State<super::State>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -180,7 +188,9 @@ async fn job(
 /// Server-Sent Events for one job: its current state at once, then every change (`queued`,
 /// `running`, `retrying`, `succeeded` or `failed`, each carrying the job as JSON with its asset
 /// once there is one); the stream ends after the final state.
-async fn job_events(
+#[utoipa::path(get, path = "/api/jobs/{id}/events", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "text/event-stream: the state now, then each change until succeeded or failed")))]
+pub(super) async fn job_events(
     State(state): State<super::State>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, axum::Error>>>, ApiError> {
@@ -251,7 +261,9 @@ async fn run_view(app: &App, run: crate::db::runs::Run) -> Result<Value, ApiErro
     Ok(v)
 }
 
-async fn runs(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/runs", tag = "generation", security(("bearer" = [])),
+    responses((status = 200, description = "`{runs: [...]}` newest first, with counts and cost", body = Object)))]
+pub(super) async fn runs(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
     let mut out = Vec::new();
     for run in state.app.db.runs().await?.into_iter().take(200) {
         out.push(run_view(&state.app, run).await?);
@@ -259,7 +271,9 @@ async fn runs(State(state): State<super::State>) -> Result<Json<Value>, ApiError
     Ok(Json(json!({"runs": out})))
 }
 
-async fn run_one(
+#[utoipa::path(get, path = "/api/runs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, description = "the run with counts and cost", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+pub(super) async fn run_one(
     State(state): State<super::State>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {

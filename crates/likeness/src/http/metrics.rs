@@ -59,6 +59,7 @@ pub async fn track(State(state): State<super::State>, request: Request, next: Ne
     response
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text format")))]
 pub async fn render(State(state): State<super::State>) -> Result<Response, ApiError> {
     let mut out = String::new();
     {

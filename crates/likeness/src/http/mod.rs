@@ -9,6 +9,7 @@ mod health;
 mod jobs;
 mod metrics;
 mod openai;
+mod openapi;
 mod ratelimit;
 mod subjects;
 
@@ -89,6 +90,10 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
         .merge(assets::routes())
         .merge(health::routes())
         .route("/metrics", axum::routing::get(metrics::render))
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url(
+            "/openapi.json",
+            <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+        ))
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

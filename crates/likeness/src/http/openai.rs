@@ -36,8 +36,8 @@ pub fn routes() -> Router<super::State> {
 
 /// OpenAI's request. Knobs likeness has no use for (quality, style, user, background,
 /// moderation, output_compression) are accepted and ignored, as OpenAI's clients send them.
-#[derive(Debug, Deserialize)]
-struct ImagesRequest {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct ImagesRequest {
     model: Option<String>,
     prompt: Option<String>,
     n: Option<u32>,
@@ -47,7 +47,7 @@ struct ImagesRequest {
 }
 
 /// Errors in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
-struct OpenAiError(ApiError);
+pub(super) struct OpenAiError(ApiError);
 
 impl From<ApiError> for OpenAiError {
     fn from(e: ApiError) -> Self {
@@ -86,7 +86,10 @@ fn invalid(message: impl Into<String>) -> OpenAiError {
     OpenAiError(ApiError::bad_request("openai.invalid_request", message))
 }
 
-async fn generations(
+#[utoipa::path(post, path = "/v1/images/generations", tag = "openai", security(("bearer" = [])), request_body = ImagesRequest,
+    responses((status = 200, description = "OpenAI's `{created, data: [{url | b64_json, revised_prompt}]}`", body = Object),
+        (status = 400, description = "OpenAI's error shape"), (status = 401), (status = 429)))]
+pub(super) async fn generations(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
     headers: HeaderMap,

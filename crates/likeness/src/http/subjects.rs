@@ -27,23 +27,28 @@ pub fn routes() -> Router<super::State> {
         .route("/subjects/{id}/avatar", get(avatar))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct CreateQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct CreateQuery {
     /// Queue the default style for new subjects that have no image yet (default true).
     generate: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct AvatarQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct AvatarQuery {
     style: Option<String>,
 }
 
 /// Redirects to the image that stands for the subject: the current one, a legacy file, the
 /// default style's, or the placeholder (`X-Likeness-Rule` says which). Unknown subjects get
 /// the placeholder, so a page can always show something.
-async fn avatar(
+#[utoipa::path(get, path = "/api/subjects/{id}/avatar", tag = "subjects", security(("bearer" = [])),
+    params(("id" = String, Path, description = "subject id or slug"), AvatarQuery),
+    responses((status = 307, description = "redirect to the image that stands for the subject; X-Likeness-Rule says which rule chose it")))]
+pub(super) async fn avatar(
     State(state): State<super::State>,
     Path(id): Path<String>,
     query: Result<Query<AvatarQuery>, QueryRejection>,
@@ -72,9 +77,10 @@ async fn avatar(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct ListQuery {
     cohort: Option<String>,
     source: Option<String>,
     /// Case-insensitive text in the id or display name.
@@ -84,7 +90,9 @@ struct ListQuery {
     limit: Option<usize>,
 }
 
-async fn list(
+#[utoipa::path(get, path = "/api/subjects", tag = "subjects", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "`{subjects: [...], next_after}`", body = Object), (status = 400, body = super::openapi::ErrorBody)))]
+pub(super) async fn list(
     State(state): State<super::State>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -140,7 +148,11 @@ fn matches(s: &Subject, source: Option<Source>, needle: Option<&str>) -> bool {
 
 /// Creates or updates one subject, or `{"subjects": [...]}`. All or nothing: any invalid
 /// subject rejects the request with the reasons in `details`.
-async fn create(
+#[utoipa::path(post, path = "/api/subjects", tag = "subjects", security(("bearer" = [])), params(CreateQuery),
+    request_body(content = super::openapi::SubjectInput, description = "one subject, or `{\"subjects\": [...]}`"),
+    responses((status = 200, description = "`{imported, updated, unchanged, ids, queued}`", body = Object),
+        (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody), (status = 413, description = "body too large")))]
+pub(super) async fn create(
     State(state): State<super::State>,
     query: Result<Query<CreateQuery>, QueryRejection>,
     body: Result<Json<Value>, JsonRejection>,
@@ -264,7 +276,10 @@ async fn queue_default_style(app: &crate::App, ids: Vec<String>) -> crate::Resul
     Ok(json!({"run_id": prepared.run.id, "style": style, "jobs": prepared.run.planned}))
 }
 
-async fn show(
+#[utoipa::path(get, path = "/api/subjects/{id}", tag = "subjects", security(("bearer" = [])),
+    params(("id" = String, Path, description = "subject id or slug")),
+    responses((status = 200, description = "the normalised subject", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+pub(super) async fn show(
     State(state): State<super::State>,
     Path(id): Path<String>,
 ) -> Result<Json<SubjectView>, ApiError> {
@@ -273,7 +288,10 @@ async fn show(
 }
 
 /// Every attempt for a subject; images as `/assets/...` URLs rather than server paths.
-async fn history(
+#[utoipa::path(get, path = "/api/subjects/{id}/history", tag = "subjects", security(("bearer" = [])),
+    params(("id" = String, Path, description = "subject id or slug")),
+    responses((status = 200, description = "`{subject_id, assets: [...]}`, every attempt", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+pub(super) async fn history(
     State(state): State<super::State>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
