@@ -19,7 +19,6 @@ use crate::app::App;
 use crate::db::queue::JobOptions;
 use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
-use crate::views::HistoryEntry;
 
 /// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
 const MAX_WAIT_SECONDS: u64 = 120;
@@ -157,16 +156,11 @@ async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
     let asset = match &job.asset_id {
-        Some(a) => app.db.asset(a).await?.map(|row| {
-            let entry = HistoryEntry::new(row, &app.store);
-            let url = entry.storage_key.as_ref().map(|k| format!("/assets/{k}"));
-            let mut v = serde_json::to_value(entry).unwrap_or(Value::Null);
-            if let Some(obj) = v.as_object_mut() {
-                obj.remove("path");
-                obj.insert("url".into(), json!(url));
-            }
-            v
-        }),
+        Some(a) => app
+            .db
+            .asset(a)
+            .await?
+            .map(|row| super::asset_json(row, &app.store)),
         None => None,
     };
     let mut v = serde_json::to_value(&job).unwrap_or(Value::Null);

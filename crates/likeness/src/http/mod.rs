@@ -112,6 +112,22 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
     Ok(router)
 }
 
+/// An asset as the API shows it: the history entry with an `/assets` URL instead of a path on
+/// the server's disk.
+pub(crate) fn asset_json(
+    row: crate::db::assets::AssetRow,
+    store: &crate::store::Store,
+) -> serde_json::Value {
+    let entry = crate::views::HistoryEntry::new(row, store);
+    let url = entry.storage_key.as_ref().map(|k| format!("/assets/{k}"));
+    let mut v = serde_json::to_value(entry).unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("path");
+        obj.insert("url".into(), serde_json::json!(url));
+    }
+    v
+}
+
 /// Refuses to expose an unauthenticated API beyond this machine.
 pub fn check_exposure(addr: &SocketAddr, tokens: &[String]) -> Result<()> {
     if tokens.is_empty() && !addr.ip().is_loopback() {

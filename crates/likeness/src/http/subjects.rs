@@ -14,7 +14,7 @@ use crate::db::subjects::{self, Upsert};
 use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
 use crate::resolve::resolve;
-use crate::views::{HistoryEntry, SubjectView};
+use crate::views::SubjectView;
 
 /// Subjects per POST, so one request cannot hold the write lock for long.
 const MAX_SUBJECTS_PER_REQUEST: usize = 1000;
@@ -299,16 +299,7 @@ pub(super) async fn history(
     let rows = state.app.db.history(subject.id.as_ref()).await?;
     let entries: Vec<Value> = rows
         .into_iter()
-        .map(|a| {
-            let entry = HistoryEntry::new(a, &state.app.store);
-            let url = entry.storage_key.as_ref().map(|k| format!("/assets/{k}"));
-            let mut v = serde_json::to_value(entry).unwrap_or(Value::Null);
-            if let Some(obj) = v.as_object_mut() {
-                obj.remove("path");
-                obj.insert("url".into(), json!(url));
-            }
-            v
-        })
+        .map(|a| super::asset_json(a, &state.app.store))
         .collect();
     Ok(Json(
         json!({"subject_id": subject.id.to_string(), "assets": entries}),
