@@ -20,6 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
+use axum::serve::ListenerExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -150,6 +151,13 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
     check_exposure(&addr, &tokens)?;
+    // Small answers (headers, then a body) must not wait on Nagle's algorithm meeting the
+    // client's delayed ACK: that alone costs tens of milliseconds per request.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router(app, tokens)?)
         .with_graceful_shutdown(shutdown)
         .await
