@@ -1122,3 +1122,46 @@ async fn openapi_document_and_swagger_ui_are_served_offline() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().to_lowercase().contains("swagger"));
 }
+
+/// Found by bench/serve.sh: planning held the write lock on one pooled connection and looked
+/// the subject up on another, so enough concurrent requests deadlocked the pool.
+#[tokio::test]
+async fn many_concurrent_generations_all_complete() {
+    let t = TestDir::new();
+    t.write("data/likeness.toml", "[server]\ngenerate_per_minute = 0\n");
+    let server = Server::start(&t, None);
+    let c = client();
+    for i in 0..4 {
+        create_subject(
+            &c,
+            &server,
+            json!({"id": format!("c{i}"), "name": format!("Con Current {i}")}),
+        )
+        .await;
+    }
+    let started = std::time::Instant::now();
+    let requests = (0..16).map(|i| {
+        let c = c.clone();
+        let url = server.url(&format!(
+            "/api/avatars/generate/c{}?wait=true&timeout=60",
+            i % 4
+        ));
+        async move {
+            let r = c
+                .post(url)
+                .json(&json!({"style": "initials"}))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    });
+    for (status, body) in futures::future::join_all(requests).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "succeeded", "{body}");
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "no stall waiting on the busy timeout"
+    );
+}

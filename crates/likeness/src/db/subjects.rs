@@ -129,6 +129,34 @@ pub async fn has_current(
     Ok(row.is_some())
 }
 
+/// Finds a subject by exact id, else by slug (which must then be unambiguous), on the caller's
+/// connection: inside a transaction, taking a second pooled connection can deadlock the pool.
+pub async fn find(conn: &mut SqliteConnection, id_or_slug: &str) -> Result<Subject> {
+    let by_id = sqlx::query("SELECT record FROM subjects WHERE id = $1")
+        .bind(id_or_slug)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(row) = by_id {
+        return decode(row.get("record"));
+    }
+    let rows = sqlx::query("SELECT record FROM subjects WHERE slug = $1 ORDER BY id LIMIT 6")
+        .bind(id_or_slug)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut found: Vec<Subject> = rows
+        .into_iter()
+        .map(|r| decode(r.get("record")))
+        .collect::<Result<_>>()?;
+    match found.len() {
+        0 => Err(Error::SubjectNotFound(id_or_slug.to_string())),
+        1 => Ok(found.remove(0)),
+        _ => Err(Error::SubjectAmbiguous {
+            slug: id_or_slug.to_string(),
+            ids: found.iter().map(|s| s.id.to_string()).collect(),
+        }),
+    }
+}
+
 fn decode(record: String) -> Result<Subject> {
     serde_json::from_str(&record).map_err(|e| Error::Corrupt(format!("subject record: {e}")))
 }
@@ -153,25 +181,7 @@ impl Db {
 
     /// Finds a subject by exact id, else by slug (which must then be unambiguous).
     pub async fn find_subject(&self, id_or_slug: &str) -> Result<Subject> {
-        if let Some(s) = self.subject(id_or_slug).await? {
-            return Ok(s);
-        }
-        let rows = sqlx::query("SELECT record FROM subjects WHERE slug = $1 ORDER BY id LIMIT 6")
-            .bind(id_or_slug)
-            .fetch_all(self.pool())
-            .await?;
-        let mut found: Vec<Subject> = rows
-            .into_iter()
-            .map(|r| decode(r.get("record")))
-            .collect::<Result<_>>()?;
-        match found.len() {
-            0 => Err(Error::SubjectNotFound(id_or_slug.to_string())),
-            1 => Ok(found.remove(0)),
-            _ => Err(Error::SubjectAmbiguous {
-                slug: id_or_slug.to_string(),
-                ids: found.iter().map(|s| s.id.to_string()).collect(),
-            }),
-        }
+        find(&mut *self.pool().acquire().await?, id_or_slug).await
     }
 
     /// One page of subjects ordered by id, after `after`, optionally within a cohort.

@@ -171,7 +171,7 @@ pub async fn walk(
 ) -> Result<PlanSummary> {
     let mut summary = PlanSummary::default();
     let mut generating_subjects = 0u64;
-    let explicit = resolve_explicit(app, &selection.subjects).await?;
+    let explicit = resolve_explicit(conn, &selection.subjects).await?;
     let mut after: Option<String> = None;
     loop {
         let page = match &explicit {
@@ -264,13 +264,17 @@ fn matches(app: &App, selection: &Selection, subject: &Subject) -> bool {
         .all(|f| subject.matches(&f.field, &f.value, app.today))
 }
 
-async fn resolve_explicit(app: &App, ids: &[String]) -> Result<Option<Vec<Subject>>> {
+/// The subjects named with `--subject` (ids or slugs), read on the planning connection.
+async fn resolve_explicit(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> Result<Option<Vec<Subject>>> {
     if ids.is_empty() {
         return Ok(None);
     }
     let mut out: Vec<Subject> = Vec::with_capacity(ids.len());
     for id in ids {
-        let s = app.db.find_subject(id).await?;
+        let s = subjects::find(conn, id).await?;
         if !out.iter().any(|o| o.id == s.id) {
             out.push(s);
         }

@@ -124,18 +124,28 @@ impl<'a> Workers<'a> {
     /// Works jobs until `stop` is set, or (for one run) until the run has none left.
     pub async fn work(&self) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
-            match self
+            let claimed = self
                 .app
                 .db
                 .claim(self.run_id.as_deref(), &self.worker_id, self.lease_ms())
-                .await?
-            {
-                Some(job) => self.process(job).await?,
-                None => {
-                    if !self.wait_for_work().await? {
-                        break;
-                    }
+                .await;
+            let step = match claimed {
+                Ok(Some(job)) => self.process(job).await,
+                Ok(None) => match self.wait_for_work().await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => break,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            // A busy or briefly unavailable database must not kill a long-lived worker: say so,
+            // back off, go on. A job it held comes back when its lease runs out.
+            if let Err(e) = step {
+                if !matches!(e, Error::Db(_)) {
+                    return Err(e);
                 }
+                tracing::warn!(error = %e, code = e.code(), "database error in a worker; retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
         Ok(())
