@@ -2,7 +2,7 @@
 """Load client for bench/serve.sh: on-demand generation with `?wait=true` (stdlib only).
 
 CLIENTS threads, each with its own keep-alive connection, send
-`POST /api/avatars/generate/{id}?wait=true` with body {"style": STYLE} back to back (a closed
+`POST /api/avatars/generate/{id}?wait=true&timeout=30` with body {"style": STYLE} back to back (a closed
 loop: a client sends its next request when the previous answer arrives), cycling through the
 subject ids, for WARMUP + DURATION seconds. Requests started during the warm-up are not counted.
 
@@ -13,7 +13,7 @@ SQLite database (read-only): `render_us` (inside the renderer), `encode_us` (PNG
 
   accept -> queued     client send .. job row written (HTTP, auth, rate limit, run + job insert)
   queue wait           queued .. a worker starts it (assets.created_at - total_ms)
-  worker               total_ms: prompt, render, encode, store, minus nothing
+  worker               total_ms: the whole attempt (prompt, render, encode, store)
   recorded -> answer   asset row written .. client has the answer (run bookkeeping, wake-up,
                        job view, response)
 
@@ -44,7 +44,7 @@ def epoch(text):
 
 
 def client(no, args, ids, start_measure, stop_at, results, errors, lock):
-    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=150)
     headers = {"Content-Type": "application/json"}
     if args.token:
         headers["Authorization"] = f"Bearer {args.token}"
@@ -65,12 +65,10 @@ def client(no, args, ids, start_measure, stop_at, results, errors, lock):
             with lock:
                 errors.append(f"{type(e).__name__}: {e}")
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=150)
             continue
         latency = time.perf_counter() - t0
         received = time.time()
-        if sent < start_measure:
-            continue
         try:
             doc = json.loads(data)
         except ValueError:
@@ -79,7 +77,7 @@ def client(no, args, ids, start_measure, stop_at, results, errors, lock):
             results.append({"sent": sent, "received": received, "latency": latency,
                             "status": status, "job": doc.get("id"),
                             "job_status": doc.get("status"),
-                            "error": doc.get("error")})
+                            "error": doc.get("error"), "warmup": sent < start_measure})
 
 
 def main():
@@ -109,12 +107,20 @@ def main():
         t.start()
     for t in threads:
         t.join()
+    every = results
+    results = [r for r in every if not r["warmup"]]
     # Requests still in flight at stop_at finish after it; the window is the measured span.
     window = max(r["received"] for r in results) - start_measure if results else args.duration
 
-    statuses = {}
-    for r in results:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    def count(rs):
+        out = {}
+        for r in rs:
+            key = str(r["status"]) if r["status"] != 202 else "202 (not finished in 30 s)"
+            out[key] = out.get(key, 0) + 1
+        return out
+    statuses = count(results)
+    all_statuses = count(every)
+    slowest = max((r["latency"] for r in every), default=0) * 1000
     ok = [r for r in results if r["status"] == 200 and r["job_status"] == "succeeded"]
 
     db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
@@ -150,17 +156,21 @@ def main():
         after.append((r["received"] - rec_at) * 1000)
 
     fig = {"label": args.label, "clients": args.clients, "duration_s": round(window, 1),
-           "requests": len(results), "statuses": {str(k): v for k, v in statuses.items()},
+           "requests": len(results), "statuses": statuses, "all_requests": len(every),
+           "all_statuses": all_statuses, "slowest_ms": slowest,
            "succeeded": len(ok), "joined": len(lat), "client_errors": len(errors),
-           "error_samples": errors[:3] + [r["error"] for r in results if r["error"]][:3]}
+           "error_samples": errors[:3] + [r["error"] for r in every if r["error"]][:3]}
     print(f"generate ?wait=true, {args.clients} concurrent clients ({args.label}), "
           f"{window:.1f} s measured after {args.warmup:.0f} s warm-up")
-    print(f"  requests: {len(results)}  statuses: {fig['statuses']}  "
-          f"connection errors: {len(errors)}")
+    print(f"  measured requests: {len(results)}  statuses: {statuses}")
+    print(f"  all requests incl. warm-up: {len(every)}  statuses: {all_statuses}  slowest "
+          f"{slowest:.0f} ms  connection errors: {len(errors)}")
+    for e in fig["error_samples"]:
+        print(f"    e.g. {e}")
     if not lat:
-        print("  no successful requests to measure", file=sys.stderr)
+        print("  no successful request to measure")
         json.dump(fig, open(args.out, "w"), indent=1)
-        return 1
+        return 0
     med_re = statistics.median(render_encode)
     fig.update({
         "throughput_rps": len(ok) / window,

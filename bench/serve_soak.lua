@@ -2,8 +2,9 @@
 -- `POST /api/avatars/generate/{id}?wait=true` with a bearer token taken in turn from TOKENS.
 --   wrk -t2 -c200 -d60s --timeout 30s -s bench/serve_soak.lua http://127.0.0.1:PORT -- \
 --       paths.txt ids.txt TOKENS(comma-separated) EVERY
--- Counts answers by kind (asset = image/*, api = everything else) and status, and prints one
--- line per pair from done():   COUNT <kind> <status> <n>
+-- Counts answers by kind (asset = image/*, api = everything else) and status, and requests sent
+-- by kind, and prints from done():   COUNT <kind> <status> <n>   and   SENT <kind> <n>
+-- (sent minus answered = still waiting when wrk stopped).
 -- wrk's own socket errors (connect/read/write/timeout) are in its normal summary.
 
 local threads = {}
@@ -48,13 +49,17 @@ function init(args)
   gi = offset % #generates
 end
 
+sent = { asset = 0, api = 0 }
+
 function request()
   n = n + 1
   if every > 0 and n % every == 0 then
     gi = gi % #generates + 1
+    sent.api = sent.api + 1
     return generates[gi]
   end
   ai = ai % #assets + 1
+  sent.asset = sent.asset + 1
   return assets[ai]
 end
 
@@ -69,14 +74,19 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local total = {}
+  local total, out = {}, {}
   for _, t in ipairs(threads) do
-    local c = t:get("counts")
-    for k, v in pairs(c) do
+    for k, v in pairs(t:get("counts")) do
       total[k] = (total[k] or 0) + v
+    end
+    for k, v in pairs(t:get("sent")) do
+      out[k] = (out[k] or 0) + v
     end
   end
   for k, v in pairs(total) do
     io.write(string.format("COUNT %s %d\n", k, v))
+  end
+  for k, v in pairs(out) do
+    io.write(string.format("SENT %s %d\n", k, v))
   end
 end

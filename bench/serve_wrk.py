@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads one saved wrk output (run with --latency) for bench/serve.sh and prints its figures as
 one JSON object: requests, rps, transfer, latency percentiles in ms, socket errors, non-2xx/3xx
-answers, and the `COUNT <kind> <status> <n>` lines bench/serve_soak.lua prints."""
+answers, and the `COUNT <kind> <status> <n>` and `SENT <kind> <n>` lines bench/serve_soak.lua
+prints."""
 import json
 import re
 import sys
@@ -17,7 +18,7 @@ def ms(text):
 def main():
     text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
     fig = {"rps": None, "requests": None, "latency_ms": {}, "socket_errors": {},
-           "non_2xx_3xx": 0, "counts": {}, "transfer_per_s": None}
+           "non_2xx_3xx": 0, "counts": {}, "sent": {}, "transfer_per_s": None}
     for line in text.splitlines():
         s = line.strip()
         if s.startswith("Requests/sec:"):
@@ -37,6 +38,9 @@ def main():
         elif s.startswith("COUNT "):
             _, kind, status, n = s.split()
             fig["counts"][f"{kind} {status}"] = int(n)
+        elif s.startswith("SENT "):
+            _, kind, n = s.split()
+            fig["sent"][kind] = int(n)
     print(json.dumps(fig))
 
 
