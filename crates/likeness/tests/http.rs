@@ -124,7 +124,27 @@ async fn health_and_readiness() {
     let r = c.get(server.url("/nope")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(r).await, "http.not_found");
+    let stderr = server.stderr.clone();
     assert!(server.terminate().success(), "SIGTERM is a clean stop");
+
+    // One access-log line per request, written out before exit; no colour codes in a pipe.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let logs = stderr.lock().unwrap().clone();
+    assert!(
+        logs.iter().any(|l| l.contains("likeness::access")
+            && l.contains("path=/readyz")
+            && l.contains("status=200")),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("path=/nope") && l.contains("status=404")),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().all(|l| !l.contains('\x1b')),
+        "ANSI escapes in a pipe: {logs:?}"
+    );
 }
 
 #[tokio::test]
@@ -829,6 +849,12 @@ async fn metrics_count_requests_jobs_and_generations_and_logs_can_be_json() {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     assert!(json_lines.iter().any(|l| l["level"] == "INFO"), "{logs:?}");
+    assert!(
+        json_lines.iter().any(|l| l["target"] == "likeness::access"
+            && l["fields"]["path"] == "/metrics"
+            && l["fields"]["status"] == 200),
+        "no access-log line for /metrics: {logs:?}"
+    );
     assert!(
         logs.iter().all(|l| !l.contains("metrics-secret-token")),
         "a token leaked into the logs"

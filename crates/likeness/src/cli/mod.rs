@@ -3,6 +3,7 @@
 
 mod generate;
 mod import;
+pub mod logs;
 mod output;
 mod progress;
 mod runs;
@@ -74,10 +75,16 @@ pub enum LogFormat {
 impl Cli {
     /// Services log what they do; one-shot commands only warnings.
     pub fn default_log_level(&self) -> &'static str {
-        match self.command {
-            Command::Serve(_) | Command::Worker(_) => "info",
-            _ => "warn",
+        if self.is_long_running() {
+            "info"
+        } else {
+            "warn"
         }
+    }
+
+    /// The server and the worker run until stopped and log as they go.
+    pub fn is_long_running(&self) -> bool {
+        matches!(self.command, Command::Serve(_) | Command::Worker(_))
     }
 }
 

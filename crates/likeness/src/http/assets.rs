@@ -1,17 +1,15 @@
 //! `/assets/...`: images from the store. Content-addressed keys are cached forever
-//! (`immutable`, strong ETag, 304s and byte ranges from tower-http's `ServeDir`); a stable name
+//! (`immutable`, strong ETag, 304s and byte ranges; see `files.rs`); a stable name
 //! `{subject_id}_{slug}_{style}.png` redirects to the current version with a short max-age, so a
 //! regenerated image shows up within a minute.
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower::ServiceExt;
-use tower_http::services::ServeDir;
 
-use super::ApiError;
+use super::{ApiError, files};
 use crate::resolve::{parse_stable_name, resolve};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -37,14 +35,13 @@ pub(super) async fn asset(
     State(state): State<super::State>,
     Path(path): Path<String>,
     Query(query): Query<AssetQuery>,
-    request: Request,
+    method: Method,
+    headers: HeaderMap,
 ) -> Response {
+    let request = (&method, &headers);
     if let Some(w) = &query.w {
         return match variant(&state, &path, w).await {
-            Ok(key) => {
-                let uri_path = format!("/{key}");
-                serve_key(&state, &key, &uri_path, request).await
-            }
+            Ok(key) => serve_key(&state, &key, request).await,
             Err(e) => e.into_response(),
         };
     }
@@ -67,48 +64,48 @@ pub(super) async fn asset(
             Err(e) => ApiError::from(e).into_response(),
         };
     }
-    // The raw path below /assets, still percent-encoded: ServeDir decodes it once and refuses
-    // `..`, so encoded traversal (`%2e%2e`) cannot escape the folder.
-    let raw = request
-        .uri()
-        .path()
-        .strip_prefix("/assets")
-        .unwrap_or("/")
-        .to_string();
-    serve_key(&state, &path, &raw, request).await
+    serve_key(&state, &path, request).await
 }
 
-/// Serves `uri_path` (below the asset folder) with caching headers (ETag, 304 and ranges from
-/// `ServeDir`); `path` names it in messages and decides the cache policy.
-async fn serve_key(state: &super::State, path: &str, uri_path: &str, request: Request) -> Response {
-    let Some(root) = state.app.store.local_root() else {
-        return ApiError::not_found("this store does not serve files directly").into_response();
-    };
-    let (mut parts, body) = request.into_parts();
-    parts.uri = match uri_path.parse() {
-        Ok(uri) => uri,
-        Err(_) => {
-            return ApiError::bad_request("http.bad_path", "invalid asset path").into_response();
-        }
-    };
-    let served = ServeDir::new(root)
-        .oneshot(Request::from_parts(parts, body))
-        .await;
-    let mut response = match served {
-        Ok(r) => r.into_response(),
-        Err(never) => match never {},
-    };
-    let status = response.status();
-    if status == StatusCode::NOT_FOUND {
-        return ApiError::not_found(format!("no asset at {path}")).into_response();
+/// Serves the stored object at `key` with its caching headers. Keys with a folder are
+/// immutable (content hash in the name); root-level files may be replaced, so they revalidate.
+async fn serve_key(
+    state: &super::State,
+    key: &str,
+    (method, headers): (&Method, &HeaderMap),
+) -> Response {
+    if let Err(e) = check_key(key) {
+        return e.into_response();
     }
-    if status.is_success() || status == StatusCode::NOT_MODIFIED {
-        let cache = if path.contains('/') { IMMUTABLE } else { SHORT };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    let immutable = key.contains('/');
+    match state.files.load(&state.app.store, key, immutable).await {
+        Ok(Some(object)) => files::respond(
+            &object,
+            method,
+            headers,
+            if immutable { IMMUTABLE } else { SHORT },
+        ),
+        Ok(None) => ApiError::not_found(format!("no asset at {key}")).into_response(),
+        Err(e) => e.into_response(),
     }
-    response
+}
+
+/// Refuses keys that could name anything outside the asset folder. The path arrives decoded
+/// once (so `%2e%2e` is `..` here); the store refuses these too, but as a server error.
+fn check_key(key: &str) -> Result<(), ApiError> {
+    let bad = key.split('/').any(|seg| {
+        seg.is_empty()
+            || seg == "."
+            || seg == ".."
+            || seg.chars().any(|c| c == '\\' || c.is_control())
+    });
+    if bad {
+        return Err(ApiError::bad_request(
+            "http.bad_path",
+            "invalid asset path: use the key from the API, e.g. /assets/<subject>/<name>.png",
+        ));
+    }
+    Ok(())
 }
 
 /// The key of a resized variant of `path`, made and stored the first time it is asked for.
@@ -130,12 +127,7 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
                 format!("w={w} is not one of {}", allowed()),
             )
         })?;
-    if path
-        .split('/')
-        .any(|seg| seg.is_empty() || seg == "." || seg == "..")
-    {
-        return Err(ApiError::bad_request("http.bad_path", "invalid asset path"));
-    }
+    check_key(path)?;
     let Some(stem) = path.strip_suffix(".png").filter(|s| s.contains('/')) else {
         return Err(ApiError::bad_request(
             "http.bad_width",

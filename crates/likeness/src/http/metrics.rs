@@ -40,9 +40,14 @@ pub async fn track(State(state): State<super::State>, request: Request, next: Ne
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
+    // The path only: a query string is the client's business (and may carry secrets).
+    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
-    let key = (method, route, response.status().as_u16());
+    let status = response.status().as_u16();
+    // The access log: one line per request, after the answer.
+    tracing::info!(target: "likeness::access", %method, %path, status, ms = seconds * 1e3);
+    let key = (method, route, status);
     let mut requests = state
         .metrics
         .requests

@@ -5,6 +5,7 @@
 mod assets;
 mod auth;
 mod error;
+mod files;
 mod health;
 mod jobs;
 mod metrics;
@@ -23,8 +24,6 @@ use axum::http::{HeaderValue, Method, header};
 use axum::serve::ListenerExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::app::App;
 use crate::error::{Error, Result};
@@ -38,6 +37,7 @@ pub struct State {
     tokens: Arc<auth::Tokens>,
     generate_limit: Arc<ratelimit::RateLimit>,
     metrics: Arc<metrics::Metrics>,
+    files: Arc<files::FileCache>,
 }
 
 /// CORS for the configured origins only; none configured, no CORS headers at all.
@@ -71,6 +71,7 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
             app.config.server.generate_per_minute,
         )),
         metrics: Arc::new(metrics::Metrics::default()),
+        files: Arc::new(files::FileCache::new(app.config.server.asset_cache_bytes)),
         app,
         tokens: Arc::new(auth::Tokens::new(tokens)),
     };
@@ -100,11 +101,6 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
             state.clone(),
             metrics::track,
         ))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
         // Bodies are limited while they are read, not after.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
