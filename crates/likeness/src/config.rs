@@ -19,6 +19,32 @@ pub struct Config {
     pub generate: GenerateConfig,
     pub queue: QueueConfig,
     pub server: ServerConfig,
+    pub fetch: FetchConfig,
+}
+
+/// Downloading reference images from URLs given to the API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Networks (CIDR, e.g. "10.20.0.0/16") that may be fetched from although they are
+    /// private, loopback or link-local. None by default: only public addresses.
+    pub allow_networks: Vec<String>,
+    /// Largest download accepted.
+    pub max_bytes: usize,
+    pub connect_timeout_seconds: u64,
+    /// For the whole download.
+    pub timeout_seconds: u64,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            allow_networks: Vec::new(),
+            max_bytes: 10 * 1024 * 1024,
+            connect_timeout_seconds: 5,
+            timeout_seconds: 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -29,7 +55,8 @@ pub struct ServerConfig {
     /// Bearer tokens accepted by the API (also env LIKENESS_API_TOKENS, comma-separated).
     /// With none, the server only starts on a loopback address.
     pub api_tokens: Vec<String>,
-    /// Largest request body accepted, checked while reading.
+    /// Largest request body accepted, checked while reading. The default fits a 10 MiB image
+    /// sent as base64 (which grows it by a third) with the JSON around it.
     pub max_body_bytes: usize,
     /// Generation requests per minute per API token (0: unlimited).
     pub generate_per_minute: u32,
@@ -45,7 +72,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
             api_tokens: Vec::new(),
-            max_body_bytes: 10 * 1024 * 1024,
+            max_body_bytes: 14 * 1024 * 1024,
             generate_per_minute: 10,
             cors_origins: Vec::new(),
             asset_cache_bytes: 64 * 1024 * 1024,
@@ -83,6 +110,7 @@ impl Default for Config {
             generate: GenerateConfig::default(),
             queue: QueueConfig::default(),
             server: ServerConfig::default(),
+            fetch: FetchConfig::default(),
         }
     }
 }
@@ -108,6 +136,25 @@ impl Default for QueueConfig {
 }
 
 impl Config {
+    /// The `[fetch]` section as the fetcher's policy; a bad network names the key.
+    pub fn fetch_policy(&self) -> Result<crate::fetch::FetchPolicy> {
+        let allow = self
+            .fetch
+            .allow_networks
+            .iter()
+            .map(|n| {
+                n.parse()
+                    .map_err(|e| Error::Config(format!("fetch.allow_networks: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(crate::fetch::FetchPolicy {
+            allow,
+            max_bytes: self.fetch.max_bytes,
+            connect_timeout: std::time::Duration::from_secs(self.fetch.connect_timeout_seconds),
+            timeout: std::time::Duration::from_secs(self.fetch.timeout_seconds),
+        })
+    }
+
     /// Reads the config for `data_dir`, from `explicit` when given.
     pub fn load(explicit: Option<&Path>, data_dir: &Path) -> Result<Config> {
         let (path, required) = match explicit {

@@ -31,6 +31,10 @@ pub enum Error {
     SubjectAmbiguous { slug: String, ids: Vec<String> },
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
+    #[error(transparent)]
+    Image(#[from] likeness_face::IntakeError),
+    #[error("reference image {0} is missing from the store")]
+    ReferenceMissing(String),
     #[error("corrupt record in the database: {0}")]
     Corrupt(String),
     #[error("{context}")]
@@ -56,6 +60,8 @@ impl Error {
             Error::SubjectNotFound(_) => "subject.not_found",
             Error::SubjectAmbiguous { .. } => "subject.ambiguous",
             Error::Provider(e) => e.code(),
+            Error::Image(e) => e.code(),
+            Error::ReferenceMissing(_) => "reference.missing",
             Error::Corrupt(_) => "db.corrupt",
             Error::Io { .. } => "io.error",
         }
@@ -72,6 +78,7 @@ impl Error {
                 | Error::SubjectNotFound(_)
                 | Error::SubjectAmbiguous { .. }
                 | Error::Provider(_)
+                | Error::Image(_)
         )
     }
 

@@ -3,8 +3,7 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -12,104 +11,7 @@ use reqwest::header::{
 };
 use serde_json::{Value, json};
 use util::TestDir;
-
-struct Server {
-    child: Child,
-    base: String,
-    /// Everything the server wrote on stderr so far (logs).
-    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start(t: &TestDir, tokens: Option<&str>) -> Server {
-        Server::start_with(t, tokens, &[])
-    }
-
-    fn start_with(t: &TestDir, tokens: Option<&str>, extra: &[&str]) -> Server {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
-        args.extend_from_slice(extra);
-        let mut cmd = t.command(&args);
-        cmd.env_remove("LIKENESS_API_TOKENS");
-        if let Some(tokens) = tokens {
-            cmd.env("LIKENESS_API_TOKENS", tokens);
-        }
-        let mut child = cmd
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("server printed its address").unwrap();
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                break addr.trim().to_string();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe; keep the lines.
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Server {
-            child,
-            base,
-            stderr,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Sends raw bytes and returns what the server answered (for requests a client library would
-/// not send, or whose body it would insist on writing).
-fn raw_request(base: &str, request: &str) -> String {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn error_code(response: reqwest::Response) -> String {
-    let body: Value = response.json().await.expect("errors are JSON");
-    body["error"]["code"]
-        .as_str()
-        .expect("error.code")
-        .to_string()
-}
+use util::server::{Server, client, error_code, raw_request};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -323,7 +225,7 @@ async fn subjects_create_update_list_show_and_reject_bad_input() {
     // An oversized body is refused from its declared length, before it is read.
     let answer = raw_request(
         &server.base,
-        "POST /api/subjects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 11534336\r\n\r\n",
+        "POST /api/subjects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 15728640\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 }
@@ -880,7 +782,7 @@ async fn the_official_openai_client_works_against_likeness() {
     let script = t.write(
         "client.py",
         r#"
-import base64, sys
+import base64, io, sys
 import openai
 
 base, key = sys.argv[1], sys.argv[2]
@@ -895,6 +797,19 @@ assert r.data[0].url != r.data[1].url, "n images are n different seeds"
 r2 = client.images.generate(model="geometric", prompt="Ada Lovelace", response_format="b64_json")
 png = base64.b64decode(r2.data[0].b64_json)
 assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:8]
+
+r3 = client.images.edit(model="initials", image=("me.png", io.BytesIO(png), "image/png"),
+                        prompt="the same, smiling", size="128x128", response_format="b64_json")
+edited = base64.b64decode(r3.data[0].b64_json)
+assert edited[:8] == b"\x89PNG\r\n\x1a\n", edited[:8]
+r4 = client.images.edit(model="initials", prompt="both of them",
+                        image=[("a.png", io.BytesIO(png), "image/png"), ("b.png", io.BytesIO(png), "image/png")])
+assert r4.data[0].url.startswith(base + "/assets/"), r4.data[0].url
+try:
+    client.images.edit(model="initials", image=("bad.png", io.BytesIO(png[:100]), "image/png"), prompt="x")
+    raise SystemExit("expected BadRequestError for a truncated image")
+except openai.BadRequestError as e:
+    assert "image 1" in str(e), e
 
 try:
     client.images.generate(model="dall-e-3", prompt="a cat")
@@ -930,7 +845,7 @@ print(r.data[0].url)
     let decoded = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()))
         .read_info()
         .unwrap();
-    assert_eq!(decoded.info().width, 512, "256x256 maps to the 512 preset");
+    assert_eq!(decoded.info().width, 256, "size is exact pixels");
     // The request is audited like any other generation.
     let history = t
         .run(&["--json", "subjects", "list", "--cohort", "openai"])
@@ -938,8 +853,8 @@ print(r.data[0].url)
         .json();
     assert_eq!(
         history.as_array().unwrap().len(),
-        2,
-        "one ad-hoc subject per prompt: {history}"
+        4,
+        "one ad-hoc subject per prompt and reference images (2 generations, 2 edits): {history}"
     );
 }
 

@@ -68,6 +68,20 @@ pub struct JobOptions {
     /// Added to the style's prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_prompt: Option<String>,
+    /// Pixels, instead of the style's size preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Sampler steps, for providers that have them (ComfyUI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+    /// How strongly an identity-preserving provider keeps the reference face (0 to 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_weight: Option<f32>,
+    /// Store keys of checked reference images (`_references/…`), sent to the provider.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 impl JobOptions {
@@ -253,6 +267,8 @@ pub struct JobRow {
     pub asset_id: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// The request's overrides (seed, prompt, size, references), for the audit trail.
+    pub options: JobOptions,
 }
 
 impl Db {
@@ -275,6 +291,12 @@ impl Db {
             asset_id: r.get("asset_id"),
             created_at: r.get("created_at"),
             finished_at: r.get("finished_at"),
+            // Written by this code from a JobOptions; unreadable only if edited by hand, and
+            // then the rest of the job is still worth showing.
+            options: r
+                .get::<Option<String>, _>("options")
+                .and_then(|o| serde_json::from_str(&o).ok())
+                .unwrap_or_default(),
         }))
     }
 

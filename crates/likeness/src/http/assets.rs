@@ -99,6 +99,10 @@ fn check_key(key: &str) -> Result<(), ApiError> {
             || seg == ".."
             || seg.chars().any(|c| c == '\\' || c.is_control())
     });
+    // Private folders (reference photos) start with `_`, which no subject id can.
+    if key.starts_with('_') {
+        return Err(ApiError::not_found(format!("no asset at {key}")));
+    }
     if bad {
         return Err(ApiError::bad_request(
             "http.bad_path",

@@ -42,6 +42,12 @@ impl ApiError {
         self
     }
 
+    /// The same error with `prefix` before its message (which field it is about).
+    pub fn prefixed(mut self, prefix: &str) -> ApiError {
+        self.message = format!("{prefix}{}", self.message);
+        self
+    }
+
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
         self.retry_after = Some(seconds);
         self
@@ -53,6 +59,9 @@ impl From<Error> for ApiError {
         let status = match &e {
             Error::SubjectNotFound(_) => StatusCode::NOT_FOUND,
             Error::SubjectAmbiguous { .. } => StatusCode::CONFLICT,
+            Error::Image(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             e if e.is_usage() => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -13,12 +13,10 @@ use futures::Stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ApiError;
 use super::auth::Client;
+use super::{ApiError, generation};
 use crate::app::App;
 use crate::db::queue::JobOptions;
-use crate::pipeline::plan::Selection;
-use crate::pipeline::run::{self, GenerateOptions};
 
 /// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
 const MAX_WAIT_SECONDS: u64 = 120;
@@ -64,15 +62,7 @@ pub(super) async fn generate(
     query: Result<Query<GenerateQuery>, QueryRejection>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if let Err(wait) = state.generate_limit.check(&client.0) {
-        let seconds = wait.as_secs() + 1;
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "http.rate_limited",
-            format!("too many generation requests; retry in {seconds} s"),
-        )
-        .with_retry_after(seconds));
-    }
+    generation::take_rate(&state, &client)?;
     let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
     // The body is optional: empty means "the defaults".
     let body: GenerateBody = if body.iter().all(u8::is_ascii_whitespace) {
@@ -87,65 +77,34 @@ pub(super) async fn generate(
         .style
         .clone()
         .unwrap_or_else(|| app.config.default_style.clone());
-    let options = GenerateOptions {
-        styles: vec![style.clone()],
-        selection: Selection {
-            subjects: vec![subject.id.to_string()],
-            force: true,
-            ..Selection::default()
+    let mut queued = generation::enqueue(
+        app,
+        generation::Order {
+            subject_id: subject.id.to_string(),
+            run_key: format!("api:{style}"),
+            style,
+            provider: body.provider,
+            notes: "requested over HTTP",
+            jobs: vec![JobOptions {
+                seed: body.seed,
+                custom_prompt: body.custom_prompt,
+                ..JobOptions::default()
+            }],
         },
-        size: None,
-        provider: body.provider.clone(),
-        run_key: Some(format!("api:{style}")),
-        notes: Some("requested over HTTP".into()),
-        resume: false,
-        job_options: Some(JobOptions {
-            seed: body.seed,
-            custom_prompt: body.custom_prompt,
-        }),
+    )
+    .await?;
+    let limit = if query.wait {
+        Duration::from_secs(query.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS))
+    } else {
+        Duration::ZERO
     };
-    // Subscribe before queueing, so the outcome cannot slip past unseen.
-    let mut events = app.events.subscribe();
-    let prepared = run::prepare(app, &options).await?;
-    let job_id = app
-        .db
-        .job_ids(&prepared.run.id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "queue.empty_run",
-                "the run has no job",
-            )
-        })?;
-    app.work_available.notify_waiters();
-    app.work_available.notify_one();
-    if query.wait {
-        let limit = Duration::from_secs(query.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS));
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let view = job_view(app, &job_id).await?;
-            if matches!(view["status"].as_str(), Some("succeeded" | "failed")) {
-                return Ok((StatusCode::OK, Json(view)));
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Ok((StatusCode::ACCEPTED, Json(view)));
-            }
-            // Woken by this process's workers at once; the short poll covers workers in other
-            // processes (`likeness worker`).
-            let _ = tokio::time::timeout(Duration::from_millis(250), async {
-                while let Ok(e) = events.recv().await {
-                    if e.job_id == job_id && e.status != "retrying" {
-                        break;
-                    }
-                }
-            })
-            .await;
-        }
-    }
-    Ok((StatusCode::ACCEPTED, Json(job_view(app, &job_id).await?)))
+    let job = queued.wait(app, limit).await?.remove(0);
+    let status = if query.wait && generation::is_final(&job.status) {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((status, Json(job_view(app, &job.id).await?)))
 }
 
 /// A job with its asset (image URL, prompt, timing) once there is one.

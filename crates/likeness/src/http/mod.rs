@@ -6,11 +6,13 @@ mod assets;
 mod auth;
 mod error;
 mod files;
+mod generation;
 mod health;
 mod jobs;
 mod metrics;
 mod openai;
 mod openapi;
+mod portraits;
 mod ratelimit;
 mod subjects;
 
@@ -20,7 +22,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::serve::ListenerExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -38,6 +40,7 @@ pub struct State {
     generate_limit: Arc<ratelimit::RateLimit>,
     metrics: Arc<metrics::Metrics>,
     files: Arc<files::FileCache>,
+    fetcher: crate::fetch::Fetcher,
 }
 
 /// CORS for the configured origins only; none configured, no CORS headers at all.
@@ -66,7 +69,10 @@ fn cors(origins: &[String]) -> Result<Option<CorsLayer>> {
 pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
     let cors = cors(&app.config.server.cors_origins)?;
     let limit = app.config.server.max_body_bytes;
+    let fetcher = crate::fetch::Fetcher::new(app.config.fetch_policy()?)
+        .map_err(|e| Error::Config(format!("cannot build the URL fetcher: {e}")))?;
     let state = State {
+        fetcher,
         generate_limit: Arc::new(ratelimit::RateLimit::new(
             app.config.server.generate_per_minute,
         )),
@@ -75,13 +81,13 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
         app,
         tokens: Arc::new(auth::Tokens::new(tokens)),
     };
-    let api =
-        subjects::routes()
-            .merge(jobs::routes())
-            .route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                auth::require_token,
-            ));
+    let api = subjects::routes()
+        .merge(jobs::routes())
+        .merge(portraits::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
     let v1 = openai::routes().route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         auth::require_token,
@@ -158,4 +164,19 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| Error::io("server failed", e))
+}
+
+/// The scheme and host the client used, for absolute image URLs (a proxy's
+/// `X-Forwarded-Proto` is honoured).
+pub(crate) fn public_base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
 }

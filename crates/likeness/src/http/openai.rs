@@ -1,11 +1,13 @@
-//! OpenAI-compatible image generation, so an app written against the OpenAI SDK can point its
-//! base URL at likeness: `POST /v1/images/generations` takes OpenAI's request (model, prompt,
-//! n, size, response_format) and answers in OpenAI's shape, errors included.
+//! OpenAI-compatible image endpoints, so an app written against the OpenAI SDK can point its
+//! base URL at likeness: `POST /v1/images/generations` (JSON) and `POST /v1/images/edits`
+//! (multipart, `image` or `image[]`) take OpenAI's request (model, prompt, n, size,
+//! response_format) and answer in OpenAI's shape, errors included.
 //!
 //! Mapping: `model` is a likeness style (or `provider:model` for the default style); the prompt
 //! becomes an ad-hoc subject (`openai-<hash>`, cohort `openai`) whose name is the prompt, and
-//! is appended to the style's prompt; each of the `n` images is its own seeded job, recorded
-//! like every other generation.
+//! is appended to the style's prompt; `size` is the exact pixel size; each of the `n` images is
+//! its own seeded job, recorded like every other generation. Edit images pass likeness-face's
+//! intake and become the jobs' reference images.
 
 use std::time::Duration;
 
@@ -18,25 +20,33 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ApiError;
+use axum::extract::Multipart;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use likeness_face::Limits;
+
 use super::auth::Client;
+use super::{ApiError, generation};
 use crate::app::App;
 use crate::db::queue::JobOptions;
-use crate::db::subjects::{self, hex_sha256};
-use crate::pipeline::plan::Selection;
-use crate::pipeline::run::{self, GenerateOptions};
+use crate::db::subjects::hex_sha256;
+use crate::references;
 
 const MAX_PROMPT_CHARS: usize = 4000;
 const MAX_IMAGES: u32 = 10;
+/// Edit images per request (OpenAI's own limit for gpt-image models).
+const MAX_EDIT_IMAGES: usize = 16;
 const WAIT: Duration = Duration::from_secs(120);
 
 pub fn routes() -> Router<super::State> {
-    Router::new().route("/images/generations", post(generations))
+    Router::new()
+        .route("/images/generations", post(generations))
+        .route("/images/edits", post(edits))
 }
 
 /// OpenAI's request. Knobs likeness has no use for (quality, style, user, background,
-/// moderation, output_compression) are accepted and ignored, as OpenAI's clients send them.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// moderation, output_compression, input_fidelity) are accepted and ignored, as OpenAI's
+/// clients send them.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub(super) struct ImagesRequest {
     model: Option<String>,
     prompt: Option<String>,
@@ -95,19 +105,108 @@ pub(super) async fn generations(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, OpenAiError> {
-    if let Err(wait) = state.generate_limit.check(&client.0) {
-        let seconds = wait.as_secs() + 1;
-        return Err(OpenAiError(
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "http.rate_limited",
-                format!("rate limited; retry in {seconds} s"),
-            )
-            .with_retry_after(seconds),
-        ));
-    }
+    generation::take_rate(&state, &client)?;
     let req: ImagesRequest =
         serde_json::from_slice(&body).map_err(|e| invalid(format!("request body: {e}")))?;
+    images(&state, &headers, req, Vec::new()).await
+}
+
+#[utoipa::path(post, path = "/v1/images/edits", tag = "openai", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "`image` or `image[]` (JPEG, PNG or WebP; up to 16), `prompt`, and the fields of /v1/images/generations"),
+    responses((status = 200, description = "OpenAI's `{created, data: [{url | b64_json, revised_prompt}]}`", body = Object),
+        (status = 400, description = "OpenAI's error shape"), (status = 401), (status = 413), (status = 415), (status = 429)))]
+pub(super) async fn edits(
+    State(state): State<super::State>,
+    Extension(client): Extension<Client>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<Value>, OpenAiError> {
+    generation::take_rate(&state, &client)?;
+    let mut multipart = multipart.map_err(|e| {
+        OpenAiError(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "openai.invalid_request",
+            format!(
+                "{}: send multipart/form-data, as OpenAI's clients do",
+                e.body_text()
+            ),
+        ))
+    })?;
+    let mut req = ImagesRequest::default();
+    let mut uploads = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "image" | "image[]" => {
+                if uploads.len() == MAX_EDIT_IMAGES {
+                    return Err(invalid(format!(
+                        "at most {MAX_EDIT_IMAGES} images per request"
+                    )));
+                }
+                uploads.push(field.bytes().await.map_err(multipart_error)?);
+            }
+            "mask" => {
+                return Err(invalid(
+                    "`mask` is not supported: likeness redraws the whole image from the prompt \
+                     and the reference images",
+                ));
+            }
+            _ => {
+                let text = field.text().await.map_err(multipart_error)?;
+                let parse_n = |t: &str| {
+                    t.trim()
+                        .parse()
+                        .map_err(|_| invalid(format!("`n` {t:?} is not a number")))
+                };
+                match name.as_str() {
+                    "model" => req.model = Some(text),
+                    "prompt" => req.prompt = Some(text),
+                    "n" => req.n = Some(parse_n(&text)?),
+                    "size" => req.size = Some(text),
+                    "response_format" => req.response_format = Some(text),
+                    "output_format" => req.output_format = Some(text),
+                    // Sent by the SDKs, meaningless here (quality, background, user…).
+                    _ => {}
+                }
+            }
+        }
+    }
+    if uploads.is_empty() {
+        return Err(invalid(
+            "`image` is required: one or more JPEG, PNG or WebP files (as `image` or `image[]`)",
+        ));
+    }
+    // Check every upload before anything is queued; one bad file refuses the request.
+    let mut references = Vec::with_capacity(uploads.len());
+    for (i, bytes) in uploads.into_iter().enumerate() {
+        let stored = references::store(&state.app, bytes.to_vec(), Limits::default())
+            .await
+            .map_err(|e| OpenAiError(ApiError::from(e).prefixed(&format!("image {}: ", i + 1))))?;
+        references.push(stored.key);
+    }
+    images(&state, &headers, req, references).await
+}
+
+/// Multipart failures: the body limit while reading (413) or a malformed body (400).
+fn multipart_error(e: MultipartError) -> OpenAiError {
+    let status = e.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "the request is larger than the server accepts (server.max_body_bytes); send smaller \
+         images"
+            .to_string()
+    } else {
+        format!("malformed multipart body: {}", e.body_text())
+    };
+    OpenAiError(ApiError::new(status, "openai.invalid_request", message))
+}
+
+/// The shared part of generations and edits: validate, queue one job per image, wait, answer.
+async fn images(
+    state: &super::State,
+    headers: &HeaderMap,
+    req: ImagesRequest,
+    references: Vec<String>,
+) -> Result<Json<Value>, OpenAiError> {
     let app = &state.app;
     let prompt = req
         .prompt
@@ -139,99 +238,49 @@ pub(super) async fn generations(
         )));
     }
     let (style, provider) = model_to_style(app, req.model.as_deref())?;
-    let size = size_to_preset(req.size.as_deref())?;
+    let size = parse_size(req.size.as_deref())?;
 
-    let subject_id = format!("openai-{}", &hex_sha256(prompt.as_bytes())[..16]);
-    let name: String = prompt
-        .chars()
-        .take(likeness_subjects::MAX_NAME_CHARS)
+    let identity = format!("{prompt}\n{}", references.join("\n"));
+    let subject_id = format!("openai-{}", &hex_sha256(identity.as_bytes())[..16]);
+    let subject_id = generation::adhoc_subject(app, &subject_id, Some(prompt), "openai").await?;
+    let jobs = (0..n)
+        .map(|i| JobOptions {
+            seed: Some(format!("{subject_id}:{style}:{i}")),
+            custom_prompt: Some(prompt.to_string()),
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+            references: references.clone(),
+            ..JobOptions::default()
+        })
         .collect();
-    let subject = json!({"id": subject_id, "name": name, "cohorts": ["openai"]});
-    let subject = likeness_subjects::subject_from_json(
-        subject.as_object().expect("object"),
-        likeness_subjects::Source::Api,
+    let mut queued = generation::enqueue(
+        app,
+        generation::Order {
+            subject_id,
+            run_key: format!("openai:{style}"),
+            style,
+            provider,
+            notes: "OpenAI-compatible request",
+            jobs,
+        },
     )
-    .map_err(|e| invalid(format!("prompt: {e}")))?;
-    let mut tx = app.db.begin_write().await?;
-    subjects::upsert(&mut tx, &subject).await?;
-    tx.commit().await.map_err(crate::Error::from)?;
-
-    let mut events = app.events.subscribe();
-    let mut jobs = Vec::new();
-    for i in 0..n {
-        let options = GenerateOptions {
-            styles: vec![style.clone()],
-            selection: Selection {
-                subjects: vec![subject_id.clone()],
-                force: true,
-                ..Selection::default()
-            },
-            size: size.clone(),
-            provider: provider.clone(),
-            run_key: Some(format!("openai:{style}")),
-            notes: Some("OpenAI-compatible request".into()),
-            resume: false,
-            job_options: Some(JobOptions {
-                seed: Some(format!("{subject_id}:{style}:{i}")),
-                custom_prompt: Some(prompt.to_string()),
-            }),
-        };
-        let prepared = run::prepare(app, &options).await?;
-        jobs.extend(app.db.job_ids(&prepared.run.id).await?);
+    .await?;
+    let done = queued.wait(app, WAIT).await?;
+    if let Some(failed) = done.iter().find(|j| j.status == "failed") {
+        return Err(OpenAiError(generation::job_error(failed)));
     }
-    app.work_available.notify_waiters();
-    app.work_available.notify_one();
-
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut done = Vec::with_capacity(jobs.len());
-    for id in &jobs {
-        loop {
-            let job = app
-                .db
-                .job(id)
-                .await?
-                .ok_or_else(|| invalid("job vanished"))?;
-            match job.status.as_str() {
-                "succeeded" => {
-                    done.push(job);
-                    break;
-                }
-                "failed" => {
-                    let message = job
-                        .error_message
-                        .unwrap_or_else(|| "generation failed".into());
-                    let code = job.error_code.unwrap_or_else(|| "generation.failed".into());
-                    return Err(OpenAiError(ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        &code,
-                        message,
-                    )));
-                }
-                _ if tokio::time::Instant::now() >= deadline => {
-                    return Err(OpenAiError(ApiError::new(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        "openai.timeout",
-                        format!(
-                            "the images were not ready within {} s; jobs keep running: {}",
-                            WAIT.as_secs(),
-                            jobs.join(", ")
-                        ),
-                    )));
-                }
-                _ => {
-                    let _ = tokio::time::timeout(Duration::from_millis(250), async {
-                        while let Ok(e) = events.recv().await {
-                            if &e.job_id == id && e.status != "running" && e.status != "retrying" {
-                                break;
-                            }
-                        }
-                    })
-                    .await;
-                }
-            }
-        }
+    if done.iter().any(|j| !generation::is_final(&j.status)) {
+        return Err(OpenAiError(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "openai.timeout",
+            format!(
+                "the images were not ready within {} s; jobs keep running: {}",
+                WAIT.as_secs(),
+                queued.jobs.join(", ")
+            ),
+        )));
     }
-    let base = public_base(&headers);
+    let base = super::public_base(headers);
     let mut data = Vec::with_capacity(done.len());
     for job in done {
         let asset_id = job
@@ -280,43 +329,21 @@ fn model_to_style(app: &App, model: Option<&str>) -> Result<(String, Option<Stri
     }
 }
 
-/// OpenAI sizes (`1024x1024`, `auto`) to the style's presets, by the long edge.
-fn size_to_preset(size: Option<&str>) -> Result<Option<String>, OpenAiError> {
+/// OpenAI's `size` (`1024x1536`, `auto`) as exact pixels; `auto` or none: the style's size.
+fn parse_size(size: Option<&str>) -> Result<Option<(u32, u32)>, OpenAiError> {
     let Some(size) = size.filter(|s| *s != "auto") else {
         return Ok(None);
     };
-    let parsed = size
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
-    let Some((w, h)) = parsed.filter(|(w, h)| *w > 0 && *h > 0) else {
-        return Err(invalid(format!(
-            "`size` {size:?} is not WIDTHxHEIGHT or auto"
-        )));
-    };
-    let long = w.max(h);
-    Ok(Some(
-        match long {
-            0..=512 => "512",
-            513..=1024 => "1K",
-            _ => "2K",
-        }
-        .to_string(),
-    ))
-}
-
-/// The scheme and host the client used, for absolute image URLs (a proxy's
-/// `X-Forwarded-Proto` is honoured).
-fn public_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
+    let (min, max) = (likeness_paint::Size::MIN, likeness_paint::Size::MAX);
+    size.split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| (min..=max).contains(w) && (min..=max).contains(h))
+        .map(Some)
+        .ok_or_else(|| {
+            invalid(format!(
+                "`size` {size:?} is not WIDTHxHEIGHT (each {min} to {max}) or auto"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -324,22 +351,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_map_to_presets_by_the_long_edge() {
-        assert_eq!(size_to_preset(None).ok().flatten(), None);
-        assert_eq!(size_to_preset(Some("auto")).ok().flatten(), None);
-        assert_eq!(
-            size_to_preset(Some("256x256")).ok().flatten().as_deref(),
-            Some("512")
-        );
-        assert_eq!(
-            size_to_preset(Some("1024x1536")).ok().flatten().as_deref(),
-            Some("2K")
-        );
-        assert_eq!(
-            size_to_preset(Some("1024x1024")).ok().flatten().as_deref(),
-            Some("1K")
-        );
-        assert!(size_to_preset(Some("big")).is_err());
-        assert!(size_to_preset(Some("0x10")).is_err());
+    fn sizes_are_exact_pixels_within_the_renderer_range() {
+        let parse = |s| parse_size(Some(s)).ok().flatten();
+        assert_eq!(parse_size(None).ok().flatten(), None);
+        assert_eq!(parse("auto"), None);
+        assert_eq!(parse("256x256"), Some((256, 256)));
+        assert_eq!(parse("1024x1536"), Some((1024, 1536)));
+        for bad in ["big", "0x10", "10x", "5000x5000", "1024x1024x3", "-1x5"] {
+            assert!(parse_size(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{assets, health, jobs, metrics, openai, subjects};
+use super::{assets, health, jobs, metrics, openai, portraits, subjects};
 
 /// Every error: `{"error": {"code", "message", "details"}}` (the `/v1` routes use OpenAI's).
 #[derive(ToSchema)]
@@ -48,8 +48,8 @@ pub struct SubjectInput {
     info(title = "likeness", description = "Consistent, audited portraits for subjects: subjects, on-demand generation, jobs and runs, images."),
     paths(
         subjects::list, subjects::create, subjects::show, subjects::history, subjects::avatar,
-        jobs::generate, jobs::job, jobs::job_events, jobs::runs, jobs::run_one,
-        openai::generations, assets::asset, health::healthy, health::ready, metrics::render,
+        jobs::generate, jobs::job, jobs::job_events, jobs::runs, jobs::run_one, portraits::generate,
+        openai::generations, openai::edits, assets::asset, health::healthy, health::ready, metrics::render,
     ),
     components(schemas(ErrorBody, ErrorDetail, SubjectInput)),
     modifiers(&Bearer),

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::db::assets::{NewAsset, Outcome, Recorded, Stored};
-use crate::db::queue::ClaimedJob;
+use crate::db::queue::{ClaimedJob, JobOptions};
 use crate::db::{now_ms, subjects::hex_sha256};
 use crate::error::{Error, Result};
 use crate::pipeline::plan::PlannedStyle;
@@ -286,24 +286,30 @@ impl<'a> Workers<'a> {
                     model: planned.model.clone(),
                     prompt,
                     negative_prompt: negative,
-                    width: planned.width,
-                    height: planned.height,
+                    width: job.options.width.unwrap_or(planned.width),
+                    height: job.options.height.unwrap_or(planned.height),
                     seed,
                     demographics: subject.demographics(self.app.today),
                     subject: subject.clone(),
+                    references: Vec::new(),
+                    steps: job.options.steps,
+                    identity_weight: job.options.identity_weight,
                 };
-                match planned.provider.generate(request).await {
-                    Err(e) => {
-                        let retry = (e.is_retryable() && job.attempts < job.max_attempts)
-                            .then(|| self.retry_at(&job));
-                        failed(e.code(), e.to_string(), retry)
-                    }
-                    Ok(generated) => {
-                        asset.model = generated.model.clone();
-                        asset.cost_usd = generated.cost_usd;
-                        self.store(&job, &subject, style.name.as_str(), generated)
-                            .await
-                    }
+                match self.with_references(request, &job.options).await {
+                    Err(e) => failed(e.code(), e.to_string(), None),
+                    Ok(request) => match planned.provider.generate(request).await {
+                        Err(e) => {
+                            let retry = (e.is_retryable() && job.attempts < job.max_attempts)
+                                .then(|| self.retry_at(&job));
+                            failed(e.code(), e.to_string(), retry)
+                        }
+                        Ok(generated) => {
+                            asset.model = generated.model.clone();
+                            asset.cost_usd = generated.cost_usd;
+                            self.store(&job, &subject, style.name.as_str(), generated)
+                                .await
+                        }
+                    },
                 }
             }
         };
@@ -364,6 +370,20 @@ impl<'a> Workers<'a> {
 
     /// Optimises and stores the image. A storage failure stops the batch (the job goes back to
     /// the queue for when storage works again).
+    /// Loads the job's reference photos into the request.
+    async fn with_references(
+        &self,
+        mut request: GenerateRequest,
+        options: &JobOptions,
+    ) -> Result<GenerateRequest> {
+        for key in &options.references {
+            request
+                .references
+                .push(crate::references::load(self.app, key).await?);
+        }
+        Ok(request)
+    }
+
     async fn store(
         &self,
         job: &ClaimedJob,

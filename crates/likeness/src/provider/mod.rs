@@ -24,6 +24,19 @@ pub struct GenerateRequest {
     pub seed: String,
     pub subject: Subject,
     pub demographics: Demographics,
+    /// Checked reference photos (likeness-face intake: JPEG or PNG, metadata stripped).
+    pub references: Vec<Reference>,
+    /// Sampler steps, for providers that have them.
+    pub steps: Option<u32>,
+    /// How strongly an identity-preserving provider keeps the reference face (0 to 1).
+    pub identity_weight: Option<f32>,
+}
+
+/// A reference image as a provider receives it.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub bytes: bytes::Bytes,
+    pub content_type: &'static str,
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,171 @@
+//! What every generating endpoint shares: the per-client rate limit, queueing one-job runs for
+//! a subject, and waiting (bounded) for them. The avatars endpoint, the doctor pipeline's
+//! `/api/generate` and the OpenAI-compatible ones all go through here, so there is one path
+//! from a request to the queue and the same workers as the CLI.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use tokio::sync::broadcast;
+
+use super::ApiError;
+use super::auth::Client;
+use crate::app::App;
+use crate::db::queue::{JobOptions, JobRow};
+use crate::pipeline::plan::Selection;
+use crate::pipeline::run::{self, GenerateOptions};
+use crate::pipeline::worker::JobEvent;
+
+/// 429 with `Retry-After` unless `client` has a generation left this minute.
+pub(super) fn take_rate(state: &super::State, client: &Client) -> Result<(), ApiError> {
+    state.generate_limit.check(&client.0).map_err(|wait| {
+        let seconds = wait.as_secs() + 1;
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "http.rate_limited",
+            format!("too many generation requests; retry in {seconds} s"),
+        )
+        .with_retry_after(seconds)
+    })
+}
+
+/// Creates or refreshes a subject made for one request (OpenAI prompts, `/api/generate`
+/// without a subject), so its images are recorded like every other generation.
+pub(super) async fn adhoc_subject(
+    app: &App,
+    id: &str,
+    name: Option<&str>,
+    cohort: &str,
+) -> Result<String, ApiError> {
+    let mut fields = serde_json::json!({"id": id, "cohorts": [cohort]});
+    if let Some(name) = name {
+        let name: String = name
+            .chars()
+            .take(likeness_subjects::MAX_NAME_CHARS)
+            .collect();
+        fields["name"] = name.into();
+    }
+    let subject = likeness_subjects::subject_from_json(
+        fields.as_object().expect("an object"),
+        likeness_subjects::Source::Api,
+    )
+    .map_err(|e| ApiError::bad_request("subject.invalid", e.to_string()))?;
+    let mut tx = app.db.begin_write().await?;
+    crate::db::subjects::upsert(&mut tx, &subject).await?;
+    tx.commit().await.map_err(crate::Error::from)?;
+    Ok(subject.id.to_string())
+}
+
+/// Images to make for one subject in one style: one job per entry of `jobs`.
+pub(super) struct Order {
+    pub subject_id: String,
+    pub style: String,
+    /// `provider` or `provider:model`, instead of the style's chain.
+    pub provider: Option<String>,
+    /// Runs are filed under this key (`api:{style}`, `openai:{style}`…); never resumed.
+    pub run_key: String,
+    pub notes: &'static str,
+    pub jobs: Vec<JobOptions>,
+}
+
+/// Queued jobs, watched from before they were queued so no outcome slips past unseen.
+pub(super) struct Queued {
+    pub jobs: Vec<String>,
+    events: broadcast::Receiver<JobEvent>,
+}
+
+/// Plans one run per job (each carries its own options) and wakes the workers.
+pub(super) async fn enqueue(app: &App, order: Order) -> Result<Queued, ApiError> {
+    let events = app.events.subscribe();
+    let mut jobs = Vec::with_capacity(order.jobs.len());
+    for options in order.jobs {
+        let plan = GenerateOptions {
+            styles: vec![order.style.clone()],
+            selection: Selection {
+                subjects: vec![order.subject_id.clone()],
+                force: true,
+                ..Selection::default()
+            },
+            size: None,
+            provider: order.provider.clone(),
+            run_key: Some(order.run_key.clone()),
+            notes: Some(order.notes.into()),
+            resume: false,
+            job_options: Some(options),
+        };
+        let prepared = run::prepare(app, &plan).await?;
+        let ids = app.db.job_ids(&prepared.run.id).await?;
+        if ids.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "queue.empty_run",
+                "the run has no job",
+            ));
+        }
+        jobs.extend(ids);
+    }
+    app.work_available.notify_waiters();
+    app.work_available.notify_one();
+    Ok(Queued { jobs, events })
+}
+
+impl Queued {
+    /// Waits until every job has finished (succeeded or failed) or `limit` has passed, and
+    /// returns the jobs as they are then.
+    pub async fn wait(&mut self, app: &App, limit: Duration) -> Result<Vec<JobRow>, ApiError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut rows = Vec::with_capacity(self.jobs.len());
+        for id in &self.jobs {
+            let row = loop {
+                let job = app
+                    .db
+                    .job(id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found(format!("job {id} vanished")))?;
+                if is_final(&job.status) || tokio::time::Instant::now() >= deadline {
+                    break job;
+                }
+                // Woken by this process's workers at once; the short poll covers workers in
+                // other processes (`likeness worker`).
+                let events = &mut self.events;
+                let _ = tokio::time::timeout(Duration::from_millis(250), async {
+                    loop {
+                        match events.recv().await {
+                            Ok(e) if &e.job_id == id && e.status != "retrying" => break,
+                            Ok(_) => continue,
+                            Err(broadcast::error::RecvError::Lagged(_)) => break,
+                            Err(broadcast::error::RecvError::Closed) => {
+                                std::future::pending::<()>().await
+                            }
+                        }
+                    }
+                })
+                .await;
+            };
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+pub(super) fn is_final(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed")
+}
+
+/// A failed job as an error: the status the provider error table gives its code.
+pub(super) fn job_error(job: &JobRow) -> ApiError {
+    let code = job.error_code.as_deref().unwrap_or("generation.failed");
+    let message = job
+        .error_message
+        .clone()
+        .unwrap_or_else(|| "generation failed".into());
+    let status = match code {
+        "provider.content_filtered" | "provider.bad_attribute" => StatusCode::UNPROCESSABLE_ENTITY,
+        "provider.rate_limited" => StatusCode::TOO_MANY_REQUESTS,
+        "provider.unavailable" | "provider.no_key" => StatusCode::SERVICE_UNAVAILABLE,
+        c if c.starts_with("store.") => StatusCode::INTERNAL_SERVER_ERROR,
+        c if c.starts_with("provider.") => StatusCode::BAD_GATEWAY,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    ApiError::new(status, code, message)
+}
