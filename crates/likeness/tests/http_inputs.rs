@@ -411,6 +411,36 @@ async fn api_generate_refuses_hostile_input_with_clear_4xx() {
         "POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains("\"http.body_too_large\""),
+        "the one JSON shape: {answer}"
+    );
+    // The same when the length is not declared: the limit applies while reading.
+    let chunk = "x".repeat(1 << 20);
+    let mut chunked = String::from(
+        "POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    for _ in 0..16 {
+        chunked.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    chunked.push_str("0\r\n\r\n");
+    let answer = raw_request(&server.base, &chunked);
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert!(answer.contains("\"http.body_too_large\""), "{answer}");
+    // A method the route does not take: still the JSON shape, with Allow.
+    let r = c
+        .get(server.url("/api/generate"))
+        .bearer_auth("t0k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.headers().get("allow").is_some());
+    assert_eq!(error_code(r).await, "http.method_not_allowed");
     // No token, no work.
     let r = c
         .post(server.url("/api/generate"))

@@ -2,7 +2,9 @@
 //! library's stable codes and a status that says whose fault it was.
 
 use axum::Json;
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -70,6 +72,48 @@ impl From<Error> for ApiError {
         }
         ApiError::new(status, e.code(), e.to_string())
     }
+}
+
+/// Gives the errors that do not come from a handler (the body limit, axum's extractors and
+/// method routing) the one JSON shape, keeping their status and headers (`Allow`…).
+pub async fn json_errors(body_limit: usize, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "http.body_too_large",
+            format!(
+                "the request body is over {body_limit} bytes (server.max_body_bytes); send a \
+                 smaller image, or a URL to it"
+            ),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "http.method_not_allowed",
+            "this route does not take that method; see /docs".to_string(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "http.unsupported_media_type",
+            "send the body with the Content-Type the route expects; see /docs".to_string(),
+        ),
+        other => (
+            "http.error",
+            other.canonical_reason().unwrap_or("error").to_string(),
+        ),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let fresh = ApiError::new(status, code, message).into_response();
+    for (name, value) in fresh.headers() {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, fresh.into_body())
 }
 
 impl From<sqlx::Error> for ApiError {

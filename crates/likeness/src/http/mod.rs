@@ -110,6 +110,10 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
         // Bodies are limited while they are read, not after.
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
+        // Outside the body limit, so its 413 gets the JSON shape too.
+        .layer(axum::middleware::from_fn(move |request, next| {
+            error::json_errors(limit, request, next)
+        }))
         .layer(tower::util::option_layer(cors))
         .with_state(state);
     Ok(router)
