@@ -481,3 +481,129 @@ fn styles_prompt_shows_the_exact_prompt() {
         assert!(names.contains(&n.to_string()), "{n} missing from {names:?}");
     }
 }
+
+#[test]
+fn render_and_sheet_draw_without_a_data_directory() {
+    let t = TestDir::new();
+    let out = t.path().join("poster.png");
+    let r = t
+        .run(&[
+            "--json",
+            "render",
+            "--style",
+            "watercolor",
+            "--name",
+            "Ada Lovelace",
+            "--gender",
+            "woman",
+            "--age",
+            "36",
+            "--size",
+            "200",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        (r["width"].as_u64(), r["height"].as_u64()),
+        (Some(200), Some(200))
+    );
+    assert_eq!(util::png_dimensions(&out), (200, 200));
+    // The same seed draws the same picture; WebP is the same drawing, encoded losslessly.
+    let again = t.path().join("again.png");
+    t.run(&[
+        "render",
+        "--style",
+        "watercolor",
+        "--name",
+        "Ada Lovelace",
+        "--gender",
+        "woman",
+        "--age",
+        "36",
+        "--size",
+        "200",
+        "--out",
+        again.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
+    let webp = t.path().join("a.webp");
+    t.run(&[
+        "render",
+        "--style",
+        "initials",
+        "--name",
+        "Ada",
+        "--out",
+        webp.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(&std::fs::read(&webp).unwrap()[8..12], b"WEBP");
+
+    let sheet = t.path().join("sheet.png");
+    let s = t
+        .run(&[
+            "--json",
+            "sheet",
+            "--style",
+            "geometric",
+            "--count",
+            "12",
+            "--size",
+            "64",
+            "--columns",
+            "4",
+            "--out",
+            sheet.to_str().unwrap(),
+        ])
+        .ok()
+        .json();
+    assert_eq!(s["portraits"].as_array().unwrap().len(), 12);
+    let (w, h) = util::png_dimensions(&sheet);
+    assert_eq!(
+        (w, h),
+        (
+            s["width"].as_u64().unwrap() as u32,
+            s["height"].as_u64().unwrap() as u32
+        )
+    );
+    assert!(w > 4 * 64 && h > 3 * 64 && h < 4 * 64 + 64, "{w}x{h}");
+    let ages: std::collections::BTreeSet<u64> = s["portraits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["age"].as_u64().unwrap())
+        .collect();
+    assert!(ages.len() >= 8, "a spread of ages: {ages:?}");
+
+    // Clear errors, and nothing half-written or created on the way.
+    let x = |name: &str| t.path().join(name).to_str().unwrap().to_string();
+    let bad = t.run(&["render", "--style", "watercolor", "--out", &x("x.jpg")]);
+    assert_eq!(bad.status, 1);
+    assert!(bad.stderr.contains(".png or .webp"), "{}", bad.stderr);
+    let bad = t.run(&["render", "--style", "consultant", "--out", &x("x.png")]);
+    assert_eq!(bad.status, 1);
+    assert!(bad.stderr.contains("cannot draw"), "{}", bad.stderr);
+    let bad = t.run(&[
+        "render",
+        "--style",
+        "initials",
+        "--attr",
+        "skin_tone",
+        "--out",
+        &x("x.png"),
+    ]);
+    assert!(bad.stderr.contains("KEY=VALUE"), "{}", bad.stderr);
+    assert!(
+        !t.data_dir().exists(),
+        "render and sheet never create the data directory"
+    );
+    let mut left: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["a.webp", "again.png", "poster.png", "sheet.png"]);
+}

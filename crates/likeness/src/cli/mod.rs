@@ -6,6 +6,7 @@ mod import;
 pub mod logs;
 mod output;
 mod progress;
+mod render;
 mod runs;
 mod serve;
 mod styles;
@@ -114,6 +115,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run queue workers only (scale out beside `serve --workers 0`).
     Worker(worker::WorkerArgs),
+    /// Draw one image in a style, for trying styles (no import needed).
+    Render(render::RenderArgs),
+    /// Draw a contact sheet of a style over a spread of ages, genders and skin tones.
+    Sheet(render::SheetArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -128,6 +133,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli.data_dir.display()
         );
     }
+    // One-off drawings need the styles, not the database: nothing is created on disk.
+    match cli.command {
+        Command::Render(args) => {
+            let catalog = render::catalog(&cli.data_dir, cli.config.as_deref())?;
+            return render::render(&catalog, &out, args).await;
+        }
+        Command::Sheet(args) => {
+            let catalog = render::catalog(&cli.data_dir, cli.config.as_deref())?;
+            return render::sheet(&catalog, &out, args).await;
+        }
+        _ => {}
+    }
     let app = std::sync::Arc::new(App::open(&cli.data_dir, cli.config.as_deref()).await?);
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,
@@ -139,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,
+        Command::Render(_) | Command::Sheet(_) => unreachable!("handled before opening"),
     };
     app.db.close().await;
     Ok(status)

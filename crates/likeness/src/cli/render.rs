@@ -1,0 +1,366 @@
+//! `likeness render` (one image, for trying a style) and `likeness sheet` (a contact sheet over
+//! a spread of demographics, to see what a style gives before running a batch). Neither needs
+//! imported subjects or a database: they read the config and the style catalog only, draw with
+//! the built-in renderer, and write the image file atomically.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::Datelike;
+use likeness::provider::{GenerateRequest, Provider, builtin::Builtin};
+use likeness_styles::{Catalog, Style};
+use likeness_subjects::{Source, Subject};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::output::Output;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  likeness render --style watercolor --name \"Ada Lovelace\" --gender woman --age 36 --out ada.png
+  likeness render --style geometric --seed user-42 --size 128 --out a.webp
+  likeness render --style watercolor --age 85 --attr skin_tone=#8d5a3b --attr hair_color=white --out b.png")]
+pub struct RenderArgs {
+    /// Style to draw (`likeness styles list`; the built-in renderer must be able to draw it).
+    #[arg(long)]
+    pub style: String,
+    /// Identity of the drawing: the same seed gives the same image (default: the name).
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// Display name (used by `initials`).
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// man, woman or person.
+    #[arg(long, default_value = "person")]
+    pub gender: String,
+    /// Age in years.
+    #[arg(long)]
+    pub age: Option<u32>,
+    /// An attribute that pins a feature, e.g. skin_tone=#8d5a3b, hair_color=grey (repeatable).
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attrs: Vec<String>,
+    /// Long edge in pixels; the style's aspect ratio gives the other (16 to 4096).
+    #[arg(long, default_value_t = 512)]
+    pub size: u32,
+    /// Output file: .png, or .webp (lossless).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Example:
+  likeness sheet --style watercolor --count 48 --out watercolor-sheet.png")]
+pub struct SheetArgs {
+    /// Style to draw.
+    #[arg(long)]
+    pub style: String,
+    /// Portraits on the sheet (1 to 256).
+    #[arg(long, default_value_t = 48)]
+    pub count: usize,
+    /// Long edge of each portrait in pixels.
+    #[arg(long, default_value_t = 160)]
+    pub size: u32,
+    /// Portraits per row (default: about square).
+    #[arg(long)]
+    pub columns: Option<usize>,
+    /// Output file: .png or .webp.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Ages from 1 to 95, so every age band shows up within a sheet.
+const AGES: [u32; 16] = [1, 4, 8, 13, 17, 22, 28, 34, 41, 48, 56, 63, 70, 78, 86, 95];
+const GENDERS: [&str; 3] = ["woman", "man", "person"];
+/// Skin tones from very light to very dark.
+const SKIN_TONES: [&str; 9] = [
+    "#f6d7c3", "#eec4a6", "#e0ac88", "#c99068", "#b07650", "#936040", "#764a31", "#5a3724",
+    "#3e2619",
+];
+/// Names in several scripts (for `initials`), by the gender they go with on the sheet.
+const NAMES: [[&str; 3]; 6] = [
+    ["Ada Okafor", "Tomás Oquendo", "Sam Rivera"],
+    ["Mei Lin", "Kenji Watanabe", "Alex Kim"],
+    ["Fatima Al-Sayed", "Omar Haddad", "Noor Rahman"],
+    ["Noa Levi", "김민준", "Jordan Blake"],
+    ["Priya Raman", "Jamal Carter", "Robin Schmidt"],
+    ["Sofia Rossi", "Ivan Petrov", "Kai Nakamura"],
+];
+
+#[derive(Debug, Serialize)]
+struct Rendered {
+    out: String,
+    style: String,
+    width: u32,
+    height: u32,
+    bytes: usize,
+    render_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct SheetEntry {
+    index: usize,
+    seed: String,
+    name: String,
+    gender: &'static str,
+    age: u32,
+    skin_tone: &'static str,
+}
+
+/// The style catalog as `generate` would see it, without opening the database.
+pub fn catalog(data_dir: &Path, config: Option<&Path>) -> anyhow::Result<Catalog> {
+    let config = likeness::config::Config::load(config, data_dir)?;
+    Ok(Catalog::load(&config.style_dirs(data_dir))?)
+}
+
+pub async fn render(catalog: &Catalog, out: &Output, args: RenderArgs) -> anyhow::Result<ExitCode> {
+    let format = ImageFormat::from_path(&args.out)?;
+    let style = Arc::new(catalog.get(&args.style)?.clone());
+    let (width, height) = dimensions(&style, args.size)?;
+    let mut attributes = Map::new();
+    for pair in &args.attrs {
+        let Some((k, v)) = pair.split_once('=') else {
+            bail!("--attr {pair:?} is not KEY=VALUE, e.g. --attr skin_tone=#8d5a3b");
+        };
+        attributes.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+    }
+    let seed = args
+        .seed
+        .clone()
+        .unwrap_or_else(|| format!("render:{}", args.name));
+    let subject = subject("render", &args.name, &args.gender, args.age, attributes)?;
+    let builtin = Builtin::new();
+    let started = std::time::Instant::now();
+    let png = draw(&builtin, &style, subject, &seed, width, height).await?;
+    let render_ms = started.elapsed().as_secs_f64() * 1e3;
+    let bytes = format.encode(png)?;
+    write_atomically(&args.out, &bytes)?;
+    let done = Rendered {
+        out: args.out.display().to_string(),
+        style: style.name.clone(),
+        width,
+        height,
+        bytes: bytes.len(),
+        render_ms,
+    };
+    out.emit(&done, || {
+        println!(
+            "{} ({}×{}, {} bytes, {:.1} ms)",
+            done.out, done.width, done.height, done.bytes, done.render_ms
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::Result<ExitCode> {
+    let format = ImageFormat::from_path(&args.out)?;
+    if !(1..=256).contains(&args.count) {
+        bail!("--count must be 1 to 256, got {}", args.count);
+    }
+    let style = Arc::new(catalog.get(&args.style)?.clone());
+    let (width, height) = dimensions(&style, args.size)?;
+    let builtin = Builtin::new();
+    // A spread, not a grid of combinations: ages, genders, skin tones and names each cycle
+    // at a different period, so neighbours differ in several ways at once.
+    let entries: Vec<SheetEntry> = (0..args.count)
+        .map(|i| SheetEntry {
+            index: i,
+            seed: format!("sheet:{}:{i}", style.name),
+            name: NAMES[(i / GENDERS.len()) % NAMES.len()][i % GENDERS.len()].to_string(),
+            gender: GENDERS[i % GENDERS.len()],
+            age: AGES[(i * 5) % AGES.len()],
+            skin_tone: SKIN_TONES[(i * 2) % SKIN_TONES.len()],
+        })
+        .collect();
+    let draws = entries.iter().map(|e| {
+        let mut attributes = Map::new();
+        attributes.insert("skin_tone".into(), json!(e.skin_tone));
+        let subject = subject(
+            &format!("sheet-{}", e.index),
+            &e.name,
+            e.gender,
+            Some(e.age),
+            attributes,
+        );
+        let (builtin, style) = (&builtin, &style);
+        async move { draw(builtin, style, subject?, &e.seed, width, height).await }
+    });
+    let tiles = futures::future::try_join_all(draws).await?;
+
+    let columns = args
+        .columns
+        .unwrap_or_else(|| (args.count as f64).sqrt().ceil() as usize)
+        .clamp(1, args.count);
+    let rows = args.count.div_ceil(columns);
+    let gap = (width / 20).max(4);
+    let sheet_w = columns as u32 * (width + gap) + gap;
+    let sheet_h = rows as u32 * (height + gap) + gap;
+    if u64::from(sheet_w) * u64::from(sheet_h) > 80_000_000 {
+        bail!("a {sheet_w}×{sheet_h} sheet is too large; use a smaller --size or --count");
+    }
+    let mut canvas =
+        image::RgbaImage::from_pixel(sheet_w, sheet_h, image::Rgba([250, 249, 246, 255]));
+    for (i, png) in tiles.iter().enumerate() {
+        let tile = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+            .context("the renderer returned an unreadable PNG")?
+            .to_rgba8();
+        let x = gap + (i % columns) as u32 * (width + gap);
+        let y = gap + (i / columns) as u32 * (height + gap);
+        image::imageops::overlay(&mut canvas, &tile, i64::from(x), i64::from(y));
+    }
+    let mut png = std::io::Cursor::new(Vec::new());
+    canvas
+        .write_to(&mut png, image::ImageFormat::Png)
+        .context("cannot encode the sheet")?;
+    let bytes = format.encode(png.into_inner())?;
+    write_atomically(&args.out, &bytes)?;
+    let doc = json!({"out": args.out.display().to_string(), "style": style.name, "width": sheet_w,
+        "height": sheet_h, "columns": columns, "portraits": entries});
+    out.emit(&doc, || {
+        println!(
+            "{} ({sheet_w}×{sheet_h}, {} portraits of {}, {columns} per row)",
+            args.out.display(),
+            entries.len(),
+            style.name
+        );
+        for e in &entries {
+            println!(
+                "  {:>3}  {:<6} {:>2} y  skin {}  {}",
+                e.index + 1,
+                e.gender,
+                e.age,
+                e.skin_tone,
+                e.name
+            );
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The image size for a long edge of `long` pixels in the style's aspect ratio.
+fn dimensions(style: &Style, long: u32) -> anyhow::Result<(u32, u32)> {
+    let (min, max) = (likeness_paint::Size::MIN, likeness_paint::Size::MAX);
+    if !(min..=max).contains(&long) {
+        bail!("--size must be {min} to {max} pixels, got {long}");
+    }
+    let (w, h) = (style.aspect_ratio.w, style.aspect_ratio.h);
+    let short = |a: u32, b: u32| {
+        ((u64::from(long) * u64::from(b) + u64::from(a) / 2) / u64::from(a)).max(u64::from(min))
+            as u32
+    };
+    Ok(if w >= h {
+        (long, short(w, h))
+    } else {
+        (short(h, w), long)
+    })
+}
+
+/// A subject that exists only for this drawing.
+fn subject(
+    id: &str,
+    name: &str,
+    gender: &str,
+    age: Option<u32>,
+    attributes: Map<String, Value>,
+) -> anyhow::Result<Subject> {
+    if !["man", "woman", "person"].contains(&gender) {
+        bail!("--gender must be man, woman or person, got {gender:?}");
+    }
+    let mut fields = json!({"id": id, "gender": gender, "attributes": attributes});
+    if !name.trim().is_empty() {
+        fields["name"] = json!(name);
+    }
+    if let Some(age) = age {
+        if age > 130 {
+            bail!("--age {age} is not a human age");
+        }
+        // 1 January of the year before: the age holds on any day of this year.
+        let year = i64::from(chrono::Utc::now().date_naive().year()) - i64::from(age) - 1;
+        fields["birth_date"] = json!(format!("{year:04}-01-01"));
+    }
+    likeness_subjects::subject_from_json(fields.as_object().expect("an object"), Source::Api)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn draw(
+    builtin: &Builtin,
+    style: &Arc<Style>,
+    subject: Subject,
+    seed: &str,
+    width: u32,
+    height: u32,
+) -> anyhow::Result<Vec<u8>> {
+    builtin.check_style(style)?;
+    let today = chrono::Utc::now().date_naive();
+    let request = GenerateRequest {
+        style: style.clone(),
+        model: None,
+        prompt: String::new(),
+        negative_prompt: None,
+        width,
+        height,
+        seed: seed.to_string(),
+        demographics: subject.demographics(today),
+        subject,
+        references: Vec::new(),
+        steps: None,
+        identity_weight: None,
+    };
+    Ok(builtin.generate(request).await?.bytes)
+}
+
+#[derive(Clone, Copy)]
+enum ImageFormat {
+    Png,
+    Webp,
+}
+
+impl ImageFormat {
+    fn from_path(path: &Path) -> anyhow::Result<ImageFormat> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("png") => Ok(ImageFormat::Png),
+            Some("webp") => Ok(ImageFormat::Webp),
+            _ => bail!(
+                "--out {}: name the file .png or .webp (the format follows the extension)",
+                path.display()
+            ),
+        }
+    }
+
+    fn encode(self, png: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        match self {
+            ImageFormat::Png => Ok(png),
+            ImageFormat::Webp => {
+                let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)?;
+                let mut out = std::io::Cursor::new(Vec::new());
+                img.write_to(&mut out, image::ImageFormat::WebP)
+                    .context("cannot encode WebP")?;
+                Ok(out.into_inner())
+            }
+        }
+    }
+}
+
+/// Writes beside the target, then renames: `path` is either untouched or complete.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".likeness-")
+        .suffix(".part")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
