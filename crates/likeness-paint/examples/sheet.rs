@@ -171,13 +171,13 @@ fn main() {
     for (r, row) in rows.iter().enumerate() {
         for (c, t) in row.iter().enumerate() {
             let sitter = Sitter {
-                seed: &t.seed,
                 name: t.name,
                 presentation: t.presentation,
                 age: t.age,
                 hair_color: t.hair_color,
                 hair_length: t.hair_length,
                 skin_tone: t.skin,
+                ..Sitter::new(&t.seed)
             };
             let png = painter
                 .render_png(&t.recipe, &sitter, size)

@@ -9,7 +9,8 @@
 //!   grey hair and stooped shoulders); the seed only chooses within those constraints, and fills
 //!   anything unknown.
 //! - A [`Recipe`] is a style's `[renderer]` table from TOML: `kind = "initials" | "geometric" |
-//!   "watercolor"` plus optional fields, all defaulted, unknown fields rejected.
+//!   "watercolor" | "poster" | "dicebear"` plus optional fields, all defaulted, unknown fields
+//!   rejected.
 //! - A [`Painter`] holds the font database (bundled fonts only, built once in [`Painter::new`])
 //!   and renders. It is `Send + Sync`; share one per process.
 //!
@@ -22,9 +23,21 @@
 //!   pixel) from a five-colour palette.
 //! - `watercolor`: a head-and-shoulders side profile facing right in soft teal washes on
 //!   textured paper, with a warm glow at the eye; age, presentation, hair and skin shape it.
+//! - `poster`: a flat vector head-and-shoulders poster, front-facing or slightly turned: a
+//!   three-tone skin ramp (ten tones, or the sitter's own), fifteen haircuts, facial hair,
+//!   glasses, headband, beanie or headscarf, age lines; a plain crew or V-neck jersey in the
+//!   sitter's team colours; a muted tinted background with a soft backdrop shape. Never text,
+//!   numbers or logos. The sitter's `hair_style`, `glasses`, `facial_hair`, `head_covering`,
+//!   `jersey_color` and `accent_color` pin those features.
+//! - `dicebear`: one of DiceBear's own CC0 styles (`style = "notionists"`, `"lorelei"`,
+//!   `"initials"`, …: [`dicebear_styles()`] lists them with their licence and creator), drawn by
+//!   the official Rust port from the sitter's seed, byte-identical to DiceBear JS for the same
+//!   options; demographics are not used. See [`DicebearRecipe`].
 //!
 //! Any aspect ratio works: the shorter side is 100 user units; geometric art covers and crops,
-//! initials stay centred, the watercolor bust stays bottom-centred on more paper.
+//! initials stay centred, the watercolor bust stays bottom-centred on more paper; DiceBear's
+//! square pictures cover and crop (or, with `fit = "contain"`, sit centred between transparent
+//! bands).
 //!
 //! # Determinism
 //!
@@ -36,9 +49,10 @@
 //! order-independent: each decision's value is a hash of `seed + ":" + key` (FNV-1a 64 +
 //! SplitMix64, see `prng.rs`), so adding a feature later does not reshuffle existing portraits.
 //! Numbers are written with fixed precision, no hash-map order is ever observed, and fonts are
-//! compiled in. Every id inside an SVG carries a prefix derived from the seed, kind and size, so
-//! many portraits can be inlined in one page without id collisions. Changing drawing code does
-//! change output: callers version their styles for that.
+//! compiled in. Every id inside an SVG carries a prefix derived from the seed, kind and size
+//! (DiceBear's: a hash of its style and seed), so many portraits can be inlined in one page
+//! without id collisions. Changing drawing code does change output: callers version their
+//! styles for that.
 //!
 //! # No I/O
 //!
@@ -61,9 +75,15 @@ use std::sync::Arc;
 
 use resvg::usvg::fontdb;
 
+mod dicebear;
+mod face;
 mod fonts;
 mod geometric;
+mod hair;
 mod initials;
+mod look;
+mod pen;
+mod poster;
 mod prng;
 mod profile;
 mod raster;
@@ -72,13 +92,19 @@ mod sitter;
 mod svg;
 mod wash;
 mod watercolor;
+mod wear;
 
+pub use dicebear::{
+    ColorFill, DicebearRecipe, DicebearStyle, Fit, Flip, Span, dicebear_style, dicebear_styles,
+};
 pub use initials::initials;
 pub use raster::resize_png;
+pub use recipe::{Backdrop, Neckline, PosterRecipe};
 pub use recipe::{
     FontWeight, GeometricRecipe, GeometricVariant, InitialsRecipe, KINDS, Recipe, Shape,
     WatercolorRecipe,
 };
+pub use sitter::{FacialHair, HairStyle, HeadCovering};
 pub use sitter::{HairColor, HairLength, Presentation, Rgb, Sitter};
 
 use prng::Prng;
@@ -198,6 +224,8 @@ impl Painter {
             Recipe::Initials(r) => initials::draw(r, sitter, &rng, &canvas, size),
             Recipe::Geometric(r) => geometric::draw(r, &rng, &canvas, size),
             Recipe::Watercolor(r) => watercolor::draw(r, sitter, &rng, &canvas, size),
+            Recipe::Poster(r) => poster::draw(r, sitter, &rng, &canvas, size),
+            Recipe::Dicebear(r) => dicebear::draw(r, sitter, size)?,
         })
     }
 

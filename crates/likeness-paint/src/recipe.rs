@@ -7,10 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::PaintError;
+use crate::dicebear::DicebearRecipe;
 use crate::sitter::Rgb;
 
 /// The names accepted in `kind = "…"`.
-pub const KINDS: &[&str] = &["initials", "geometric", "watercolor"];
+pub const KINDS: &[&str] = &["initials", "geometric", "watercolor", "poster", "dicebear"];
 
 /// How to draw: one variant per renderer kind, tagged by `kind`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,6 +20,8 @@ pub enum Recipe {
     Initials(InitialsRecipe),
     Geometric(GeometricRecipe),
     Watercolor(WatercolorRecipe),
+    Poster(PosterRecipe),
+    Dicebear(DicebearRecipe),
 }
 
 impl Recipe {
@@ -28,6 +31,8 @@ impl Recipe {
             Recipe::Initials(_) => "initials",
             Recipe::Geometric(_) => "geometric",
             Recipe::Watercolor(_) => "watercolor",
+            Recipe::Poster(_) => "poster",
+            Recipe::Dicebear(_) => "dicebear",
         }
     }
 
@@ -70,6 +75,8 @@ impl Recipe {
                 }
                 Ok(())
             }
+            Recipe::Poster(r) => radius(r.radius),
+            Recipe::Dicebear(r) => r.validate(),
         }
     }
 }
@@ -179,6 +186,46 @@ pub struct WatercolorRecipe {
     pub skin_tint: Option<f64>,
 }
 
+/// The shape behind the figure in `kind = "poster"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backdrop {
+    /// The background colour alone.
+    Plain,
+    /// A large disc behind the head.
+    Circle,
+    /// A tall arch behind the figure.
+    Arch,
+    /// The background split diagonally into two tints.
+    Split,
+}
+
+/// The jersey's neckline in `kind = "poster"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Neckline {
+    Crew,
+    V,
+}
+
+/// `kind = "poster"`: a flat vector head-and-shoulders poster portrait in a plain jersey.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PosterRecipe {
+    /// Background colour. `None`: a muted tint of the jersey (or, for a light jersey, the trim).
+    pub background: Option<Rgb>,
+    /// Jersey colours for sitters without their own: the seed picks the jersey from these and
+    /// the trim from the others. Empty: built-in team pairs.
+    pub palette: Vec<Rgb>,
+    /// `None`: the seed picks.
+    pub backdrop: Option<Backdrop>,
+    /// `None`: the seed picks (mostly crew).
+    pub neckline: Option<Neckline>,
+    pub shape: Shape,
+    /// Corner radius in percent of the shorter side, for `shape = "rounded"` (default 16).
+    pub radius: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +292,23 @@ mod tests {
         assert_eq!(g.variant, Some(GeometricVariant::Bauhaus));
         assert_eq!(g.palette.len(), 5);
 
+        let r = parse(
+            r##"
+            kind = "poster"
+            background = "#eeeeee"
+            palette = ["#1f2f4f", "#e0a526"]
+            backdrop = "arch"
+            neckline = "v"
+            shape = "rounded"
+            "##,
+        )
+        .unwrap();
+        let Recipe::Poster(p) = r else { panic!() };
+        assert_eq!(p.background, Some(Rgb(0xee, 0xee, 0xee)));
+        assert_eq!(p.palette.len(), 2);
+        assert_eq!(p.backdrop, Some(Backdrop::Arch));
+        assert_eq!(p.neckline, Some(Neckline::V));
+
         let r = parse("kind = \"watercolor\"\npaper = \"#ffffff\"\nskin_tint = 0.5").unwrap();
         let Recipe::Watercolor(w) = r else { panic!() };
         assert_eq!(w.paper, Some(Rgb(255, 255, 255)));
@@ -268,5 +332,11 @@ mod tests {
         assert_eq!(r.validate().unwrap_err().code(), "paint.bad_recipe");
         let r = parse("kind = \"initials\"\nmax_chars = 3").unwrap();
         assert!(r.validate().is_err());
+        let e = parse("kind = \"poster\"\nbackdrop = \"stadium\"").unwrap_err();
+        assert!(e.to_string().contains("stadium"), "{e}");
+        let e = parse("kind = \"poster\"\njersey = \"#ffffff\"").unwrap_err();
+        assert!(e.to_string().contains("jersey"), "{e}");
+        let r = parse("kind = \"poster\"\nradius = 51").unwrap();
+        assert_eq!(r.validate().unwrap_err().code(), "paint.bad_recipe");
     }
 }

@@ -25,6 +25,19 @@ pub struct Sitter<'a> {
     pub hair_length: Option<HairLength>,
     /// `None`: picked from the seed across the full human range.
     pub skin_tone: Option<Rgb>,
+    /// `None`: picked from presentation, age, hair length and seed. Read by `poster`.
+    pub hair_style: Option<HairStyle>,
+    /// `None`: by seed, more likely with age. Read by `poster`.
+    pub glasses: Option<bool>,
+    /// `None`: by presentation, age and seed (never for children). Read by `poster`.
+    pub facial_hair: Option<FacialHair>,
+    /// `None`: occasionally one, by seed. Read by `poster`.
+    pub head_covering: Option<HeadCovering>,
+    /// The jersey / top colour (e.g. a team's primary). `None`: the recipe's palette or a
+    /// built-in team palette, by seed. Read by `poster`.
+    pub jersey_color: Option<Rgb>,
+    /// A second colour for trim (collar, panels). `None`: derived. Read by `poster`.
+    pub accent_color: Option<Rgb>,
 }
 
 impl<'a> Sitter<'a> {
@@ -38,6 +51,12 @@ impl<'a> Sitter<'a> {
             hair_color: None,
             hair_length: None,
             skin_tone: None,
+            hair_style: None,
+            glasses: None,
+            facial_hair: None,
+            head_covering: None,
+            jersey_color: None,
+            accent_color: None,
         }
     }
 }
@@ -70,6 +89,50 @@ pub enum HairLength {
     Short,
     Medium,
     Long,
+}
+
+/// A haircut (front-facing styles; `hair_length` only narrows the seeded choice).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HairStyle {
+    Bald,
+    /// Short on top, hairline pushed back at the temples: older men.
+    Receding,
+    Buzz,
+    /// A short crop with a soft fringe.
+    Crop,
+    /// Tight sides, volume on top.
+    Fade,
+    SidePart,
+    Curly,
+    Afro,
+    Locs,
+    Braids,
+    Bun,
+    Ponytail,
+    /// Chin-to-jaw length, wavy.
+    Bob,
+    /// Shoulder length, wavy.
+    Wavy,
+    /// Long and straight.
+    Long,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FacialHair {
+    None,
+    Stubble,
+    Moustache,
+    Beard,
+    Goatee,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeadCovering {
+    None,
+    Headband,
+    Beanie,
+    /// A hijab-style scarf that covers hair, ears and neck.
+    Headscarf,
 }
 
 /// An sRGB colour. Parses from and displays as `#rrggbb` (`#rgb` is accepted too).
@@ -199,6 +262,80 @@ impl fmt::Display for HairLength {
     }
 }
 
+/// `FromStr`/`Display`/`ALL` for a plain enum from `(variant, canonical name, aliases…)`.
+macro_rules! named_enum {
+    ($t:ident, $what:literal, [$(($v:ident, $name:literal $(, $alias:literal)*)),* $(,)?]) => {
+        impl $t {
+            pub const ALL: &'static [$t] = &[$($t::$v),*];
+            /// The accepted values, for messages: `"a, b or c"`.
+            pub fn expected() -> String {
+                let names: Vec<&str> = vec![$($name),*];
+                let (last, rest) = names.split_last().expect("non-empty");
+                format!("{} or {last}", rest.join(", "))
+            }
+        }
+        impl FromStr for $t {
+            type Err = PaintError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ok(match normalise(s).as_str() {
+                    $($name $(| $alias)* => $t::$v,)*
+                    _ => return Err(bad($what, s)),
+                })
+            }
+        }
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $($t::$v => $name,)* })
+            }
+        }
+    };
+}
+
+named_enum!(
+    HairStyle,
+    "hair style",
+    [
+        (Bald, "bald", "shaved"),
+        (Receding, "receding"),
+        (Buzz, "buzz", "buzz_cut", "buzzcut"),
+        (Crop, "crop", "short", "short_crop", "pixie"),
+        (Fade, "fade", "high_top"),
+        (SidePart, "side_part", "sidepart", "parted"),
+        (Curly, "curly", "curls"),
+        (Afro, "afro"),
+        (Locs, "locs", "dreadlocks", "dreads", "locks"),
+        (Braids, "braids", "box_braids", "cornrows"),
+        (Bun, "bun", "top_knot"),
+        (Ponytail, "ponytail", "pony_tail"),
+        (Bob, "bob", "wavy_bob"),
+        (Wavy, "wavy"),
+        (Long, "long", "long_straight", "straight"),
+    ]
+);
+
+named_enum!(
+    FacialHair,
+    "facial hair",
+    [
+        (None, "none", "no", "clean_shaven", "shaved"),
+        (Stubble, "stubble"),
+        (Moustache, "moustache", "mustache"),
+        (Beard, "beard", "full_beard"),
+        (Goatee, "goatee"),
+    ]
+);
+
+named_enum!(
+    HeadCovering,
+    "head covering",
+    [
+        (None, "none", "no"),
+        (Headband, "headband", "sweatband"),
+        (Beanie, "beanie", "knit_cap", "toque"),
+        (Headscarf, "headscarf", "hijab", "scarf"),
+    ]
+);
+
 impl FromStr for Rgb {
     type Err = PaintError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -241,7 +378,15 @@ macro_rules! serde_via_str {
         }
     )*};
 }
-serde_via_str!(Rgb, HairColor, HairLength, Presentation);
+serde_via_str!(
+    Rgb,
+    HairColor,
+    HairLength,
+    Presentation,
+    HairStyle,
+    FacialHair,
+    HeadCovering
+);
 
 // ---- colour arithmetic used by the styles ----
 
@@ -309,6 +454,40 @@ mod tests {
             "female".parse::<Presentation>().unwrap(),
             Presentation::Woman
         );
+    }
+
+    #[test]
+    fn look_enums_round_trip_and_list_their_values() {
+        for v in HairStyle::ALL {
+            assert_eq!(v.to_string().parse::<HairStyle>().unwrap(), *v);
+        }
+        for v in FacialHair::ALL {
+            assert_eq!(v.to_string().parse::<FacialHair>().unwrap(), *v);
+        }
+        for v in HeadCovering::ALL {
+            assert_eq!(v.to_string().parse::<HeadCovering>().unwrap(), *v);
+        }
+        assert_eq!(
+            "Side-Part".parse::<HairStyle>().unwrap(),
+            HairStyle::SidePart
+        );
+        assert_eq!(
+            "hijab".parse::<HeadCovering>().unwrap(),
+            HeadCovering::Headscarf
+        );
+        assert_eq!(
+            "mustache".parse::<FacialHair>().unwrap(),
+            FacialHair::Moustache
+        );
+        assert_eq!(
+            "mullet".parse::<HairStyle>().unwrap_err().code(),
+            "paint.bad_value"
+        );
+        assert_eq!(
+            FacialHair::expected(),
+            "none, stubble, moustache, beard or goatee"
+        );
+        assert!(HairStyle::expected().starts_with("bald, receding, buzz"));
     }
 
     #[test]

@@ -16,6 +16,8 @@
 //! version = 1                    # integer >= 1; bump it when the look changes
 //! title = "Watercolor observer"  # required, non-empty
 //! description = "…"              # optional
+//! license = "CC0-1.0"            # optional; SPDX licence of the look (its artwork)
+//! attribution = "…"              # optional; one line crediting the look's creator
 //! kind = "portrait"              # "portrait" | "scenario" | "fallback"
 //! aspect_ratio = "1:1"           # "W:H", both terms in 1..=32
 //! default_size = "512"           # optional when the presets contain "512"
@@ -34,6 +36,26 @@
 //!
 //! [`Style::fingerprint`] is the SHA-256 of the file's exact bytes, so an edit without a
 //! version bump still shows in the audit trail.
+//!
+//! # Licences
+//!
+//! `license` (an SPDX identifier or expression, checked for shape) and `attribution` (one line)
+//! say under which terms a style's *look* may be used and whom to credit; they are carried on
+//! [`Style`] for the API and the CLI to show, and do not change how anything is drawn. Styles
+//! of the project's own renderer leave them out (the images are the project's own); styles
+//! that reproduce someone else's artwork must fill them in.
+//!
+//! The `dicebear-<style>` built-ins are DiceBear's own styles (drawn by `likeness-paint`'s
+//! `kind = "dicebear"` with DiceBear's official Rust port), one file per style whose artwork
+//! is CC0 1.0, each with `license = "CC0-1.0"` and its creator in `attribution`. DiceBear's
+//! other styles are left out on purpose: adventurer, big-ears, big-smile, croodles, dylan,
+//! fun-emoji, glyphs, micah, miniavs, personas and toon-head (with their `-neutral` variants)
+//! are CC BY 4.0, which requires crediting the artist wherever an image is used, something a
+//! stored and served avatar cannot guarantee; avataaars and bottts are under their own terms
+//! ("free for personal and commercial use", without a licence text); icons is MIT (Bootstrap
+//! Icons), whose notice must travel with copies. A deployment that can honour those terms can
+//! still add such a style as a user file, with its `license` and `attribution`, once
+//! `likeness-paint` compiles it in.
 //!
 //! # Loading and validation
 //!

@@ -21,6 +21,10 @@ struct RawStyle {
     title: Spanned<String>,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    license: Option<Spanned<String>>,
+    #[serde(default)]
+    attribution: Option<Spanned<String>>,
     kind: StyleKind,
     aspect_ratio: Spanned<String>,
     #[serde(default)]
@@ -226,6 +230,33 @@ pub(crate) fn parse_style(
         }
     };
 
+    let license = match &raw.license {
+        None => None,
+        Some(l) => {
+            let value = l.get_ref().trim();
+            if !valid_license(value) {
+                return Err(invalid(
+                    l.span(),
+                    format!(
+                        "license `{value}` must be an SPDX licence identifier or expression, \
+                         e.g. \"CC0-1.0\", \"CC-BY-4.0\" or \"LicenseRef-Proprietary\""
+                    ),
+                ));
+            }
+            Some(value.to_string())
+        }
+    };
+    let attribution = match &raw.attribution {
+        None => None,
+        Some(a) if a.get_ref().trim().is_empty() || a.get_ref().contains('\n') => {
+            return Err(invalid(
+                a.span(),
+                "attribution must be one non-empty line (leave it out if there is none)".into(),
+            ));
+        }
+        Some(a) => Some(a.get_ref().trim().to_string()),
+    };
+
     if raw.prompt.get_ref().trim().is_empty() {
         return Err(invalid(
             raw.prompt.span(),
@@ -238,6 +269,8 @@ pub(crate) fn parse_style(
         version,
         title: raw.title.get_ref().trim().to_string(),
         description: raw.description.trim().to_string(),
+        license,
+        attribution,
         kind: raw.kind,
         aspect_ratio,
         sizes,
@@ -301,6 +334,33 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_' || *b == b'-')
 }
 
+/// An SPDX licence identifier or expression, checked for shape only: identifiers of letters,
+/// digits, `-`, `.` and a trailing `+`, joined by `AND`, `OR`, `WITH` and parentheses.
+fn valid_license(value: &str) -> bool {
+    let ident = |w: &str| {
+        let w = w.strip_suffix('+').unwrap_or(w);
+        w.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    };
+    if value.len() > 200 || !value.is_ascii() {
+        return false;
+    }
+    let spaced = value.replace('(', " ( ").replace(')', " ) ");
+    // Operands and operators must alternate, parentheses balance.
+    let (mut want_operand, mut depth) = (true, 0usize);
+    for w in spaced.split_ascii_whitespace() {
+        match w {
+            "(" if want_operand => depth += 1,
+            ")" if !want_operand && depth > 0 => depth -= 1,
+            "AND" | "OR" | "WITH" if !want_operand => want_operand = true,
+            w if want_operand && ident(w) => want_operand = false,
+            _ => return false,
+        }
+    }
+    !want_operand && depth == 0
+}
+
 fn default_sizes() -> BTreeMap<String, u32> {
     [("512", 512), ("1K", 1024), ("2K", 2048)]
         .into_iter()
@@ -329,6 +389,35 @@ mod tests {
         assert!(!valid_name("a b"));
         assert!(!valid_name(&"a".repeat(65)));
         assert!(valid_name(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn licenses() {
+        for ok in [
+            "CC0-1.0",
+            "CC-BY-4.0",
+            "MIT",
+            "GPL-2.0+",
+            "MIT OR Apache-2.0",
+            "(MIT AND CC-BY-4.0) OR LicenseRef-Proprietary",
+            "Apache-2.0 WITH LLVM-exception",
+        ] {
+            assert!(valid_license(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "CC0 1.0",
+            "free for personal use",
+            "-MIT",
+            "MIT/X11",
+            "MIT OR",
+            "(MIT",
+            "MIT)",
+            "AND MIT",
+        ] {
+            assert!(!valid_license(bad), "{bad}");
+        }
     }
 
     #[test]

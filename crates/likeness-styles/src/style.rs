@@ -200,6 +200,12 @@ pub struct Style {
     pub version: u32,
     pub title: String,
     pub description: String,
+    /// The licence of the style's look (its artwork), as an SPDX identifier or expression
+    /// (`"CC0-1.0"`); `None` when the file does not say.
+    pub license: Option<String>,
+    /// Who to credit for the look, one line ("Notionists by Zoish, via DiceBear
+    /// (dicebear.com)"), for showing beside the images.
+    pub attribution: Option<String>,
     pub kind: StyleKind,
     pub aspect_ratio: AspectRatio,
     /// Size preset → long edge in pixels.

@@ -20,6 +20,69 @@ const SCENARIOS: [&str; 12] = [
     "compassionate_care",
 ];
 
+/// DiceBear's CC0 styles, shipped as `dicebear-<style>` (kind = "dicebear").
+const DICEBEAR: [&str; 44] = [
+    "blobs",
+    "cameo",
+    "cats",
+    "clay",
+    "constellation",
+    "critters",
+    "cutouts",
+    "disco",
+    "dogs",
+    "gaze",
+    "glass",
+    "identicon",
+    "initial-face",
+    "initials",
+    "landscape",
+    "line-face",
+    "loops",
+    "lorelei-neutral",
+    "lorelei",
+    "marbles",
+    "moods",
+    "notionists-neutral",
+    "notionists",
+    "open-peeps",
+    "patchwork",
+    "pixel-art-neutral",
+    "pixel-art",
+    "pixelbot",
+    "planets",
+    "rings",
+    "shadows",
+    "shape-grid",
+    "shapes",
+    "slice",
+    "sprouts",
+    "squircles",
+    "stack",
+    "stripes",
+    "thumbs",
+    "triangles",
+    "voxel-art",
+    "voxel-bot",
+    "waves",
+    "weave",
+];
+
+/// The DiceBear styles that draw a person (the rest are abstract, animals, robots or faces
+/// that are not the subject's).
+const DICEBEAR_PORTRAITS: [&str; 10] = [
+    "cutouts",
+    "lorelei",
+    "lorelei-neutral",
+    "notionists",
+    "notionists-neutral",
+    "open-peeps",
+    "pixel-art",
+    "pixel-art-neutral",
+    "shadows",
+    "voxel-art",
+];
+
 const FAKE_NAME: &str = "Zephyrine Quillfeather-Okonkwo";
 const FAKE_ID: &str = "pt-8d1f-unique-4471";
 const FAKE_BIRTH: &str = "1951-02-03";
@@ -117,6 +180,8 @@ fn catalog_holds_exactly_the_documented_builtins() {
         "geometric",
     ];
     expected.extend(SCENARIOS);
+    let dicebear: Vec<String> = DICEBEAR.iter().map(|d| format!("dicebear-{d}")).collect();
+    expected.extend(dicebear.iter().map(String::as_str));
     expected.sort_unstable();
     let names: Vec<&str> = catalog.list().map(|s| s.name.as_str()).collect();
     assert_eq!(names, expected, "list() is sorted by name and complete");
@@ -181,7 +246,7 @@ fn kinds_and_renderers() {
     assert_eq!(renderer_kind("watercolor").as_deref(), Some("watercolor"));
     assert_eq!(renderer_kind("initials").as_deref(), Some("initials"));
     assert_eq!(renderer_kind("geometric").as_deref(), Some("geometric"));
-    assert_eq!(renderer_kind("flat-poster"), None);
+    assert_eq!(renderer_kind("flat-poster").as_deref(), Some("poster"));
     assert_eq!(renderer_kind("cartoon"), None);
     for name in ["watercolor", "flat-poster", "cartoon"] {
         assert_eq!(catalog.get(name).unwrap().kind, StyleKind::Portrait);
@@ -202,6 +267,47 @@ fn kinds_and_renderers() {
         catalog.get("watercolor").unwrap().aspect_ratio.to_string(),
         "1:1"
     );
+}
+
+#[test]
+fn dicebear_styles_carry_their_licence_and_recipe() {
+    let catalog = Catalog::builtin();
+    for d in DICEBEAR {
+        let name = format!("dicebear-{d}");
+        let style = catalog.get(&name).unwrap();
+        let renderer = style.renderer.as_ref().unwrap();
+        assert_eq!(renderer["kind"].as_str(), Some("dicebear"), "{name}");
+        assert_eq!(renderer["style"].as_str(), Some(d), "{name}");
+        assert_eq!(renderer.len(), 2, "{name}: only kind and style");
+        assert_eq!(style.license.as_deref(), Some("CC0-1.0"), "{name}");
+        let attribution = style.attribution.as_deref().unwrap();
+        assert!(attribution.ends_with("DiceBear (dicebear.com)"), "{name}");
+        assert!(style.title.starts_with("DiceBear "), "{name}");
+        assert!(style.description.contains("CC0 1.0"), "{name}");
+        assert_eq!(style.aspect_ratio.to_string(), "1:1", "{name}");
+        let kind = if DICEBEAR_PORTRAITS.contains(&d) {
+            StyleKind::Portrait
+        } else {
+            StyleKind::Fallback
+        };
+        assert_eq!(style.kind, kind, "{name}");
+        let json = serde_json::to_value(style).unwrap();
+        assert_eq!(json["license"], "CC0-1.0");
+        assert_eq!(json["attribution"], attribution);
+    }
+    assert_eq!(
+        catalog
+            .get("dicebear-notionists")
+            .unwrap()
+            .attribution
+            .as_deref(),
+        Some("Notionists by Zoish, via DiceBear (dicebear.com)")
+    );
+    // The project's own looks say nothing about licences.
+    for style in catalog.list().filter(|s| !s.name.starts_with("dicebear-")) {
+        assert_eq!(style.license, None, "{}", style.name);
+        assert_eq!(style.attribution, None, "{}", style.name);
+    }
 }
 
 #[test]

@@ -359,6 +359,47 @@ fn cloud_chains_are_checked_at_load() {
 }
 
 #[test]
+fn license_and_attribution_are_optional_and_checked() {
+    let style = Style::from_toml_str(
+        &style_src(
+            "lic",
+            "license = \"CC-BY-4.0 OR MIT\"\nattribution = \" Look by A. Artist \"",
+            "{{ person }}",
+        ),
+        Origin::File("/x/lic.toml".into()),
+    )
+    .unwrap();
+    assert_eq!(style.license.as_deref(), Some("CC-BY-4.0 OR MIT"));
+    assert_eq!(style.attribution.as_deref(), Some("Look by A. Artist"));
+    let plain = Style::from_toml_str(
+        &style_src("plain", "", "x"),
+        Origin::File("/x/plain.toml".into()),
+    )
+    .unwrap();
+    assert_eq!((plain.license, plain.attribution), (None, None));
+    for (extra, needle) in [
+        ("license = \"CC0 1.0\"", "SPDX"),
+        ("license = \"\"", "SPDX"),
+        (
+            "attribution = \"  \"",
+            "attribution must be one non-empty line",
+        ),
+        (
+            "attribution = \"a\\nb\"",
+            "attribution must be one non-empty line",
+        ),
+    ] {
+        let (err, msg) = load_err("lic.toml", &style_src("lic", extra, "x"));
+        assert_eq!(err.code(), "style.invalid", "{extra}: {msg}");
+        assert!(msg.contains(needle), "{extra}: {msg}");
+        assert!(
+            msg.contains("lic.toml:6:"),
+            "{extra}: names the line: {msg}"
+        );
+    }
+}
+
+#[test]
 fn provider_chain_and_optional_fields() {
     let style = Style::from_toml_str(
         &style_src(

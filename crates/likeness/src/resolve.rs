@@ -106,13 +106,8 @@ async fn ensure_placeholder(app: &App) -> Result<()> {
         let recipe: Recipe = toml::from_str("kind = \"initials\"")
             .map_err(|e| Error::Corrupt(format!("placeholder recipe: {e}")))?;
         let sitter = Sitter {
-            seed: "placeholder",
-            name: "",
             presentation: Presentation::Person,
-            age: None,
-            hair_color: None,
-            hair_length: None,
-            skin_tone: None,
+            ..Sitter::new("placeholder")
         };
         Ok(Painter::new().render_png(
             &recipe,

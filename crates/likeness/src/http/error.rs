@@ -15,7 +15,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
-    pub details: Value,
+    /// Boxed: keeps `Result<_, ApiError>` small (with serde_json's `preserve_order`, which
+    /// dicebear-core needs, a `Value` is 80 bytes).
+    pub details: Box<Value>,
     /// Seconds for a `Retry-After` header (rate limits).
     pub retry_after: Option<u64>,
 }
@@ -26,7 +28,7 @@ impl ApiError {
             status,
             code: code.to_string(),
             message: message.into(),
-            details: Value::Null,
+            details: Box::new(Value::Null),
             retry_after: None,
         }
     }
@@ -40,7 +42,7 @@ impl ApiError {
     }
 
     pub fn with_details(mut self, details: Value) -> ApiError {
-        self.details = details;
+        self.details = Box::new(details);
         self
     }
 

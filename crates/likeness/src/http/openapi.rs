@@ -40,6 +40,8 @@ pub struct SubjectInput {
     deceased_date: Option<String>,
     cohorts: Option<Vec<String>>,
     /// Free attributes: team_name, position, worldview, skin_tone (#rrggbb), hair_color, ...
+    /// The built-in poster also reads hair_style, glasses (yes/no), facial_hair, head_covering,
+    /// team_colors (#rrggbb,#rrggbb) and jersey_color.
     attributes: Option<BTreeMap<String, String>>,
 }
 

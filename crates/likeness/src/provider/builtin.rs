@@ -1,10 +1,13 @@
 //! The offline, deterministic provider: draws with `likeness-paint`.
 
+use std::collections::BTreeMap;
+use std::str::FromStr;
 use std::time::Instant;
 
-use likeness_paint::{Painter, Presentation, Recipe, Sitter, Size};
+use likeness_paint::{FacialHair, HairStyle, HeadCovering, Painter, Presentation, Recipe, Rgb};
+use likeness_paint::{Sitter, Size};
 use likeness_styles::Style;
-use likeness_subjects::Gender;
+use likeness_subjects::{Demographics, Gender};
 
 use super::{GenerateFuture, GenerateRequest, Generated, Provider, ProviderError};
 
@@ -31,12 +34,23 @@ impl Builtin {
                     .collect(),
             });
         };
-        toml::Value::Table(table.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| ProviderError::BadRecipe {
-                style: style.name.clone(),
-                message: e.message().to_string(),
-            })
+        let recipe: Recipe =
+            toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| ProviderError::BadRecipe {
+                    style: style.name.clone(),
+                    message: e.message().to_string(),
+                })?;
+        // What serde cannot check (ranges, an unknown DiceBear style), so that a bad recipe
+        // fails when the style is planned rather than on every subject.
+        recipe.validate().map_err(|e| ProviderError::BadRecipe {
+            style: style.name.clone(),
+            message: match e {
+                likeness_paint::PaintError::BadRecipe(m) => m,
+                other => other.to_string(),
+            },
+        })?;
+        Ok(recipe)
     }
 }
 
@@ -60,6 +74,93 @@ fn pinned<T: std::str::FromStr>(
                 expected: expected.to_string(),
             }),
     }
+}
+
+/// `yes`/`no` (also `true`/`false`, `1`/`0`, `none`).
+struct YesNo(bool);
+
+impl FromStr for YesNo {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "yes" | "y" | "true" | "1" => Ok(YesNo(true)),
+            "no" | "n" | "false" | "0" | "none" => Ok(YesNo(false)),
+            _ => Err(()),
+        }
+    }
+}
+
+/// One or two colours, `"#rrggbb,#rrggbb"` (primary, secondary; `/`, `;` or spaces also
+/// separate them).
+struct TeamColors(Rgb, Option<Rgb>);
+
+impl FromStr for TeamColors {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let parts: Vec<&str> = s
+            .split([',', '/', ';', ' '])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let colour = |p: &str| p.parse::<Rgb>().map_err(|_| ());
+        match parts.as_slice() {
+            [a] => Ok(TeamColors(colour(a)?, None)),
+            [a, b] => Ok(TeamColors(colour(a)?, Some(colour(b)?))),
+            _ => Err(()),
+        }
+    }
+}
+
+/// The sitter for a subject: demographics, plus the attributes that pin features. A value that
+/// does not parse is a `provider.bad_attribute` naming the values allowed.
+fn sitter<'a>(
+    seed: &'a str,
+    d: &'a Demographics,
+    attributes: &'a BTreeMap<String, String>,
+) -> Result<Sitter<'a>, ProviderError> {
+    let attr = |name: &str| attributes.get(name).map(String::as_str);
+    let team: Option<TeamColors> = pinned(
+        attr("team_colors"),
+        "team_colors",
+        "one or two colours as \"#rrggbb,#rrggbb\" (primary, secondary)",
+    )?;
+    let jersey: Option<Rgb> = pinned(attr("jersey_color"), "jersey_color", "a colour as #rrggbb")?;
+    let (primary, secondary) = match team {
+        Some(TeamColors(a, b)) => (Some(a), b),
+        None => (None, None),
+    };
+    let accent = match (jersey, primary) {
+        // A jersey colour of its own: the team's primary becomes the trim if it differs.
+        (Some(j), Some(p)) if j != p => secondary.or(Some(p)),
+        _ => secondary,
+    };
+    Ok(Sitter {
+        seed,
+        name: &d.display_name,
+        presentation: match d.gender {
+            Gender::Man => Presentation::Man,
+            Gender::Woman => Presentation::Woman,
+            Gender::Person => Presentation::Person,
+        },
+        age: d.age,
+        hair_color: pinned(d.hair.color.as_deref(), "hair_color", HAIR_COLORS)?,
+        hair_length: pinned(
+            d.hair.length.as_deref(),
+            "hair_length",
+            "bald, short, medium or long",
+        )?,
+        skin_tone: pinned(attr("skin_tone"), "skin_tone", "a colour as #rrggbb")?,
+        hair_style: pinned(attr("hair_style"), "hair_style", &HairStyle::expected())?,
+        glasses: pinned::<YesNo>(attr("glasses"), "glasses", "yes or no")?.map(|g| g.0),
+        facial_hair: pinned(attr("facial_hair"), "facial_hair", &FacialHair::expected())?,
+        head_covering: pinned(
+            attr("head_covering"),
+            "head_covering",
+            &HeadCovering::expected(),
+        )?,
+        jersey_color: jersey.or(primary),
+        accent_color: accent,
+    })
 }
 
 impl Default for Builtin {
@@ -92,32 +193,11 @@ impl Provider for Builtin {
             let recipe = Self::recipe(&request.style)?;
             let job = move || {
                 let started = Instant::now();
-                let d = &request.demographics;
-                let sitter = Sitter {
-                    seed: &request.seed,
-                    name: &d.display_name,
-                    presentation: match d.gender {
-                        Gender::Man => Presentation::Man,
-                        Gender::Woman => Presentation::Woman,
-                        Gender::Person => Presentation::Person,
-                    },
-                    age: d.age,
-                    hair_color: pinned(d.hair.color.as_deref(), "hair_color", HAIR_COLORS)?,
-                    hair_length: pinned(
-                        d.hair.length.as_deref(),
-                        "hair_length",
-                        "bald, short, medium or long",
-                    )?,
-                    skin_tone: pinned(
-                        request
-                            .subject
-                            .attributes
-                            .get("skin_tone")
-                            .map(String::as_str),
-                        "skin_tone",
-                        "a colour as #rrggbb",
-                    )?,
-                };
+                let sitter = sitter(
+                    &request.seed,
+                    &request.demographics,
+                    &request.subject.attributes,
+                )?;
                 let size = Size {
                     width: request.width,
                     height: request.height,
@@ -139,5 +219,110 @@ impl Provider for Builtin {
                 .await
                 .map_err(|e| ProviderError::Render(format!("render task failed: {e}")))?
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demographics() -> Demographics {
+        Demographics {
+            display_name: "Ada".into(),
+            gender: Gender::Woman,
+            age: Some(30),
+            age_band: None,
+            hair: Default::default(),
+            deceased: false,
+        }
+    }
+
+    fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn attributes_pin_the_look() {
+        let d = demographics();
+        let a = attrs(&[
+            ("skin_tone", "#8d5524"),
+            ("hair_style", "Box-Braids"),
+            ("glasses", "yes"),
+            ("facial_hair", "none"),
+            ("head_covering", "hijab"),
+            ("team_colors", "#1D428A, #FFC72C"),
+        ]);
+        let s = sitter("seed", &d, &a).unwrap();
+        assert_eq!(s.presentation, Presentation::Woman);
+        assert_eq!(s.skin_tone, Some(Rgb(0x8d, 0x55, 0x24)));
+        assert_eq!(s.hair_style, Some(HairStyle::Braids));
+        assert_eq!(s.glasses, Some(true));
+        assert_eq!(s.facial_hair, Some(FacialHair::None));
+        assert_eq!(s.head_covering, Some(HeadCovering::Headscarf));
+        assert_eq!(s.jersey_color, Some(Rgb(0x1d, 0x42, 0x8a)));
+        assert_eq!(s.accent_color, Some(Rgb(0xff, 0xc7, 0x2c)));
+
+        // A jersey colour of its own wins; the team's primary becomes the trim.
+        let a = attrs(&[
+            ("team_colors", "#1d428a"),
+            ("jersey_color", "#ffffff"),
+            ("glasses", "no"),
+        ]);
+        let s = sitter("seed", &d, &a).unwrap();
+        assert_eq!(s.jersey_color, Some(Rgb(255, 255, 255)));
+        assert_eq!(s.accent_color, Some(Rgb(0x1d, 0x42, 0x8a)));
+        assert_eq!(s.glasses, Some(false));
+
+        // Nothing pinned: everything is the renderer's choice.
+        let none = BTreeMap::new();
+        let s = sitter("seed", &d, &none).unwrap();
+        assert_eq!(
+            (s.hair_style, s.glasses, s.jersey_color),
+            (None, None, None)
+        );
+        let blank = attrs(&[("glasses", "  ")]);
+        let s = sitter("seed", &d, &blank).unwrap();
+        assert_eq!(s.glasses, None);
+    }
+
+    #[test]
+    fn bad_attributes_name_the_allowed_values() {
+        let d = demographics();
+        let cases = [
+            ("hair_style", "mullet", "afro"),
+            ("glasses", "maybe", "yes or no"),
+            (
+                "facial_hair",
+                "sideburns",
+                "none, stubble, moustache, beard or goatee",
+            ),
+            (
+                "head_covering",
+                "crown",
+                "none, headband, beanie or headscarf",
+            ),
+            ("team_colors", "blue,gold", "#rrggbb,#rrggbb"),
+            ("team_colors", "#000000,#ffffff,#ff0000", "#rrggbb,#rrggbb"),
+            ("jersey_color", "red", "#rrggbb"),
+            ("skin_tone", "olive", "#rrggbb"),
+        ];
+        for (name, value, expected) in cases {
+            let a = attrs(&[(name, value)]);
+            let e = sitter("seed", &d, &a).unwrap_err();
+            assert_eq!(e.code(), "provider.bad_attribute", "{name}");
+            let ProviderError::BadAttribute {
+                name: n,
+                value: v,
+                expected: x,
+            } = &e
+            else {
+                panic!("{e:?}")
+            };
+            assert_eq!((n.as_str(), v.as_str()), (name, value));
+            assert!(x.contains(expected), "{name}: {x}");
+        }
     }
 }
