@@ -41,11 +41,11 @@ run() { # run LABEL CMD...: one JSON line into $work/results.jsonl
 }
 
 log "== $COUNT avatars at ${SIZE} px per run, pinned to core $CORE"
-for style in notionists lorelei initials; do
+for style in notionists lorelei initials shapes; do
   run "dicebear-js $style" node "$js/render_dicebear.mjs" "$style" "$COUNT" "$SIZE" "$font"
 done
-for style in dicebear-notionists dicebear-lorelei dicebear-initials initials geometric watercolor flat-poster; do
-  if "$bench" "$style" 1 16 >/dev/null 2>&1; then
+for style in dicebear-notionists dicebear-lorelei dicebear-initials dicebear-shapes initials geometric watercolor flat-poster; do
+  if "$bench" "$style" 1 64 >/dev/null 2>&1; then
     run "likeness $style" "$bench" "$style" "$COUNT" "$SIZE"
   else
     log "  (skipped $style: not drawable by the built-in renderer in this build)"
@@ -61,16 +61,18 @@ for r in rows:
     stored = f"{r['stored_bytes']:.0f}" if "stored_bytes" in r else "-"
     print(f"{r['engine']:<12} {r['style']:<20} {r['width']:>4}x{r['height']:<4} {r['svg_per_s']:>9.0f} "
           f"{r['png_per_s']:>8.0f} {r['png_bytes']:>10.0f} {stored:>8} {r['peak_rss_kb'] / 1024:>8.1f}")
-js = {s: by.get(("dicebear-js", s)) for s in ("notionists", "lorelei", "initials")}
-core = {s: by.get(("likeness", f"dicebear-{s}")) for s in ("notionists", "lorelei", "initials")}
+peers = ("notionists", "lorelei", "initials", "shapes")
+js = {s: by.get(("dicebear-js", s)) for s in peers}
+core = {s: by.get(("likeness", f"dicebear-{s}")) for s in peers}
 def ratio(ours, theirs):
     return ours["png_per_s"] / theirs["png_per_s"] if ours and theirs else None
 def verdict(x, target):
     return "n/a" if x is None else f"{x:.1f}x ({'met' if x >= target else 'MISSED'}, target {target}x)"
 print()
-print("targets (PNG/s, one core; bytes as stored after oxipng preset 0):")
-# Fallback styles against DiceBear's initials, portraits against its portrait styles.
-for style, vs_js, vs_core, ref in (("initials", 10, 2, "initials"), ("geometric", 10, 2, "initials"),
+print("targets (PNG/s, one core; bytes as stored after oxipng preset 0, against DiceBear JS's PNGs;")
+print("SIZE is the short edge, so the 4:5 flat-poster draws 256x320, 25 % more pixels than the peers):")
+# Each style against its DiceBear counterpart: initials, shapes (abstract), notionists (people).
+for style, vs_js, vs_core, ref in (("initials", 10, 2, "initials"), ("geometric", 10, 2, "shapes"),
                                    ("watercolor", 3, 1, "notionists"), ("flat-poster", 3, 1, "notionists")):
     ours = by.get(("likeness", style))
     if not ours:
