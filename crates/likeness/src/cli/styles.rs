@@ -65,6 +65,12 @@ pub async fn run(app: &App, out: &Output, command: StylesCommand) -> anyhow::Res
                     chain.join(" → "),
                     s.send_identifiers
                 );
+                if let Some(license) = &s.license {
+                    println!("licence: {license}");
+                }
+                if let Some(attribution) = &s.attribution {
+                    println!("attribution: {attribution}");
+                }
                 println!(
                     "origin: {:?}   fingerprint: {}",
                     s.origin,
