@@ -147,7 +147,16 @@ impl Svg {
     fn attrs(&mut self, attrs: Attrs<'_>) {
         for (k, v) in attrs {
             let v = v.to_string();
-            let _ = write!(self.out, r#" {k}="{}""#, escape(&v));
+            let _ = write!(self.out, r#" {k}=""#);
+            // Path data and numbers never need escaping: skip the copy.
+            if v.bytes()
+                .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+            {
+                self.out.push_str(&escape(&v));
+            } else {
+                self.out.push_str(&v);
+            }
+            self.out.push('"');
         }
     }
 
