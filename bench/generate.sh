@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 n="${1:-10000}"
 conc="${2:-$(nproc)}"
 cargo build --release --locked -p likeness >&2
-bin="$PWD/target/release/likeness"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/likeness"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

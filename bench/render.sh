@@ -21,7 +21,7 @@ log() { echo "$@" >&2; }
 
 log "== building render_bench (release)"
 cargo build --release --locked -p likeness --example render_bench >&2
-bench="$PWD/target/release/examples/render_bench"
+bench="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/render_bench"
 
 js="$PWD/target/bench-dicebear"
 if [ ! -d "$js/node_modules/@dicebear/converter" ]; then

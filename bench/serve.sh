@@ -60,7 +60,7 @@ command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
 
 log "building likeness (release)"
 cargo build --release --locked -p likeness >&2
-bin="$root/target/release/likeness"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/likeness"
 
 work="$(mktemp -d)"
 data="$work/data"
