@@ -582,7 +582,32 @@ fn render_and_sheet_draw_without_a_data_directory() {
     let x = |name: &str| t.path().join(name).to_str().unwrap().to_string();
     let bad = t.run(&["render", "--style", "watercolor", "--out", &x("x.jpg")]);
     assert_eq!(bad.status, 1);
-    assert!(bad.stderr.contains(".png or .webp"), "{}", bad.stderr);
+    assert!(bad.stderr.contains(".png, .webp or .svg"), "{}", bad.stderr);
+    // SVG: the drawing itself, the same one the PNG rasterises.
+    let svg = t.path().join("ada.svg");
+    t.run(&[
+        "render",
+        "--style",
+        "flat-poster",
+        "--attr",
+        "glasses=yes",
+        "--attr",
+        "team_colors=#1d428a,#ffc72c",
+        "--out",
+        svg.to_str().unwrap(),
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+        "{}",
+        &text[..80]
+    );
+    assert!(
+        text.to_lowercase().contains("#1d428a"),
+        "team colour in the drawing"
+    );
+    std::fs::remove_file(&svg).unwrap();
     let bad = t.run(&["render", "--style", "consultant", "--out", &x("x.png")]);
     assert_eq!(bad.status, 1);
     assert!(bad.stderr.contains("cannot draw"), "{}", bad.stderr);

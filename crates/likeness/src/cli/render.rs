@@ -21,6 +21,7 @@ use super::output::Output;
 #[command(after_help = "Examples:
   likeness render --style watercolor --name \"Ada Lovelace\" --gender woman --age 36 --out ada.png
   likeness render --style geometric --seed user-42 --size 128 --out a.webp
+  likeness render --style flat-poster --attr team_colors=#1d428a,#ffc72c --out p.svg
   likeness render --style watercolor --age 85 --attr skin_tone=#8d5a3b --attr hair_color=white --out b.png")]
 pub struct RenderArgs {
     /// Style to draw (`likeness styles list`; the built-in renderer must be able to draw it).
@@ -44,7 +45,7 @@ pub struct RenderArgs {
     /// Long edge in pixels; the style's aspect ratio gives the other (16 to 4096).
     #[arg(long, default_value_t = 512)]
     pub size: u32,
-    /// Output file: .png, or .webp (lossless).
+    /// Output file: .png, .webp (lossless) or .svg (the drawing before rasterising).
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -132,9 +133,15 @@ pub async fn render(catalog: &Catalog, out: &Output, args: RenderArgs) -> anyhow
     let subject = subject("render", &args.name, &args.gender, args.age, attributes)?;
     let builtin = Builtin::new();
     let started = std::time::Instant::now();
-    let png = draw(&builtin, &style, subject, &seed, width, height).await?;
+    let bytes = if let ImageFormat::Svg = format {
+        builtin.check_style(&style)?;
+        builtin
+            .render_svg(&request(&style, subject, &seed, width, height))?
+            .into_bytes()
+    } else {
+        format.encode(draw(&builtin, &style, subject, &seed, width, height).await?)?
+    };
     let render_ms = started.elapsed().as_secs_f64() * 1e3;
-    let bytes = format.encode(png)?;
     write_atomically(&args.out, &bytes)?;
     let done = Rendered {
         out: args.out.display().to_string(),
@@ -155,6 +162,9 @@ pub async fn render(catalog: &Catalog, out: &Output, args: RenderArgs) -> anyhow
 
 pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::Result<ExitCode> {
     let format = ImageFormat::from_path(&args.out)?;
+    if let ImageFormat::Svg = format {
+        bail!("--out {}: a sheet is .png or .webp", args.out.display());
+    }
     if !(1..=256).contains(&args.count) {
         bail!("--count must be 1 to 256, got {}", args.count);
     }
@@ -292,8 +302,20 @@ async fn draw(
     height: u32,
 ) -> anyhow::Result<Vec<u8>> {
     builtin.check_style(style)?;
+    let request = request(style, subject, seed, width, height);
+    Ok(builtin.generate(request).await?.bytes)
+}
+
+/// What the built-in provider is asked for: the prompt is not used by the renderer.
+fn request(
+    style: &Arc<Style>,
+    subject: Subject,
+    seed: &str,
+    width: u32,
+    height: u32,
+) -> GenerateRequest {
     let today = chrono::Utc::now().date_naive();
-    let request = GenerateRequest {
+    GenerateRequest {
         style: style.clone(),
         model: None,
         prompt: String::new(),
@@ -306,14 +328,14 @@ async fn draw(
         references: Vec::new(),
         steps: None,
         identity_weight: None,
-    };
-    Ok(builtin.generate(request).await?.bytes)
+    }
 }
 
 #[derive(Clone, Copy)]
 enum ImageFormat {
     Png,
     Webp,
+    Svg,
 }
 
 impl ImageFormat {
@@ -325,8 +347,9 @@ impl ImageFormat {
         match ext.as_deref() {
             Some("png") => Ok(ImageFormat::Png),
             Some("webp") => Ok(ImageFormat::Webp),
+            Some("svg") => Ok(ImageFormat::Svg),
             _ => bail!(
-                "--out {}: name the file .png or .webp (the format follows the extension)",
+                "--out {}: name the file .png, .webp or .svg (the format follows the extension)",
                 path.display()
             ),
         }
@@ -335,6 +358,7 @@ impl ImageFormat {
     fn encode(self, png: Vec<u8>) -> anyhow::Result<Vec<u8>> {
         match self {
             ImageFormat::Png => Ok(png),
+            ImageFormat::Svg => bail!("an SVG is drawn, not converted from a PNG"),
             ImageFormat::Webp => {
                 let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)?;
                 let mut out = std::io::Cursor::new(Vec::new());

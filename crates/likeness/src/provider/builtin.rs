@@ -23,6 +23,23 @@ impl Builtin {
         }
     }
 
+    /// The SVG the renderer draws for `request`, before rasterising (for `likeness render`).
+    pub fn render_svg(&self, request: &GenerateRequest) -> Result<String, ProviderError> {
+        let recipe = Self::recipe(&request.style)?;
+        let sitter = sitter(
+            &request.seed,
+            &request.demographics,
+            &request.subject.attributes,
+        )?;
+        let size = Size {
+            width: request.width,
+            height: request.height,
+        };
+        self.painter
+            .render_svg(&recipe, &sitter, size)
+            .map_err(|e| ProviderError::Render(e.to_string()))
+    }
+
     fn recipe(style: &Style) -> Result<Recipe, ProviderError> {
         let Some(table) = &style.renderer else {
             return Err(ProviderError::UnsupportedStyle {
