@@ -25,16 +25,7 @@ impl Builtin {
 
     /// The SVG the renderer draws for `request`, before rasterising (for `likeness render`).
     pub fn render_svg(&self, request: &GenerateRequest) -> Result<String, ProviderError> {
-        let recipe = Self::recipe(&request.style)?;
-        let sitter = sitter(
-            &request.seed,
-            &request.demographics,
-            &request.subject.attributes,
-        )?;
-        let size = Size {
-            width: request.width,
-            height: request.height,
-        };
+        let (recipe, sitter, size) = inputs(request)?;
         self.painter
             .render_svg(&recipe, &sitter, size)
             .map_err(|e| ProviderError::Render(e.to_string()))
@@ -128,6 +119,21 @@ impl FromStr for TeamColors {
     }
 }
 
+/// What the painter needs for `request`: the style's recipe, the sitter and the size.
+fn inputs(request: &GenerateRequest) -> Result<(Recipe, Sitter<'_>, Size), ProviderError> {
+    let recipe = Builtin::recipe(&request.style)?;
+    let sitter = sitter(
+        &request.seed,
+        &request.demographics,
+        &request.subject.attributes,
+    )?;
+    let size = Size {
+        width: request.width,
+        height: request.height,
+    };
+    Ok((recipe, sitter, size))
+}
+
 /// The sitter for a subject: demographics, plus the attributes that pin features. A value that
 /// does not parse is a `provider.bad_attribute` naming the values allowed.
 fn sitter<'a>(
@@ -207,18 +213,9 @@ impl Provider for Builtin {
         let painter = self.painter.clone();
         let model = self.default_model().to_string();
         Box::pin(async move {
-            let recipe = Self::recipe(&request.style)?;
             let job = move || {
                 let started = Instant::now();
-                let sitter = sitter(
-                    &request.seed,
-                    &request.demographics,
-                    &request.subject.attributes,
-                )?;
-                let size = Size {
-                    width: request.width,
-                    height: request.height,
-                };
+                let (recipe, sitter, size) = inputs(&request)?;
                 let bytes = painter
                     .render_png(&recipe, &sitter, size)
                     .map_err(|e| ProviderError::Render(e.to_string()))?;
