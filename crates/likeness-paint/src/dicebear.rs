@@ -558,10 +558,8 @@ pub(crate) fn draw(r: &DicebearRecipe, sitter: &Sitter, size: Size) -> Result<St
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use resvg::tiny_skia::Pixmap;
-    use resvg::usvg;
     use sha2::{Digest, Sha256};
 
     use super::*;
@@ -862,30 +860,10 @@ mod tests {
 
     /// Every glyph usvg lays out for `svg`, as (family, glyph id).
     fn glyphs(p: &Painter, svg: &str) -> Vec<(String, u32)> {
-        fn walk(g: &usvg::Group, db: &usvg::fontdb::Database, out: &mut Vec<(String, u32)>) {
-            for node in g.children() {
-                match node {
-                    usvg::Node::Group(g) => walk(g, db, out),
-                    usvg::Node::Text(t) => {
-                        for span in t.layouted() {
-                            for gl in &span.positioned_glyphs {
-                                let family = db.face(gl.font).unwrap().families[0].0.clone();
-                                out.push((family, gl.id.0));
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let options = usvg::Options {
-            fontdb: Arc::clone(&p.fontdb),
-            ..usvg::Options::default()
-        };
-        let tree = usvg::Tree::from_str(svg, &options).unwrap();
-        let mut out = Vec::new();
-        walk(tree.root(), tree.fontdb(), &mut out);
-        out
+        crate::raster::tests::laid_out(p, svg)
+            .into_iter()
+            .map(|g| (g.family, g.id))
+            .collect()
     }
 
     #[test]

@@ -74,19 +74,19 @@ pub(crate) fn rasterise(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{InitialsRecipe, Painter, Recipe, Sitter};
 
-    struct Glyph {
-        family: String,
-        id: u32,
-        text: String,
-        x: f32,
+    pub(crate) struct Glyph {
+        pub family: String,
+        pub id: u32,
+        pub text: String,
+        pub x: f32,
     }
 
-    /// Every glyph usvg laid out for the initials of `name`, with the face it came from.
-    fn glyphs(painter: &Painter, name: &str) -> Vec<Glyph> {
+    /// Every glyph usvg lays out for `svg` with the painter's fonts, with the face it came from.
+    pub(crate) fn laid_out(painter: &Painter, svg: &str) -> Vec<Glyph> {
         fn walk(g: &usvg::Group, db: &usvg::fontdb::Database, out: &mut Vec<Glyph>) {
             for node in g.children() {
                 match node {
@@ -107,6 +107,14 @@ mod tests {
                 }
             }
         }
+        let tree = usvg::Tree::from_str(svg, &options(&painter.fontdb)).unwrap();
+        let mut out = Vec::new();
+        walk(tree.root(), tree.fontdb(), &mut out);
+        out
+    }
+
+    /// Every glyph laid out for the initials of `name`.
+    fn glyphs(painter: &Painter, name: &str) -> Vec<Glyph> {
         let recipe = Recipe::Initials(InitialsRecipe::default());
         let sitter = Sitter {
             name,
@@ -115,10 +123,7 @@ mod tests {
         let svg = painter
             .render_svg(&recipe, &sitter, Size::square(128))
             .unwrap();
-        let tree = usvg::Tree::from_str(&svg, &options(&painter.fontdb)).unwrap();
-        let mut out = Vec::new();
-        walk(tree.root(), tree.fontdb(), &mut out);
-        out
+        laid_out(painter, &svg)
     }
 
     #[test]
