@@ -44,7 +44,7 @@ log "== $COUNT avatars at ${SIZE} px per run, pinned to core $CORE"
 for style in notionists lorelei initials shapes; do
   run "dicebear-js $style" node "$js/render_dicebear.mjs" "$style" "$COUNT" "$SIZE" "$font"
 done
-for style in dicebear-notionists dicebear-lorelei dicebear-initials dicebear-shapes initials geometric watercolor flat-poster; do
+for style in dicebear-notionists dicebear-lorelei dicebear-initials dicebear-shapes initials geometric watercolor flat-poster cartoon; do
   if "$bench" "$style" 1 64 >/dev/null 2>&1; then
     run "likeness $style" "$bench" "$style" "$COUNT" "$SIZE"
   else
@@ -73,7 +73,8 @@ print("targets (PNG/s, one core; bytes as stored after oxipng preset 0, against 
 print("SIZE is the short edge, so the 4:5 flat-poster draws 256x320, 25 % more pixels than the peers):")
 # Each style against its DiceBear counterpart: initials, shapes (abstract), notionists (people).
 for style, vs_js, vs_core, ref in (("initials", 10, 2, "initials"), ("geometric", 10, 2, "shapes"),
-                                   ("watercolor", 3, 1, "notionists"), ("flat-poster", 3, 1, "notionists")):
+                                   ("watercolor", 3, 1, "notionists"), ("flat-poster", 3, 1, "notionists"),
+                                   ("cartoon", 3, 1, "notionists")):
     ours = by.get(("likeness", style))
     if not ours:
         continue

@@ -3,11 +3,13 @@
 //! `cargo run -p likeness-paint --example sheet -- OUT.png [TILE_PX] [KIND]`
 //!
 //! Rows: initials in many scripts; the six geometric variants then two seeded ones; watercolor
-//! across ages; across skin tones; and sitters known only by their seed. KIND limits the sheet
-//! to `initials`, `geometric` or `watercolor`.
+//! across ages; across skin tones; and sitters known only by their seed; then six cartoon rows
+//! (ages 1-95, adults by worldview, the skin range, each worldview for women and for men, pinned
+//! features). KIND limits the sheet to `initials`, `geometric`, `watercolor` or `cartoon`.
 
+use likeness_paint::{CartoonRecipe, FacialHair, HairStyle, HeadCovering};
 use likeness_paint::{
-    GeometricRecipe, GeometricVariant, HairColor, HairLength, InitialsRecipe, Painter,
+    Frame, GeometricRecipe, GeometricVariant, HairColor, HairLength, InitialsRecipe, Painter,
     Presentation, Recipe, Rgb, Shape, Sitter, Size, WatercolorRecipe,
 };
 use resvg::tiny_skia::{Color, Pixmap, PixmapPaint, Transform};
@@ -22,6 +24,11 @@ struct Tile {
     hair_color: Option<HairColor>,
     hair_length: Option<HairLength>,
     skin: Option<Rgb>,
+    worldview: &'static str,
+    glasses: Option<bool>,
+    facial_hair: Option<FacialHair>,
+    head_covering: Option<HeadCovering>,
+    hair_style: Option<HairStyle>,
 }
 
 impl Tile {
@@ -35,6 +42,25 @@ impl Tile {
             hair_color: None,
             hair_length: None,
             skin: None,
+            worldview: "",
+            glasses: None,
+            facial_hair: None,
+            head_covering: None,
+            hair_style: None,
+        }
+    }
+
+    fn cartoon(
+        seed: String,
+        presentation: Presentation,
+        age: u32,
+        worldview: &'static str,
+    ) -> Tile {
+        Tile {
+            presentation,
+            age: Some(age),
+            worldview,
+            ..Tile::new(Recipe::Cartoon(CartoonRecipe::default()), seed)
         }
     }
 
@@ -69,7 +95,10 @@ fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
                 .enumerate()
                 .map(|(i, name)| {
                     let recipe = InitialsRecipe {
-                        shape: shapes[i % 3],
+                        frame: Frame {
+                            shape: shapes[i % 3],
+                            ..Frame::default()
+                        },
                         ..Default::default()
                     };
                     Tile {
@@ -94,7 +123,10 @@ fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
             .collect();
         for i in 0..2 {
             let recipe = GeometricRecipe {
-                shape: Shape::Circle,
+                frame: Frame {
+                    shape: Shape::Circle,
+                    ..Frame::default()
+                },
                 ..Default::default()
             };
             row.push(Tile::new(
@@ -144,6 +176,138 @@ fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
                 .collect(),
         );
     }
+    if want("cartoon") {
+        rows.extend(cartoon_rows());
+    }
+    rows
+}
+
+fn cartoon_rows() -> Vec<Vec<Tile>> {
+    use Presentation::{Man, Person, Woman};
+    let views = [
+        "revolutionary",
+        "moderate",
+        "patriot",
+        "skeptic",
+        "tech optimist",
+        "burnt out",
+        "",
+        "runs on coffee",
+    ];
+    let young = [
+        (Person, 1),
+        (Woman, 3),
+        (Man, 6),
+        (Woman, 9),
+        (Man, 12),
+        (Woman, 16),
+        (Man, 20),
+        (Person, 25),
+    ];
+    let adults = [
+        (Woman, 30),
+        (Man, 30),
+        (Person, 38),
+        (Woman, 45),
+        (Man, 55),
+        (Woman, 65),
+        (Man, 75),
+        (Man, 85),
+    ];
+    let skins = [
+        "#f7dfcb", "#efc8a6", "#e0ac84", "#c88e62", "#a86d45", "#865333", "#663e26", "#472b1b",
+    ];
+    let mut rows = vec![
+        young
+            .iter()
+            .enumerate()
+            .map(|(i, (p, a))| Tile::cartoon(format!("cartoon-young-{i}"), *p, *a, ""))
+            .collect(),
+        adults
+            .iter()
+            .enumerate()
+            .map(|(i, (p, a))| Tile::cartoon(format!("cartoon-adult-{i}"), *p, *a, views[i]))
+            .collect(),
+        skins
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Tile {
+                skin: Some(s.parse().expect("colour")),
+                ..Tile::cartoon(
+                    format!("cartoon-skin-{i}"),
+                    [Woman, Man][i % 2],
+                    22 + 8 * i as u32,
+                    views[(i + 6) % 8],
+                )
+            })
+            .collect(),
+    ];
+    for (r, p) in [Woman, Man].into_iter().enumerate() {
+        rows.push(
+            views
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let age = 26 + 7 * i as u32 + 3 * r as u32;
+                    Tile::cartoon(format!("cartoon-view-{r}-{i}"), p, age, v)
+                })
+                .collect(),
+        );
+    }
+    let pins = [
+        (Woman, 34),
+        (Man, 58),
+        (Woman, 27),
+        (Man, 19),
+        (Woman, 40),
+        (Man, 95),
+        (Woman, 23),
+        (Man, 31),
+    ];
+    rows.push(
+        pins.iter()
+            .enumerate()
+            .map(|(i, (p, a))| {
+                let t = Tile::cartoon(format!("cartoon-pin-{i}"), *p, *a, views[(i + 2) % 8]);
+                match i {
+                    0 => Tile {
+                        glasses: Some(true),
+                        ..t
+                    },
+                    1 => Tile {
+                        facial_hair: Some(FacialHair::Beard),
+                        ..t
+                    },
+                    2 => Tile {
+                        head_covering: Some(HeadCovering::Headscarf),
+                        ..t
+                    },
+                    3 => Tile {
+                        head_covering: Some(HeadCovering::Beanie),
+                        ..t
+                    },
+                    4 => Tile {
+                        hair_style: Some(HairStyle::Afro),
+                        ..t
+                    },
+                    5 => Tile {
+                        hair_style: Some(HairStyle::Bald),
+                        glasses: Some(true),
+                        ..t
+                    },
+                    6 => Tile {
+                        hair_style: Some(HairStyle::Braids),
+                        ..t
+                    },
+                    _ => Tile {
+                        hair_style: Some(HairStyle::Locs),
+                        facial_hair: Some(FacialHair::Goatee),
+                        ..t
+                    },
+                }
+            })
+            .collect(),
+    );
     rows
 }
 
@@ -177,6 +341,11 @@ fn main() {
                 hair_color: t.hair_color,
                 hair_length: t.hair_length,
                 skin_tone: t.skin,
+                worldview: Some(t.worldview).filter(|w| !w.is_empty()),
+                glasses: t.glasses,
+                facial_hair: t.facial_hair,
+                head_covering: t.head_covering,
+                hair_style: t.hair_style,
                 ..Sitter::new(&t.seed)
             };
             let png = painter

@@ -1,9 +1,20 @@
 //! Times renders per kind: `cargo run --release -p likeness-paint --example timing [SIDE] [N]`.
 
+use likeness_paint::{CartoonRecipe, PosterRecipe};
 use likeness_paint::{
     GeometricRecipe, GeometricVariant, InitialsRecipe, Painter, Presentation, Recipe, Sitter, Size,
     WatercolorRecipe,
 };
+
+const WORLDVIEWS: [&str; 7] = [
+    "",
+    "revolutionary",
+    "moderate",
+    "patriot",
+    "skeptic",
+    "tech optimist",
+    "burnt out",
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -37,6 +48,8 @@ fn main() {
         "watercolor".into(),
         Recipe::Watercolor(WatercolorRecipe::default()),
     ));
+    kinds.push(("poster".into(), Recipe::Poster(PosterRecipe::default())));
+    kinds.push(("cartoon".into(), Recipe::Cartoon(CartoonRecipe::default())));
     let names = ["Tomás Oquendo", "牧野 爛漫", "محمد علي", "Zoë Bär"];
     for (label, recipe) in &kinds {
         let mut svg_ms = 0.0;
@@ -47,6 +60,8 @@ fn main() {
                 name: names[i % names.len()],
                 presentation: [Presentation::Man, Presentation::Woman, Presentation::Person][i % 3],
                 age: Some([6, 30, 85, 45][i % 4]),
+                // Only the cartoon reads it: its themes, spread evenly over the run.
+                worldview: Some(WORLDVIEWS[i % WORLDVIEWS.len()]),
                 ..Sitter::new(&seed)
             };
             let t = std::time::Instant::now();

@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::frame::{ColorFill, Flip, Span};
 use crate::prng::Prng;
 use crate::sitter::{Rgb, Sitter};
 use crate::{PaintError, Size, fonts};
@@ -239,60 +240,11 @@ fn lookup(name: &str) -> Result<(usize, &'static Style), PaintError> {
     Ok((index, parsed(index)?))
 }
 
-/// A number, or a `[min, max]` range the seed picks from.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Span {
-    Fixed(f64),
-    Range(f64, f64),
-}
-
-impl Span {
-    fn check(self, what: &str, lo: f64, hi: f64) -> Result<(), PaintError> {
-        let (a, b) = match self {
-            Span::Fixed(v) => (v, v),
-            Span::Range(a, b) => (a, b),
-        };
-        for v in [a, b] {
-            if !(lo..=hi).contains(&v) {
-                return Err(PaintError::BadRecipe(format!(
-                    "{what} must be {lo}..={hi}, got {v}"
-                )));
-            }
-        }
-        if a > b {
-            return Err(PaintError::BadRecipe(format!(
-                "{what} range must be [min, max], got [{a}, {b}]"
-            )));
-        }
-        Ok(())
+fn span_json(span: Span) -> Value {
+    match span {
+        Span::Fixed(v) => json!(v),
+        Span::Range(a, b) => json!([a, b]),
     }
-
-    fn json(self) -> Value {
-        match self {
-            Span::Fixed(v) => json!(v),
-            Span::Range(a, b) => json!([a, b]),
-        }
-    }
-}
-
-/// DiceBear's `flip`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flip {
-    None,
-    Horizontal,
-    Vertical,
-    Both,
-}
-
-/// DiceBear's colour fill (`…ColorFill`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColorFill {
-    Solid,
-    Linear,
-    Radial,
 }
 
 /// How a DiceBear picture (square) fills a non-square image.
@@ -517,7 +469,7 @@ impl DicebearRecipe {
             ("translateY", self.translate_y),
         ] {
             if let Some(s) = span {
-                o.insert(key.into(), s.json());
+                o.insert(key.into(), span_json(s));
             }
         }
         for (name, list) in &self.colors {

@@ -19,6 +19,23 @@ pub(crate) enum Mark {
     Stroke(String, Rgb, f64, f64),
     /// A dashed stroke (braids' segments): path, colour, width, dash length.
     Dash(String, Rgb, f64, f64),
+    /// Round dots (curls) as one opaque fill: canvas centres and radii, kept as circles so a
+    /// kind can outline them cheaply.
+    Dots(Vec<(Pt, f64)>, Rgb),
+    /// A smooth closed shape through canvas points (corners sharp), with its opacity: kept as
+    /// points so a kind can outline it by growing it.
+    Shape(Vec<Pt>, Vec<usize>, Rgb, f64),
+    /// An opaque ellipse: centre, radii.
+    Oval(Pt, f64, f64, Rgb),
+}
+
+/// Path data for dots.
+pub(crate) fn dots_path(dots: &[(Pt, f64)]) -> String {
+    let mut d = String::new();
+    for &(c, r) in dots {
+        d.push_str(&ellipse(c, r, r));
+    }
+    d
 }
 
 impl Mark {
@@ -26,6 +43,11 @@ impl Mark {
         match self {
             Mark::Fill(d, c, op) if *op >= 0.999 => crate::pen::fill(svg, d, *c),
             Mark::Fill(d, c, op) => crate::pen::fill_a(svg, d, *c, *op),
+            Mark::Dots(dots, c) => crate::pen::fill(svg, &dots_path(dots), *c),
+            Mark::Shape(pts, corners, c, op) => {
+                Mark::Fill(closed(pts, corners), *c, *op).draw(svg);
+            }
+            Mark::Oval(ctr, rx, ry, c) => crate::pen::fill(svg, &ellipse(*ctr, *rx, *ry), *c),
             Mark::Stroke(d, c, w, op) => crate::pen::stroke(svg, d, *c, *w, *op),
             Mark::Dash(d, c, w, dash) => {
                 let da = format!("{} {}", N(*dash), N(*dash * 0.9));
@@ -86,14 +108,14 @@ fn crown(face: &Face, v: f64, sb: f64, peak: f64) -> Vec<Pt> {
 }
 
 /// A cap: crown then hairline; corners at the sideburns and at `sharp` (hairline indices).
-fn cap(face: &Face, v: f64, peak: f64, line: &[Pt], sharp: &[usize]) -> String {
+fn cap(face: &Face, v: f64, peak: f64, line: &[Pt], sharp: &[usize]) -> (Vec<Pt>, Vec<usize>) {
     let sb_r = line.last().map_or(0.0, |p| p.1);
     let mut pts = crown(face, v, sb_r, peak);
     pts.extend_from_slice(line);
     let n = pts.len();
     let mut corners = vec![0, 8, 9, n - 1];
     corners.extend(sharp.iter().map(|i| i + 9));
-    closed(&face.f.all(&pts), &corners)
+    (face.f.all(&pts), corners)
 }
 
 /// The shadow the hair casts on the forehead: a band under the hairline, deepest in the
@@ -134,9 +156,9 @@ fn tufts(line: &[Pt], n: usize, depth: f64, lean: f64, rng: &Prng) -> (Vec<Pt>, 
     (out, sharp)
 }
 
-/// Circles along a head-space polyline, every `step`, as one path: curls.
-fn bumps(face: &Face, line: &[Pt], r: f64, step: f64, rng: &Prng, key: &str) -> String {
-    let mut d = String::new();
+/// Circles along a head-space polyline, every `step`: curls.
+fn bumps(face: &Face, line: &[Pt], r: f64, step: f64, rng: &Prng, key: &str) -> Vec<(Pt, f64)> {
+    let mut d = Vec::new();
     let mut i = 0u64;
     for w in line.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -147,7 +169,7 @@ fn bumps(face: &Face, line: &[Pt], r: f64, step: f64, rng: &Prng, key: &str) -> 
             let rr = r * (0.8 + 0.4 * rng.unit_n(key, i));
             i += 1;
             let c = face.f.p(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-            d.push_str(&ellipse(c, face.f.len(rr), face.f.len(rr)));
+            d.push((c, face.f.len(rr)));
         }
     }
     d
@@ -236,18 +258,28 @@ fn fall_edge(face: &Face, v: f64, bottom: f64, cut: Fall, rng: &Prng) -> Vec<Pt>
 }
 
 /// The mass of falling hair seen behind the head and neck.
-fn back_mass(face: &Face, v: f64, edge: &[Pt], bottom: f64) -> String {
+fn back_mass(face: &Face, v: f64, edge: &[Pt], bottom: f64) -> Vec<Pt> {
     let t = face.top;
     let mut right = vec![(0.0, t - v), (0.7 + 0.7 * v, t * 0.92 - 0.9 * v)];
     right.extend_from_slice(edge);
     right.push((0.5, bottom - 0.1));
     right.push((0.0, bottom - 0.1));
-    closed(&face.f.all_flat(&crate::pen::symmetric(&right)), &[])
+    face.f.all_flat(&crate::pen::symmetric(&right))
 }
 
 /// A curtain of hair framing the face on side `s`, in front of the ear: from the parting down
 /// the outer edge to the tip, and back up along the cheek.
-fn curtain(face: &Face, s: f64, v: f64, edge: &[Pt], bottom: f64, over: f64, cut: Fall) -> String {
+#[allow(clippy::too_many_arguments)]
+fn curtain(
+    face: &Face,
+    s: f64,
+    v: f64,
+    edge: &[Pt],
+    bottom: f64,
+    over: f64,
+    cut: Fall,
+    color: Rgb,
+) -> Mark {
     let t = face.top;
     let mut pts = vec![(over, t * 0.72), (0.96 + 0.6 * v, t * 0.64)];
     pts.extend(edge.iter().skip(1).map(|&(x, y)| (x - 0.02, y)));
@@ -263,7 +295,7 @@ fn curtain(face: &Face, s: f64, v: f64, edge: &[Pt], bottom: f64, over: f64, cut
     pts.extend(inner_bottom);
     pts.extend([(0.84, 0.2), (0.81, -0.55), (over * 0.9, t * 0.6)]);
     let pts: Vec<Pt> = pts.into_iter().map(|(x, y)| face.f.p(s * x, y)).collect();
-    closed(&pts, &[tip])
+    Mark::Shape(pts, vec![tip], color, 1.0)
 }
 
 pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
@@ -282,10 +314,10 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
     };
     let j = |k: &str, a: f64| rng.jitter(&format!("poster.hair.{k}"), a);
     let front_cap = |h: &mut Hair, v: f64, peak: f64, line: &[Pt], sharp: &[usize], color: Rgb| {
-        let d = cap(face, v, peak, line, sharp);
+        let (pts, corners) = cap(face, v, peak, line, sharp);
         h.shadow = Some(cast_band(face, line, sharp));
         if !beanie {
-            h.front.push(Mark::Fill(d, color, 1.0));
+            h.front.push(Mark::Shape(pts, corners, color, 1.0));
         }
     };
     match l.style {
@@ -301,7 +333,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                         (s * 0.93, -0.45),
                         (s * 0.92, 0.1),
                     ]);
-                    h.front.push(Mark::Fill(closed(&side, &[0, 3]), base, 0.9));
+                    h.front.push(Mark::Shape(side, vec![0, 3], base, 0.9));
                 }
             }
             let c = f.p(-face.side * 0.3, t + 0.3);
@@ -362,7 +394,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                     (0.0, -0.94),
                     (0.55, -0.89),
                 ]);
-                h.front.push(Mark::Fill(closed(&top, &[0, 8]), base, 1.0));
+                h.front.push(Mark::Shape(top, vec![0, 8], base, 1.0));
                 // A textured top edge, so it reads as hair rather than a cap.
                 let edge = [
                     (-0.88, t * 0.8 - height * 0.4),
@@ -372,7 +404,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                     (0.88, t * 0.8 - height * 0.4),
                 ];
                 let d = bumps(face, &edge, 0.1, 0.17, rng, "poster.hair.top");
-                h.front.push(Mark::Fill(d, base, 1.0));
+                h.front.push(Mark::Dots(d, base));
                 h.front.push(sheen(face, l, height));
             }
         }
@@ -408,7 +440,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                 // The volume behind: an ellipse with a curly rim.
                 let c = (0.0, t * 0.45);
                 let (rx, ry) = (1.0 + v + 0.25, -t * 0.55 + v);
-                let d = ellipse(f.flat(c.0, c.1), f.len(rx), f.len(ry));
+                let volume = Mark::Oval(f.flat(c.0, c.1), f.len(rx), f.len(ry), base);
                 let rim: Vec<Pt> = (0..=28)
                     .map(|k| {
                         let a = std::f64::consts::TAU * k as f64 / 28.0;
@@ -416,11 +448,10 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                     })
                     .filter(|p| p.1 < 0.9)
                     .collect();
-                h.back.push(Mark::Fill(d, base, 1.0));
-                h.back.push(Mark::Fill(
+                h.back.push(volume);
+                h.back.push(Mark::Dots(
                     bumps(face, &rim, r, 0.3, rng, "poster.hair.rim"),
                     base,
-                    1.0,
                 ));
                 let inner = ellipse(f.flat(c.0, c.1 + 0.1), f.len(rx * 0.7), f.len(ry * 0.7));
                 h.back.push(Mark::Fill(inner, l.hair.shadow, 0.35));
@@ -430,11 +461,11 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
             if !beanie {
                 let edge: Vec<Pt> = line[1..line.len() - 1].to_vec();
                 let d = bumps(face, &edge, 0.11, 0.2, rng, "poster.hair.fringe");
-                h.front.push(Mark::Fill(d, base, 1.0));
+                h.front.push(Mark::Dots(d, base));
                 if !afro {
                     let outer = crown(face, v - 0.05, -0.2, 0.0);
                     let d = bumps(face, &outer, r, 0.28, rng, "poster.hair.curls");
-                    h.front.push(Mark::Fill(d, base, 1.0));
+                    h.front.push(Mark::Dots(d, base));
                 }
                 // Curl texture: small arcs in shadow and sheen tones.
                 for i in 0..14u64 {
@@ -494,7 +525,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
             if !beanie && locs {
                 let edge: Vec<Pt> = line[2..line.len() - 2].to_vec();
                 let d = bumps(face, &edge, 0.1, 0.19, rng, "poster.hair.loc_end");
-                h.front.push(Mark::Fill(d, base, 1.0));
+                h.front.push(Mark::Dots(d, base));
             }
             if !beanie {
                 // Partings between rows (braids) or loc roots.
@@ -537,8 +568,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                 if !beanie {
                     let r = 0.4 + j("bun", 0.06);
                     let c = f.p(j("bun_x", 0.1), t - r * 0.75);
-                    h.back
-                        .push(Mark::Fill(ellipse(c, f.len(r), f.len(r * 0.9)), base, 1.0));
+                    h.back.push(Mark::Oval(c, f.len(r), f.len(r * 0.9), base));
                     let sw = [
                         (c.0 - f.len(r * 0.5), c.1 + f.len(r * 0.1)),
                         (c.0, c.1 - f.len(r * 0.4)),
@@ -559,7 +589,7 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                     (s * 1.05, 0.2),
                     (s * 0.95, -0.4),
                 ]);
-                h.back.push(Mark::Fill(closed(&tail, &[4]), base, 1.0));
+                h.back.push(Mark::Shape(tail, vec![4], base, 1.0));
                 let lock = open(&f.all_flat(&[(s * 1.28, 0.0), (s * 1.34, 0.8), (s * 1.28, 1.4)]));
                 h.back
                     .push(Mark::Stroke(lock, l.hair.shadow, f.len(0.05), 0.7));
@@ -578,8 +608,12 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
             let v = 0.2 + j("v", 0.04);
             let edge = fall_edge(face, v, bottom, cut, rng);
             let behind = l.hair.shadow.mix(base, 0.35);
-            h.back
-                .push(Mark::Fill(back_mass(face, v, &edge, bottom), behind, 1.0));
+            h.back.push(Mark::Shape(
+                back_mass(face, v, &edge, bottom),
+                vec![],
+                behind,
+                1.0,
+            ));
             let bangs = cut != Fall::Long && rng.chance("poster.hair.bangs", 0.3);
             let mut line = hairline(if bangs { -0.62 } else { -0.9 }, -0.1, -0.7);
             if !bangs {
@@ -590,8 +624,8 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
             for s in [-1.0, 1.0] {
                 // Less hair falls on the parting side.
                 let over = if bangs || s * part < 0.0 { 0.25 } else { 0.6 };
-                let d = curtain(face, s, v, &edge, bottom, over, cut);
-                h.front.push(Mark::Fill(d, base, 1.0));
+                h.front
+                    .push(curtain(face, s, v, &edge, bottom, over, cut, base));
                 // A strand line down the curtain.
                 let line = f.all(&[
                     (s * 0.98, -0.6),

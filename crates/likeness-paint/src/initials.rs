@@ -119,24 +119,22 @@ pub(crate) fn draw(
     canvas: &Canvas,
     size: Size,
 ) -> String {
-    let palette: &[Rgb] = if recipe.background.is_empty() {
-        &BACKGROUNDS
-    } else {
-        &recipe.background
-    };
-    let bg = *rng.pick("background", palette);
-    let fg = recipe.text_color.unwrap_or_else(|| text_color_for(bg));
-
     let mut svg = canvas.svg(size);
-    canvas.begin_frame(&mut svg, recipe.shape, recipe.radius);
-    svg.leaf(
-        "rect",
-        &[
-            ("width", &N(canvas.w)),
-            ("height", &N(canvas.h)),
-            ("fill", &bg),
-        ],
-    );
+    let mut framed = canvas.begin_frame(&mut svg, &recipe.frame, rng);
+    let bg = framed.background(&mut svg, canvas, rng).unwrap_or_else(|| {
+        let bg = *rng.pick("background", &BACKGROUNDS);
+        svg.leaf(
+            "rect",
+            &[
+                ("width", &N(canvas.w)),
+                ("height", &N(canvas.h)),
+                ("fill", &bg),
+            ],
+        );
+        bg
+    });
+    let fg = recipe.text_color.unwrap_or_else(|| text_color_for(bg));
+    framed.begin_figure(&mut svg, canvas);
 
     match initials(sitter.name, usize::from(recipe.max_chars)) {
         Some(text) => {
@@ -193,7 +191,7 @@ pub(crate) fn draw(
         }
         None => silhouette(&mut svg, canvas, fg),
     }
-    canvas.end_frame(&mut svg);
+    canvas.end_frame(&mut svg, framed);
     svg.finish()
 }
 

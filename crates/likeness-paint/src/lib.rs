@@ -9,8 +9,8 @@
 //!   grey hair and stooped shoulders); the seed only chooses within those constraints, and fills
 //!   anything unknown.
 //! - A [`Recipe`] is a style's `[renderer]` table from TOML: `kind = "initials" | "geometric" |
-//!   "watercolor" | "poster" | "dicebear"` plus optional fields, all defaulted, unknown fields
-//!   rejected.
+//!   "watercolor" | "poster" | "cartoon" | "dicebear"` plus optional fields, all defaulted,
+//!   unknown fields rejected.
 //! - A [`Painter`] holds the font database (bundled fonts only, built once in [`Painter::new`])
 //!   and renders. It is `Send + Sync`; share one per process.
 //!
@@ -29,6 +29,12 @@
 //!   sitter's team colours; a muted tinted background with a soft backdrop shape. Never text,
 //!   numbers or logos. The sitter's `hair_style`, `glasses`, `facial_hair`, `head_covering`,
 //!   `jersey_color` and `accent_color` pin those features.
+//! - `cartoon`: a whimsical, expressive front-facing cartoon on a clean background: the poster's
+//!   person (skin, hair, facial hair, glasses, coverings, age; the same pins) with a bigger head,
+//!   big eyes, one dark outline and cel shading. The sitter's `worldview` picks the theme by
+//!   keyword (revolutionary, moderate, patriot, skeptic, tech, burnt out / coffee; none:
+//!   cheerful), which sets the palette, background motif, clothes and expression. See
+//!   [`CartoonRecipe`] and [`CartoonTheme`].
 //! - `dicebear`: one of DiceBear's own CC0 styles (`style = "notionists"`, `"lorelei"`,
 //!   `"initials"`, …: [`dicebear_styles()`] lists them with their licence and creator), drawn by
 //!   the official Rust port from the sitter's seed, byte-identical to DiceBear JS for the same
@@ -75,9 +81,11 @@ use std::sync::Arc;
 
 use resvg::usvg::fontdb;
 
+mod cartoon;
 mod dicebear;
 mod face;
 mod fonts;
+mod frame;
 mod geometric;
 mod hair;
 mod initials;
@@ -89,14 +97,15 @@ mod profile;
 mod raster;
 mod recipe;
 mod sitter;
+mod soft;
 mod svg;
 mod wash;
 mod watercolor;
 mod wear;
 
-pub use dicebear::{
-    ColorFill, DicebearRecipe, DicebearStyle, Fit, Flip, Span, dicebear_style, dicebear_styles,
-};
+pub use cartoon::{CartoonRecipe, CartoonTheme};
+pub use dicebear::{DicebearRecipe, DicebearStyle, Fit, dicebear_style, dicebear_styles};
+pub use frame::{ColorFill, Flip, Frame, Span};
 pub use initials::initials;
 pub use raster::resize_png;
 pub use recipe::{Backdrop, Neckline, PosterRecipe};
@@ -225,6 +234,7 @@ impl Painter {
             Recipe::Geometric(r) => geometric::draw(r, &rng, &canvas, size),
             Recipe::Watercolor(r) => watercolor::draw(r, sitter, &rng, &canvas, size),
             Recipe::Poster(r) => poster::draw(r, sitter, &rng, &canvas, size),
+            Recipe::Cartoon(r) => cartoon::draw(r, sitter, &rng, &canvas, size),
             Recipe::Dicebear(r) => dicebear::draw(r, sitter, size)?,
         })
     }

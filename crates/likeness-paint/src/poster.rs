@@ -52,7 +52,8 @@ struct Scene<'a> {
 }
 
 impl Scene<'_> {
-    fn background(&self, svg: &mut Svg, recipe: &PosterRecipe) {
+    /// The backdrop, over `ground` if the frame painted one, else over our own colour.
+    fn background(&self, svg: &mut Svg, recipe: &PosterRecipe, ground: Option<Rgb>) {
         let l = &self.look;
         let (c, f) = (self.canvas, &self.face.f);
         let key = if l.jersey.luminance() > 0.5 {
@@ -60,13 +61,14 @@ impl Scene<'_> {
         } else {
             l.jersey
         };
-        let bg = recipe
-            .background
-            .unwrap_or_else(|| mute(key.mix(PAPER, 0.8), 0.25));
-        svg.leaf(
-            "rect",
-            &[("width", &N(c.w)), ("height", &N(c.h)), ("fill", &bg)],
-        );
+        let bg = ground.unwrap_or_else(|| {
+            let bg = mute(key.mix(PAPER, 0.8), 0.25);
+            svg.leaf(
+                "rect",
+                &[("width", &N(c.w)), ("height", &N(c.h)), ("fill", &bg)],
+            );
+            bg
+        });
         let deep = if bg.luminance() > 0.35 {
             mute(bg.mix(key, 0.22), 0.1)
         } else {
@@ -315,8 +317,10 @@ pub(crate) fn draw(
     let (l, face) = (&scene.look, &scene.face);
 
     let mut svg = canvas.svg(size);
-    canvas.begin_frame(&mut svg, recipe.shape, recipe.radius);
-    scene.background(&mut svg, recipe);
+    let mut framed = canvas.begin_frame(&mut svg, &recipe.frame, rng);
+    let ground = framed.background(&mut svg, canvas, rng);
+    scene.background(&mut svg, recipe, ground);
+    framed.begin_figure(&mut svg, canvas);
     let scarf =
         (l.covering == HeadCovering::Headscarf).then(|| *rng.pick("poster.scarf", &wear::SCARVES));
 
@@ -368,6 +372,6 @@ pub(crate) fn draw(
         face.glasses(&mut svg, l);
         svg.close("g");
     }
-    canvas.end_frame(&mut svg);
+    canvas.end_frame(&mut svg, framed);
     svg.finish()
 }

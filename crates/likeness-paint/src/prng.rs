@@ -66,6 +66,11 @@ impl Prng {
     /// Uniform in `[0, 1)` for the numbered key `key + "." + n` (decimal), without formatting:
     /// for the thousands of small draws of a wash's edge.
     pub(crate) fn unit_n(&self, key: &str, n: u64) -> f64 {
+        to_unit(self.bits_n(key, n))
+    }
+
+    /// 64 random bits for the numbered key `key + "." + n`.
+    pub(crate) fn bits_n(&self, key: &str, n: u64) -> u64 {
         let mut h = fnv1a(self.prefix, key.as_bytes());
         h = fnv1a(h, b".");
         let mut digits = [0u8; 20];
@@ -79,14 +84,16 @@ impl Prng {
                 break;
             }
         }
-        to_unit(mix(fnv1a(h, &digits[i..])))
+        mix(fnv1a(h, &digits[i..]))
     }
 
-    /// Standard normal draw for a numbered key (Box-Muller over two keyed uniforms).
-    pub(crate) fn gauss_n(&self, key: &str, n: u64) -> f64 {
-        let u1 = 1.0 - self.unit_n(key, 2 * n);
-        let u2 = self.unit_n(key, 2 * n + 1);
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    /// Approximately standard normal for a numbered key, from one hash: the sum of its four
+    /// 16-bit lanes as uniforms, rescaled (Irwin-Hall; range about ±3.5). Four times cheaper
+    /// than Box-Muller over two keyed draws, for the thousands of draws that roughen a wash's edge.
+    pub(crate) fn normal_n(&self, key: &str, n: u64) -> f64 {
+        let b = self.bits_n(key, n);
+        let sum: u64 = (0..4).map(|k| (b >> (16 * k)) & 0xffff).sum();
+        (sum as f64 / 65536.0 - 2.0) * 3f64.sqrt()
     }
 
     /// Uniform in `[lo, hi)`.
@@ -180,7 +187,7 @@ mod tests {
             assert!((850..1150).contains(&c), "{counts:?}");
         }
         assert_eq!(p.weighted("w", &[0.0, 1.0, 0.0]), 1);
-        let g: Vec<f64> = (0..4000).map(|i| p.gauss_n("g", i)).collect();
+        let g: Vec<f64> = (0..4000).map(|i| p.normal_n("g", i)).collect();
         let mean = g.iter().sum::<f64>() / g.len() as f64;
         let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / g.len() as f64;
         assert!(mean.abs() < 0.06 && (var - 1.0).abs() < 0.1, "{mean} {var}");

@@ -14,7 +14,7 @@ pub(crate) type Pt = (f64, f64);
 /// Resolved traits: the sitter's facts, with gaps filled from the seed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Traits {
-    /// 1 for a small child (≤ 4), 0 from 13 years.
+    /// 1 for a child up to 6, 0 from 15 years.
     pub youth: f64,
     /// 0 up to 55 years, 1 from 85.
     pub old: f64,
@@ -48,7 +48,8 @@ fn ramp(t: f64) -> Rgb {
 impl Traits {
     pub(crate) fn resolve(sitter: &Sitter, rng: &Prng) -> Traits {
         let age = f64::from(sitter.age.unwrap_or(35).min(120));
-        let youth = ((13.0 - age) / 9.0).clamp(0.0, 1.0);
+        // Fully childlike to 6, fading out by 15.
+        let youth = ((15.0 - age) / 9.0).clamp(0.0, 1.0);
         let old = ((age - 55.0) / 30.0).clamp(0.0, 1.0);
         let masc = match sitter.presentation {
             Presentation::Man => 1.0,
@@ -128,6 +129,11 @@ pub(crate) struct Figure {
     pub ear: Pt,
     pub nostril: Pt,
     pub mouth: [Pt; 2],
+    /// Age lines as quadratic curves (start, control, end): crow's feet, the fold from nose to
+    /// mouth, the forehead, under the eye and the jaw. Empty before old age sets in.
+    pub lines: Vec<[Pt; 3]>,
+    /// A lash flick at the front of the eye, for a feminine face.
+    pub lash: Option<[Pt; 3]>,
 }
 
 impl Figure {
@@ -156,7 +162,10 @@ fn face_profile(t: &Traits, rng: &Prng) -> Vec<Pt> {
     let j = |key: &str, amount: f64| rng.jitter(&format!("profile.{key}"), amount);
     let (youth, old, masc) = (t.youth, t.old, t.masc);
     let nose = j("nose", 0.05) + 0.04 * masc + 0.05 * old - 0.16 * youth;
-    let snub = 0.05 * youth;
+    // A child's nose is a small upturned button: low bridge, round tip.
+    let snub = 0.08 * youth;
+    let bridge = 0.6 - 0.25 * youth;
+    let bulb = 0.05 * youth;
     let droop = j("droop", 0.03) + 0.04 * old;
     let chin = j("chin", 0.04) + 0.04 * masc - 0.08 * youth - 0.04 * old;
     let lips = j("lips", 0.025) + 0.025 * (1.0 - masc) - 0.03 * old + 0.03 * youth;
@@ -166,9 +175,9 @@ fn face_profile(t: &Traits, rng: &Prng) -> Vec<Pt> {
         (0.83 + 0.11 * youth, -0.5),
         (0.9 + brow, -0.2),
         (0.85, -0.04),
-        (0.98 + 0.6 * nose, 0.15),
+        (0.98 + bridge * nose - 0.02 * youth, 0.15),
         (1.13 + nose, 0.33 + droop - snub),
-        (1.04 + 0.7 * nose, 0.42 + droop - snub),
+        (1.04 + 0.7 * nose + bulb, 0.42 + droop - snub),
         (0.93, 0.46),
         (0.97 + lips, 0.55),
         (0.92, 0.61),
@@ -200,7 +209,8 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
     );
     let tilt = 10.0 * old + j("tilt", 2.0);
     let hp = |p: Pt| head_to_box(centre, u, tilt, p);
-    let skull = 1.0 + 0.08 * youth;
+    // A child's cranium is large for the face (about 1.2 times the adult proportion).
+    let skull = 1.0 + 0.14 * youth;
 
     let face = face_profile(t, rng);
     let mut head: Outline = face
@@ -226,16 +236,17 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
     // --- neck and shoulders, hung from the head: short for a child, stooped when old ---
     let nape = hp((-0.62 * skull, 0.72));
     let throat = hp(face[face.len() - 1]);
-    let width = lerp(1.0, 0.72, youth) * (1.0 - 0.06 * (1.0 - masc)) + j("width", 0.03);
+    // A child's shoulders are about 0.62 of an adult's, the neck short and thin.
+    let width = lerp(1.0, 0.62, youth) * (1.0 - 0.06 * (1.0 - masc)) + j("width", 0.03);
     let sx = |x: f64| 40.0 + (x - 40.0) * width;
     let slim = 1.5 * (1.0 - masc);
     let collar_back = (
-        nape.0 - 2.0 + slim + 2.0 * old,
-        nape.1 + lerp(13.0, 8.0, youth) - 2.0 * old,
+        nape.0 - 2.0 + slim + 2.0 * old + 1.5 * youth,
+        nape.1 + lerp(13.0, 6.0, youth) - 2.0 * old,
     );
     let collar_front = (
-        throat.0 + 3.0 - 0.5 * slim - 2.0 * old,
-        throat.1 + lerp(12.5, 7.0, youth) + 1.0 * old,
+        throat.0 + 3.0 - 0.5 * slim - 2.0 * old - 1.5 * youth,
+        throat.1 + lerp(12.5, 5.5, youth) + 1.0 * old,
     );
     let (cb, cf) = (collar_back, collar_front);
     let hump = 6.0 * old;
@@ -278,6 +289,47 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
     ];
 
     let eye_h = (0.7 - 0.08 * youth, 0.12 * youth);
+    let (ex, ey) = eye_h;
+    // Lines deepen from about 60: drawn in order of appearance, more of them with age.
+    let all_lines = [
+        [
+            (ex - 0.12, ey - 0.03),
+            (ex - 0.2, ey - 0.07),
+            (ex - 0.27, ey - 0.08),
+        ],
+        [
+            (ex - 0.12, ey + 0.03),
+            (ex - 0.19, ey + 0.07),
+            (ex - 0.25, ey + 0.1),
+        ],
+        [
+            (face[6].0 - 0.17, face[6].1 - 0.05),
+            (face[8].0 - 0.26, face[8].1 - 0.03),
+            (face[10].0 - 0.26, face[10].1 + 0.03),
+        ],
+        [
+            (ex - 0.06, ey + 0.11),
+            (ex + 0.02, ey + 0.15),
+            (ex + 0.09, ey + 0.12),
+        ],
+        [(0.5, -0.47), (0.63, -0.53), (0.76, -0.48)],
+        [(0.72, 1.0), (0.56, 1.14), (0.36, 1.2)],
+        [(0.52, -0.33), (0.63, -0.37), (0.74, -0.33)],
+    ];
+    let n_lines = (old * 8.0).round() as usize;
+    let lines = all_lines
+        .iter()
+        .take(n_lines.min(all_lines.len()))
+        .map(|c| c.map(&hp))
+        .collect();
+    let lash = (masc < 0.5).then(|| {
+        [
+            (ex + 0.06, ey - 0.04),
+            (ex + 0.11, ey - 0.09),
+            (ex + 0.16, ey - 0.09),
+        ]
+        .map(&hp)
+    });
     let fig = Figure {
         centre,
         u,
@@ -299,6 +351,8 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
             hp((face[9].0 - 0.16, face[9].1 + 0.01)),
             hp((face[9].0 + 0.02, face[9].1)),
         ],
+        lines,
+        lash,
     };
     Figure {
         hair: hair(t, rng, &fig),
@@ -309,7 +363,7 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
 /// The hair mass outline in figure-box coordinates.
 fn hair(t: &Traits, rng: &Prng, fig: &Figure) -> Option<Outline> {
     let j = |key: &str, amount: f64| rng.jitter(&format!("hair.{key}"), amount);
-    let skull = 1.0 + 0.08 * t.youth;
+    let skull = 1.0 + 0.14 * t.youth;
     let volume = rng.range("hair.volume", 0.02, 0.1) + 0.03 * (1.0 - t.masc) - 0.03 * t.old;
     let top = |dx: f64, dy: f64| (dx * skull, dy * skull - volume);
     // Outer edge over the crown and down the back, shared by every length: feathery.

@@ -25,19 +25,22 @@ pub struct Sitter<'a> {
     pub hair_length: Option<HairLength>,
     /// `None`: picked from the seed across the full human range.
     pub skin_tone: Option<Rgb>,
-    /// `None`: picked from presentation, age, hair length and seed. Read by `poster`.
+    /// `None`: picked from presentation, age, hair length and seed. Read by `poster`, `cartoon`.
     pub hair_style: Option<HairStyle>,
-    /// `None`: by seed, more likely with age. Read by `poster`.
+    /// `None`: by seed, more likely with age. Read by `poster`, `cartoon`.
     pub glasses: Option<bool>,
-    /// `None`: by presentation, age and seed (never for children). Read by `poster`.
+    /// `None`: by presentation, age and seed (never for children). Read by `poster`, `cartoon`.
     pub facial_hair: Option<FacialHair>,
-    /// `None`: occasionally one, by seed. Read by `poster`.
+    /// `None`: occasionally one, by seed. Read by `poster`, `cartoon`.
     pub head_covering: Option<HeadCovering>,
     /// The jersey / top colour (e.g. a team's primary). `None`: the recipe's palette or a
-    /// built-in team palette, by seed. Read by `poster`.
+    /// built-in team palette, by seed. Read by `poster`, and `cartoon` for its top.
     pub jersey_color: Option<Rgb>,
-    /// A second colour for trim (collar, panels). `None`: derived. Read by `poster`.
+    /// A second colour for trim (collar, panels). `None`: derived. Read by `poster`, `cartoon`.
     pub accent_color: Option<Rgb>,
+    /// The persona's outlook, free text ("Tech optimist", "burnt out", …). Read by `cartoon`,
+    /// which matches keywords for its palette and expression; never a demographic.
+    pub worldview: Option<&'a str>,
 }
 
 impl<'a> Sitter<'a> {
@@ -57,6 +60,7 @@ impl<'a> Sitter<'a> {
             head_covering: None,
             jersey_color: None,
             accent_color: None,
+            worldview: None,
         }
     }
 }

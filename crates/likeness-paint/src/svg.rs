@@ -6,7 +6,6 @@
 use std::fmt::{self, Display, Write};
 
 use crate::Size;
-use crate::recipe::Shape;
 
 /// A number formatted with two decimals at most.
 #[derive(Clone, Copy, Debug)]
@@ -232,46 +231,6 @@ impl Canvas {
     }
     pub(crate) fn svg(&self, size: Size) -> Svg {
         Svg::new(size.width, size.height, self.w, self.h)
-    }
-
-    /// Opens the outline group for `shape` (closed by [`Canvas::end_frame`]).
-    pub(crate) fn begin_frame(&self, svg: &mut Svg, shape: Shape, radius: Option<f64>) {
-        let clip = self.id("frame");
-        match shape {
-            Shape::Square => svg.open("g", &[]),
-            Shape::Rounded => {
-                let r = radius.unwrap_or(16.0);
-                svg.open("clipPath", &[("id", &clip)]);
-                svg.leaf(
-                    "rect",
-                    &[
-                        ("width", &N(self.w)),
-                        ("height", &N(self.h)),
-                        ("rx", &N(r)),
-                        ("ry", &N(r)),
-                    ],
-                );
-                svg.close("clipPath");
-                svg.open("g", &[("clip-path", &self.url("frame"))]);
-            }
-            Shape::Circle => {
-                svg.open("clipPath", &[("id", &clip)]);
-                svg.leaf(
-                    "circle",
-                    &[
-                        ("cx", &N(self.cx())),
-                        ("cy", &N(self.cy())),
-                        ("r", &N(50.0)),
-                    ],
-                );
-                svg.close("clipPath");
-                svg.open("g", &[("clip-path", &self.url("frame"))]);
-            }
-        }
-    }
-
-    pub(crate) fn end_frame(&self, svg: &mut Svg) {
-        svg.close("g");
     }
 }
 

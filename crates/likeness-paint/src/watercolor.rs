@@ -5,11 +5,18 @@
 //! # How it paints (and why it is fast)
 //!
 //! There are no hard lines and no filters at all (resvg blurs cost ~30 ms per large group at
-//! 512 px). Every large shape is a wash (`wash.rs`): stacked translucent polygons whose edges
-//! feather out where the outline is soft (hair, shoulders) and stay close where it is crisp (the
-//! face profile). Modelling (shadows, highlights, the eye glow, the halo, the vignette) uses
-//! radial gradients that fade to nothing; the small facial marks are soft strokes (a wide faint
-//! pass under a narrow one). The paper is a flat tone with faint blooms and a few hundred specks.
+//! 512 px). Every large shape is a wash (`wash.rs`): a few stacked translucent polygons whose
+//! edges feather out where the outline is soft (hair, shoulders) and stay close where it is
+//! crisp (the face profile). Modelling (shadows, highlights, the eye glow, the halo, the
+//! vignette) uses radial gradients that fade to nothing; the small facial marks are soft strokes
+//! (a wide faint pass under a narrow one). The paper is a flat tone with a faint bloom, a
+//! vignette in the corners and some specks of grain.
+//!
+//! Nothing soft needs full resolution, so the picture is painted in groups that `soft.rs`
+//! rasterises at a fraction of the size and upscales: the paper at 1/8, the figure's washes at
+//! 1/2, the glow at 1/4. Only the grain, the facial marks and the drops of pigment are drawn at
+//! full size. The SVG from `render_svg` is the same drawing at full resolution everywhere, so
+//! a browser shows slightly crisper wash edges than the PNG.
 //!
 //! Geometry comes from `profile.rs`: age, presentation and seed shape the head, hair, neck and
 //! shoulders; this module chooses colours and paints.
@@ -21,6 +28,7 @@ use crate::prng::Prng;
 use crate::profile::{self, Figure, Outline, Pt, Traits};
 use crate::recipe::WatercolorRecipe;
 use crate::sitter::{HairColor, HairLength, Rgb, Sitter};
+use crate::soft;
 use crate::svg::{Canvas, N, PathData, Svg};
 use crate::wash::{Wash, specks, wash};
 
@@ -88,7 +96,7 @@ fn defs(svg: &mut Svg, canvas: &Canvas, pal: &Palette) {
     let stain = pal.paper.mix(Rgb(0x9a, 0x86, 0x5c), 0.5);
     let _ = write!(
         d,
-        r#"<radialGradient id="{id}" cx="0.5" cy="0.45" r="0.75"><stop offset="0.55" stop-color="{stain}" stop-opacity="0"/><stop offset="1" stop-color="{stain}" stop-opacity="0.5"/></radialGradient>"#,
+        r#"<radialGradient id="{id}" cx="0.5" cy="0.45" r="0.75"><stop offset="0.7" stop-color="{stain}" stop-opacity="0"/><stop offset="1" stop-color="{stain}" stop-opacity="0.3"/></radialGradient>"#,
         id = canvas.id("vignette"),
     );
     fade(&mut d, &canvas.id("dark"), pal.dark, 0.2);
@@ -110,22 +118,30 @@ fn defs(svg: &mut Svg, canvas: &Canvas, pal: &Palette) {
     svg.raw(&d);
 }
 
-fn paper(svg: &mut Svg, canvas: &Canvas, rng: &Prng, pal: &Palette) {
+/// How many blooms stain the paper.
+const BLOOMS: u64 = 1;
+
+/// The sheet: its colour (unless a frame background was painted), then stains.
+fn paper(svg: &mut Svg, canvas: &Canvas, rng: &Prng, pal: &Palette, base: bool) {
     let (w, h) = (N(canvas.w), N(canvas.h));
-    svg.leaf(
-        "rect",
-        &[("width", &w), ("height", &h), ("fill", &pal.paper)],
-    );
-    // Large faint blooms: the sheet was never perfectly even.
+    if base {
+        svg.leaf(
+            "rect",
+            &[("width", &w), ("height", &h), ("fill", &pal.paper)],
+        );
+    }
+    // A large faint bloom: the sheet was never perfectly even. (One: every soft gradient on the
+    // paper costs PNG bytes, see `soft.rs`.)
     let stain = pal.paper.mix(Rgb(0x9a, 0x86, 0x5c), 0.5);
     let bloom = Wash {
-        layers: 3,
-        alpha: 0.06,
+        layers: 2,
+        opacity: 0.17,
         spread: 6.0,
         ragged: 0.8,
-        step: 6.0,
+        step: 8.0,
+        bottom: f64::INFINITY,
     };
-    for i in 0..3u64 {
+    for i in 0..BLOOMS {
         let c = (
             rng.unit_n("stain.x", i) * canvas.w,
             rng.unit_n("stain.y", i) * canvas.h,
@@ -148,12 +164,6 @@ fn paper(svg: &mut Svg, canvas: &Canvas, rng: &Prng, pal: &Palette) {
             &bloom,
         );
     }
-    specks(
-        svg,
-        canvas,
-        &rng.child("grain"),
-        pal.paper.mix(Rgb(0x4a, 0x3c, 0x24), 0.8),
-    );
     svg.leaf(
         "rect",
         &[
@@ -222,31 +232,41 @@ impl Scene<'_> {
         self.blob(svg, grad, self.fig.head_pt(c), (r.0 * u, r.1 * u), rot, op);
     }
 
-    /// Halo, shoulders, neck and head, with the modelling that sits on them.
+    /// A pale halo behind the head sets it off the paper.
+    fn halo(&self, svg: &mut Svg) {
+        self.head_blob(svg, "light", (0.25, 0.1), (2.4, 2.2), 0.0, 0.13);
+    }
+
+    /// Shoulders and neck, with the modelling that sits on them.
     fn body(&self, svg: &mut Svg) {
         let (fig, pal, rng) = (&self.fig, &self.pal, &self.rng);
-        // A pale halo behind the head sets it off the paper.
-        self.head_blob(svg, "light", (0.25, 0.1), (2.4, 2.2), 0.0, 0.3);
         let soft = Wash {
-            layers: 7,
-            alpha: 0.24,
+            layers: 3,
+            opacity: 0.85,
             spread: 3.0,
-            ragged: 0.5,
-            step: 4.0,
+            ragged: 0.8,
+            step: 6.0,
+            bottom: 100.0,
         };
         let neck = pal.face.mix(pal.dark, 0.3);
         wash(svg, rng, "neck", &fig.neck, neck, pal.dark, &soft);
         wash(svg, rng, "torso", &fig.torso, pal.dark, pal.light, &soft);
         let (sc, srx, sry) = fig.shoulder;
-        self.blob(svg, "dark", sc, (srx, sry), -15.0, 0.45);
+        self.blob(svg, "dark", sc, (srx, sry), -15.0, 0.4);
         let lit = (sc.0 + 8.0, sc.1 - 7.0);
         self.blob(svg, "light", lit, (srx * 0.5, sry * 0.35), -20.0, 0.5);
+    }
+
+    /// The head, with the modelling that sits on it.
+    fn head(&self, svg: &mut Svg) {
+        let (fig, pal, rng) = (&self.fig, &self.pal, &self.rng);
         let face = Wash {
-            layers: 8,
-            alpha: 0.23,
+            layers: 3,
+            opacity: 0.88,
             spread: 2.5,
             ragged: 0.4,
-            step: 3.0,
+            step: 4.0,
+            bottom: 100.0,
         };
         wash(svg, rng, "head", &fig.head, pal.face, pal.light, &face);
         // Shadow at the back of the skull and under the jaw, light on cheek and brow.
@@ -266,13 +286,14 @@ impl Scene<'_> {
         let Some(hair) = &self.fig.hair else { return };
         let (pal, rng, u) = (&self.pal, &self.rng, self.fig.u);
         let curl = rng.unit("hair.curl");
-        let ragged = 0.3 + 0.9 * curl * curl;
+        let ragged = 0.4 + 1.1 * curl * curl;
         let w = Wash {
-            layers: 9,
-            alpha: 0.21,
+            layers: 3,
+            opacity: 0.88,
             spread: 3.0,
             ragged,
-            step: 3.0,
+            step: 3.5,
+            bottom: 100.0,
         };
         let deep = pal.hair.mix(pal.dark, 0.5);
         wash(svg, rng, "hair", hair, pal.hair, deep, &w);
@@ -286,11 +307,12 @@ impl Scene<'_> {
             .map(|((x, y), s)| ((cx + (x - cx) * 0.62, cy + (y - cy) * 0.7), s.max(0.6)))
             .collect();
         let w = Wash {
-            layers: 3,
-            alpha: 0.2,
+            layers: 2,
+            opacity: 0.49,
             spread: 5.0,
             ragged: 0.5,
-            step: 4.0,
+            step: 6.0,
+            bottom: 100.0,
         };
         wash(svg, rng, "hair-core", &core, deep, pal.hair, &w);
     }
@@ -342,16 +364,28 @@ impl Scene<'_> {
         let m = fig.mouth;
         let mid = ((m[0].0 + m[1].0) / 2.0, m[1].1 + 0.02 * u);
         soft_stroke(svg, &curve(m[0], mid, m[1]), dark, 0.045 * u, 0.55);
+        if let Some([a, c, b]) = fig.lash {
+            stroke(svg, &curve(a, c, b), dark, 0.035 * u, 0.6);
+        }
+        // Age lines: fine and faint, so they read as creases rather than drawing.
+        let old = self.traits.old;
+        for [a, c, b] in &fig.lines {
+            stroke(svg, &curve(*a, *c, *b), dark, 0.035 * u, 0.2 + 0.25 * old);
+        }
     }
 
-    /// The glow (a warm core at the eye, a wide faint spill in front of the face) and a few
-    /// drops of spattered pigment near the figure.
+    /// The glow: a warm core at the eye, a wide faint spill in front of the face.
     fn glow(&self, svg: &mut Svg) {
-        let (e, u, rng) = (self.fig.eye, self.fig.u, &self.rng);
+        let (e, u) = (self.fig.eye, self.fig.u);
         let gc = (e.0 + 0.02 * u, e.1 - 0.03 * u);
         self.blob(svg, "glow", gc, (0.46 * u, 0.4 * u), 0.0, 0.85);
         let spill = (gc.0 + 0.45 * u, gc.1 - 0.05 * u);
-        self.blob(svg, "glow", spill, (1.4 * u, 1.0 * u), 0.0, 0.2);
+        self.blob(svg, "glow", spill, (1.4 * u, 1.0 * u), 0.0, 0.08);
+    }
+
+    /// A few drops of spattered pigment near the figure (small, so drawn sharp).
+    fn drops(&self, svg: &mut Svg) {
+        let rng = &self.rng;
         for i in 0..rng.below("drops", 5) as u64 {
             let x = -1.4 + 3.6 * rng.unit_n("drop.x", i);
             let y = -1.5 + 3.3 * rng.unit_n("drop.y", i);
@@ -376,7 +410,7 @@ pub(crate) fn draw(
 ) -> String {
     let rng = rng.child("watercolor");
     let traits = Traits::resolve(sitter, &rng);
-    let scene = Scene {
+    let mut scene = Scene {
         canvas,
         fig: profile::build(&traits, &rng),
         pal: Palette::new(recipe, &traits),
@@ -385,16 +419,50 @@ pub(crate) fn draw(
     };
 
     let mut svg = canvas.svg(size);
-    defs(&mut svg, canvas, &scene.pal);
-    paper(&mut svg, canvas, &scene.rng, &scene.pal);
+    let mut framed = canvas.begin_frame(&mut svg, &recipe.frame, &scene.rng);
 
     // The figure box: bottom-centred; a child is drawn a little smaller.
     let k = 1.0 - 0.12 * scene.traits.youth;
     let ox = (canvas.w - 100.0) / 2.0 + 50.0 * (1.0 - k);
     let oy = canvas.h - 100.0 + 100.0 * (1.0 - k);
     let place = format!("translate({} {}) scale({})", N(ox), N(oy), N(k));
+
+    // Soft parts are marked for reduced-resolution rasterising (`soft.rs`): the paper at an
+    // eighth, the light at a quarter, the figure's washes at half; the grain, the small facial
+    // marks and the drops of pigment stay at full resolution.
+    svg.open("g", &[("id", &soft::id(canvas, "ground", 8))]);
+    // A frame background is the sheet's colour (the bust fades into it); the stains and grain
+    // still lie on it.
+    let ground = framed.background(&mut svg, canvas, &scene.rng);
+    if let Some(c) = ground {
+        scene.pal.paper = c;
+    }
+    paper(&mut svg, canvas, &scene.rng, &scene.pal, ground.is_none());
     svg.open("g", &[("transform", &place)]);
+    scene.halo(&mut svg);
+    svg.close("g");
+    svg.close("g");
+    // After the ground, which may have changed the paper colour they fade into (usvg resolves
+    // references across the whole document).
+    defs(&mut svg, canvas, &scene.pal);
+    specks(
+        &mut svg,
+        canvas,
+        &scene.rng.child("grain"),
+        scene.pal.paper.mix(Rgb(0x4a, 0x3c, 0x24), 0.8),
+        0.6,
+    );
+
+    framed.begin_figure(&mut svg, canvas);
+    svg.open(
+        "g",
+        &[
+            ("id", &soft::id(canvas, "figure", 2)),
+            ("transform", &place),
+        ],
+    );
     scene.body(&mut svg);
+    scene.head(&mut svg);
     // Medium and long hair falls over the ear: paint the ear first so it shows through faintly.
     let covers_ears = matches!(
         scene.traits.hair_length,
@@ -407,10 +475,16 @@ pub(crate) fn draw(
     if !covers_ears {
         scene.ear(&mut svg);
     }
+    svg.close("g");
+    svg.open("g", &[("transform", &place)]);
     scene.features(&mut svg);
-    scene.glow(&mut svg);
+    scene.drops(&mut svg);
     svg.close("g");
 
+    svg.open("g", &[("id", &soft::id(canvas, "light", 4))]);
+    svg.open("g", &[("transform", &place)]);
+    scene.glow(&mut svg);
+    svg.close("g");
     // The bust dissolves into the paper towards the bottom edge.
     let bottom = N(canvas.h - 22.0);
     svg.leaf(
@@ -422,5 +496,7 @@ pub(crate) fn draw(
             ("fill", &canvas.url("bottom")),
         ],
     );
+    svg.close("g");
+    canvas.end_frame(&mut svg, framed);
     svg.finish()
 }

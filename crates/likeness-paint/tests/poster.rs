@@ -3,10 +3,9 @@
 //! and shows a face), and pins that must show in the drawing.
 
 use likeness_paint::{
-    Backdrop, FacialHair, HairStyle, HeadCovering, Neckline, Painter, PosterRecipe, Presentation,
-    Recipe, Rgb, Shape, Sitter, Size,
+    Backdrop, FacialHair, Frame, HairStyle, HeadCovering, Neckline, Painter, PosterRecipe,
+    Presentation, Recipe, Rgb, Shape, Sitter, Size,
 };
-use resvg::tiny_skia::Pixmap;
 use sha2::{Digest, Sha256};
 
 const SIZE: Size = Size {
@@ -26,36 +25,15 @@ fn sitter(seed: &str, presentation: Presentation, age: u32) -> Sitter<'_> {
     }
 }
 
-struct Image {
-    w: usize,
-    h: usize,
-    px: Vec<[u8; 4]>,
-}
+mod common;
+use common::Image;
 
 fn decode(png: &[u8]) -> Image {
-    let pm = Pixmap::decode_png(png).expect("PNG decodes");
-    Image {
-        w: pm.width() as usize,
-        h: pm.height() as usize,
-        px: pm
-            .pixels()
-            .iter()
-            .map(|p| {
-                let c = p.demultiply();
-                [c.red(), c.green(), c.blue(), c.alpha()]
-            })
-            .collect(),
-    }
-}
-
-fn lum(p: [u8; 4]) -> f64 {
-    (0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])) / 255.0
+    Image::decode(png)
 }
 
 fn variance(img: &Image) -> f64 {
-    let n = img.px.len() as f64;
-    let mean = img.px.iter().map(|p| lum(*p)).sum::<f64>() / n;
-    img.px.iter().map(|p| (lum(*p) - mean).powi(2)).sum::<f64>() / n
+    img.variance()
 }
 
 /// The cheeks-and-nose box of a 4:5 portrait, in pixels: centred, a little below the eye line
@@ -232,7 +210,10 @@ fn other_sizes_and_shapes_render() {
             .enumerate()
         {
             let r = Recipe::Poster(PosterRecipe {
-                shape,
+                frame: Frame {
+                    shape,
+                    ..Frame::default()
+                },
                 ..Default::default()
             });
             let seed = format!("size-{i}");
@@ -326,11 +307,13 @@ fn recipe_fields_apply() {
     let p = Painter::new();
     let s = sitter("recipe", Presentation::Woman, 30);
     let r = Recipe::Poster(PosterRecipe {
-        background: Some(Rgb(0x12, 0x34, 0x56)),
+        frame: Frame {
+            background: vec![Rgb(0x12, 0x34, 0x56)],
+            ..Frame::default()
+        },
         palette: vec![Rgb(0xab, 0xcd, 0xef)],
         backdrop: Some(Backdrop::Plain),
         neckline: Some(Neckline::V),
-        ..Default::default()
     });
     let svg = p.render_svg(&r, &s, SIZE).unwrap();
     assert!(svg.contains("fill=\"#123456\""));

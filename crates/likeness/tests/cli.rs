@@ -632,3 +632,85 @@ fn render_and_sheet_draw_without_a_data_directory() {
     left.sort();
     assert_eq!(left, ["a.webp", "again.png", "poster.png", "sheet.png"]);
 }
+
+#[test]
+fn look_flags_move_the_figure_and_bad_ones_are_refused() {
+    let t = TestDir::new();
+    let draw = |name: &str, extra: &[&str]| {
+        let out = t.path().join(name);
+        let mut args = vec![
+            "render",
+            "--style",
+            "geometric",
+            "--option",
+            "variant=bauhaus",
+            "--seed",
+            "look",
+            "--size",
+            "64",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        t.run(&args).ok();
+        image::open(&out).unwrap().to_rgba8()
+    };
+    let plain = draw("plain.png", &[]);
+    let flipped = draw("flipped.png", &["--flip", "horizontal"]);
+    let mirrored = image::imageops::flip_horizontal(&plain);
+    let diff = |a: &image::RgbaImage, b: &image::RgbaImage| -> f64 {
+        let sum: u64 = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        sum as f64 / a.as_raw().len() as f64
+    };
+    // The flip is a mirror image (up to anti-aliasing), and not the original.
+    assert!(
+        diff(&flipped, &mirrored) < 2.0,
+        "{}",
+        diff(&flipped, &mirrored)
+    );
+    assert!(diff(&flipped, &plain) > 10.0, "{}", diff(&flipped, &plain));
+
+    // Shrunk on a background: the corners show the background colour.
+    let small = draw("small.png", &["--scale", "0.5", "--background", "#123456"]);
+    assert_eq!(small.get_pixel(1, 1).0, [0x12, 0x34, 0x56, 255]);
+    assert_ne!(small.get_pixel(32, 32).0, [0x12, 0x34, 0x56, 255]);
+    // A circle: transparent corners.
+    let round = draw("round.png", &["--radius", "50"]);
+    assert_eq!(round.get_pixel(0, 0).0[3], 0);
+
+    let out = t.path().join("x.png");
+    let bad = t.run(&[
+        "render",
+        "--style",
+        "initials",
+        "--rotate",
+        "400",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status, 1);
+    assert!(
+        bad.stderr.contains("rotate must be -360..=360"),
+        "{}",
+        bad.stderr
+    );
+    let bad = t.run(&[
+        "render",
+        "--style",
+        "initials",
+        "--palette",
+        "#ffffff,#000000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        bad.stderr.contains("unknown field `palette`"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!out.exists());
+}

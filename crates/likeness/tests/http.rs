@@ -415,6 +415,45 @@ async fn generate_on_demand_waits_for_the_image_or_answers_202() {
         "{runs}"
     );
 
+    // Renderer options (DiceBear's names) reach the built-in renderer: a circle on a given
+    // background.
+    let r = c
+        .post(server.url("/api/avatars/generate/p7?wait=true"))
+        .json(
+            &json!({"style": "initials", "options": {"shape": "circle", "background": "#123456"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let job: Value = r.json().await.unwrap();
+    let url = job["asset"]["url"].as_str().unwrap().to_string();
+    let png = c
+        .get(server.url(&url))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_rgba8();
+    assert_eq!(img.get_pixel(0, 0).0[3], 0, "transparent corner");
+    let (w, h) = img.dimensions();
+    assert_eq!(img.get_pixel(w / 2, h / 10).0, [0x12, 0x34, 0x56, 255]);
+    let r = c
+        .post(server.url("/api/avatars/generate/p7"))
+        .json(&json!({"style": "initials", "options": {"flip": "sideways"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "provider.bad_recipe", "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("sideways"),
+        "{e}"
+    );
+
     // Clear errors.
     let r = c
         .post(server.url("/api/avatars/generate/nobody"))

@@ -4,6 +4,7 @@
 mod generate;
 mod import;
 pub mod logs;
+mod look;
 mod output;
 mod progress;
 mod render;

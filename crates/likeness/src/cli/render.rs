@@ -15,6 +15,7 @@ use likeness_subjects::{Source, Subject};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::look::LookArgs;
 use super::output::Output;
 
 #[derive(Debug, clap::Args)]
@@ -22,7 +23,9 @@ use super::output::Output;
   likeness render --style watercolor --name \"Ada Lovelace\" --gender woman --age 36 --out ada.png
   likeness render --style geometric --seed user-42 --size 128 --out a.webp
   likeness render --style flat-poster --attr team_colors=#1d428a,#ffc72c --out p.svg
-  likeness render --style watercolor --age 85 --attr skin_tone=#8d5a3b --attr hair_color=white --out b.png")]
+  likeness render --style watercolor --age 85 --attr skin_tone=#8d5a3b --attr hair_color=white --out b.png
+  likeness render --style initials --name \"Mei Lin\" --background #fde2e4,#cddafd --background-fill linear --radius 50 --out m.png
+  likeness render --style dicebear-notionists --seed felix --flip horizontal --rotate -10,10 --out n.svg")]
 pub struct RenderArgs {
     /// Style to draw (`likeness styles list`; the built-in renderer must be able to draw it).
     #[arg(long)]
@@ -48,6 +51,8 @@ pub struct RenderArgs {
     /// Output file: .png, .webp (lossless) or .svg (the drawing before rasterising).
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub look: LookArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,6 +74,8 @@ pub struct SheetArgs {
     /// Output file: .png or .webp.
     #[arg(long)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub look: LookArgs,
 }
 
 /// Ages from 1 to 95, so every age band shows up within a sheet.
@@ -131,15 +138,16 @@ pub async fn render(catalog: &Catalog, out: &Output, args: RenderArgs) -> anyhow
         .clone()
         .unwrap_or_else(|| format!("render:{}", args.name));
     let subject = subject("render", &args.name, &args.gender, args.age, attributes)?;
+    let options = args.look.to_options()?;
     let builtin = Builtin::new();
     let started = std::time::Instant::now();
     let bytes = if let ImageFormat::Svg = format {
-        builtin.check_style(&style)?;
         builtin
-            .render_svg(&request(&style, subject, &seed, width, height))?
+            .render_svg(&request(&style, subject, &seed, (width, height), &options))?
             .into_bytes()
     } else {
-        format.encode(draw(&builtin, &style, subject, &seed, width, height).await?)?
+        let size = (width, height);
+        format.encode(draw(&builtin, &style, subject, &seed, size, &options).await?)?
     };
     let render_ms = started.elapsed().as_secs_f64() * 1e3;
     write_atomically(&args.out, &bytes)?;
@@ -170,6 +178,7 @@ pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::
     }
     let style = Arc::new(catalog.get(&args.style)?.clone());
     let (width, height) = dimensions(&style, args.size)?;
+    let options = args.look.to_options()?;
     let builtin = Builtin::new();
     // A spread, not a grid of combinations: ages, genders, skin tones and names each cycle
     // at a different period, so neighbours differ in several ways at once.
@@ -193,8 +202,8 @@ pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::
             Some(e.age),
             attributes,
         );
-        let (builtin, style) = (&builtin, &style);
-        async move { draw(builtin, style, subject?, &e.seed, width, height).await }
+        let (builtin, style, options) = (&builtin, &style, &options);
+        async move { draw(builtin, style, subject?, &e.seed, (width, height), options).await }
     });
     let tiles = futures::future::try_join_all(draws).await?;
 
@@ -298,11 +307,11 @@ async fn draw(
     style: &Arc<Style>,
     subject: Subject,
     seed: &str,
-    width: u32,
-    height: u32,
+    size: (u32, u32),
+    options: &Map<String, Value>,
 ) -> anyhow::Result<Vec<u8>> {
-    builtin.check_style(style)?;
-    let request = request(style, subject, seed, width, height);
+    Builtin::recipe(style, options)?; // refuse bad options once, not once per portrait
+    let request = request(style, subject, seed, size, options);
     Ok(builtin.generate(request).await?.bytes)
 }
 
@@ -311,8 +320,8 @@ fn request(
     style: &Arc<Style>,
     subject: Subject,
     seed: &str,
-    width: u32,
-    height: u32,
+    (width, height): (u32, u32),
+    options: &Map<String, Value>,
 ) -> GenerateRequest {
     let today = chrono::Utc::now().date_naive();
     GenerateRequest {
@@ -328,6 +337,7 @@ fn request(
         references: Vec::new(),
         steps: None,
         identity_weight: None,
+        renderer_options: options.clone(),
     }
 }
 

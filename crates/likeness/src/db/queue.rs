@@ -82,6 +82,10 @@ pub struct JobOptions {
     /// Store keys of checked reference images (`_references/…`), sent to the provider.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// Keys laid over the style's `[renderer]` table (`flip`, `rotate`, `background`, …), for
+    /// the built-in renderer.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub renderer: serde_json::Map<String, serde_json::Value>,
 }
 
 impl JobOptions {

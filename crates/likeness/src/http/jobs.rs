@@ -17,6 +17,7 @@ use super::auth::Client;
 use super::{ApiError, generation};
 use crate::app::App;
 use crate::db::queue::JobOptions;
+use crate::provider::builtin::Builtin;
 
 /// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
 const MAX_WAIT_SECONDS: u64 = 120;
@@ -38,6 +39,11 @@ pub(super) struct GenerateBody {
     provider: Option<String>,
     custom_prompt: Option<String>,
     seed: Option<String>,
+    /// Options for the built-in renderer, laid over the style's `[renderer]` table: `flip`,
+    /// `rotate`, `scale`, `translate_x`, `translate_y`, `radius`, `shape`, `background`,
+    /// `background_fill`, and the kind's own keys (`palette`, `variant`, …).
+    #[schema(value_type = Option<Object>)]
+    options: Option<serde_json::Map<String, Value>>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -77,6 +83,13 @@ pub(super) async fn generate(
         .style
         .clone()
         .unwrap_or_else(|| app.config.default_style.clone());
+    let renderer = body.options.unwrap_or_default();
+    if !renderer.is_empty() {
+        // Refused now, with the reason, rather than failing the job later.
+        let style = app.style(&style)?;
+        Builtin::recipe(&style, &renderer)
+            .map_err(|e| ApiError::bad_request(e.code(), format!("options: {e}")))?;
+    }
     let mut queued = generation::enqueue(
         app,
         generation::Order {
@@ -88,6 +101,7 @@ pub(super) async fn generate(
             jobs: vec![JobOptions {
                 seed: body.seed,
                 custom_prompt: body.custom_prompt,
+                renderer,
                 ..JobOptions::default()
             }],
         },

@@ -255,7 +255,7 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
         height: s.height,
         steps: s.steps,
         identity_weight: s.identity_weight,
-        references: Vec::new(),
+        ..JobOptions::default()
     })
 }
 

@@ -294,6 +294,7 @@ impl<'a> Workers<'a> {
                     references: Vec::new(),
                     steps: job.options.steps,
                     identity_weight: job.options.identity_weight,
+                    renderer_options: job.options.renderer.clone(),
                 };
                 match self.with_references(request, &job.options).await {
                     Err(e) => failed(e.code(), e.to_string(), None),

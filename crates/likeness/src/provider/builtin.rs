@@ -31,7 +31,12 @@ impl Builtin {
             .map_err(|e| ProviderError::Render(e.to_string()))
     }
 
-    fn recipe(style: &Style) -> Result<Recipe, ProviderError> {
+    /// The style's recipe with `options` laid over its `[renderer]` table: what the renderer
+    /// would draw, checked, so callers can refuse bad options before queueing anything.
+    pub fn recipe(
+        style: &Style,
+        options: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Recipe, ProviderError> {
         let Some(table) = &style.renderer else {
             return Err(ProviderError::UnsupportedStyle {
                 provider: "builtin".into(),
@@ -42,13 +47,22 @@ impl Builtin {
                     .collect(),
             });
         };
+        let bad = |message: String| ProviderError::BadRecipe {
+            style: style.name.clone(),
+            message,
+        };
+        let mut merged = match serde_json::to_value(table) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(bad("the [renderer] table is not a table".into())),
+        };
+        if let Some(kind) = options.get("kind") {
+            return Err(bad(format!(
+                "options cannot change the kind (got {kind}); choose another style instead"
+            )));
+        }
+        merged.extend(options.clone());
         let recipe: Recipe =
-            toml::Value::Table(table.clone())
-                .try_into()
-                .map_err(|e: toml::de::Error| ProviderError::BadRecipe {
-                    style: style.name.clone(),
-                    message: e.message().to_string(),
-                })?;
+            serde_json::from_value(merged.into()).map_err(|e| bad(e.to_string()))?;
         // What serde cannot check (ranges, an unknown DiceBear style), so that a bad recipe
         // fails when the style is planned rather than on every subject.
         recipe.validate().map_err(|e| ProviderError::BadRecipe {
@@ -121,7 +135,7 @@ impl FromStr for TeamColors {
 
 /// What the painter needs for `request`: the style's recipe, the sitter and the size.
 fn inputs(request: &GenerateRequest) -> Result<(Recipe, Sitter<'_>, Size), ProviderError> {
-    let recipe = Builtin::recipe(&request.style)?;
+    let recipe = Builtin::recipe(&request.style, &request.renderer_options)?;
     let sitter = sitter(
         &request.seed,
         &request.demographics,
@@ -183,6 +197,7 @@ fn sitter<'a>(
         )?,
         jersey_color: jersey.or(primary),
         accent_color: accent,
+        worldview: attr("worldview"),
     })
 }
 
@@ -206,7 +221,7 @@ impl Provider for Builtin {
     }
 
     fn check_style(&self, style: &Style) -> Result<(), ProviderError> {
-        Self::recipe(style).map(|_| ())
+        Self::recipe(style, &serde_json::Map::new()).map(|_| ())
     }
 
     fn generate(&self, request: GenerateRequest) -> GenerateFuture<'_> {

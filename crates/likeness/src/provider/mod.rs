@@ -30,6 +30,9 @@ pub struct GenerateRequest {
     pub steps: Option<u32>,
     /// How strongly an identity-preserving provider keeps the reference face (0 to 1).
     pub identity_weight: Option<f32>,
+    /// Keys laid over the style's `[renderer]` table for this request (`flip`, `rotate`,
+    /// `background`, `palette`, …). Only the built-in renderer reads them.
+    pub renderer_options: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A reference image as a provider receives it.
