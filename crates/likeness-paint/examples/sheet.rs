@@ -75,7 +75,7 @@ impl Tile {
 
 fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
     use Presentation::{Man, Person, Woman};
-    let want = |k: &str| only.is_none_or(|o| o == k);
+    let want = |k: &str| only.is_none_or(|o| o.split(',').any(|x| x == k));
     let mut rows = Vec::new();
     if want("initials") {
         let names = [

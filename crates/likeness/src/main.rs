@@ -19,6 +19,15 @@ fn main() -> ExitCode {
             };
         }
     };
+    if !cli.is_long_running() {
+        // `likeness sheet … | head` should stop quietly when the reader goes away, as other
+        // command-line tools do, instead of panicking in println!. The server and the worker
+        // keep Rust's default (SIGPIPE ignored) so a closed socket is an error, not an exit.
+        // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_env("LIKENESS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(cli.default_log_level()));
     let log_guard = cli::logs::init(cli.log_format, filter, cli.is_long_running());

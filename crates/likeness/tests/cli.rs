@@ -608,6 +608,21 @@ fn render_and_sheet_draw_without_a_data_directory() {
         "team colour in the drawing"
     );
     std::fs::remove_file(&svg).unwrap();
+    // --svg: the drawing whatever the file is called.
+    t.run(&[
+        "render",
+        "--style",
+        "geometric",
+        "--svg",
+        "--out",
+        &x("g.out"),
+    ])
+    .ok();
+    assert!(
+        std::fs::read_to_string(x("g.out"))
+            .unwrap()
+            .starts_with("<svg")
+    );
     let bad = t.run(&["render", "--style", "consultant", "--out", &x("x.png")]);
     assert_eq!(bad.status, 1);
     assert!(bad.stderr.contains("cannot draw"), "{}", bad.stderr);
@@ -630,7 +645,10 @@ fn render_and_sheet_draw_without_a_data_directory() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["a.webp", "again.png", "poster.png", "sheet.png"]);
+    assert_eq!(
+        left,
+        ["a.webp", "again.png", "g.out", "poster.png", "sheet.png"]
+    );
 }
 
 #[test]
@@ -713,4 +731,24 @@ fn look_flags_move_the_figure_and_bad_ones_are_refused() {
         bad.stderr
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn a_closed_stdout_ends_a_command_quietly() {
+    let t = TestDir::new();
+    // The reading end is gone before the command starts, so its first line meets EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = t.path().join("sheet.png");
+    let run = t
+        .command(&[
+            "sheet", "--style", "initials", "--count", "4", "--size", "32",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.exists(), "the work is done before the report");
 }

@@ -51,6 +51,9 @@ pub struct RenderArgs {
     /// Output file: .png, .webp (lossless) or .svg (the drawing before rasterising).
     #[arg(long)]
     pub out: PathBuf,
+    /// Write the SVG drawing whatever the file is called (as DiceBear's tools do).
+    #[arg(long)]
+    pub svg: bool,
     #[command(flatten)]
     pub look: LookArgs,
 }
@@ -123,7 +126,11 @@ pub fn catalog(data_dir: &Path, config: Option<&Path>) -> anyhow::Result<Catalog
 }
 
 pub async fn render(catalog: &Catalog, out: &Output, args: RenderArgs) -> anyhow::Result<ExitCode> {
-    let format = ImageFormat::from_path(&args.out)?;
+    let format = if args.svg {
+        ImageFormat::Svg
+    } else {
+        ImageFormat::from_path(&args.out)?
+    };
     let style = Arc::new(catalog.get(&args.style)?.clone());
     let (width, height) = dimensions(&style, args.size)?;
     let mut attributes = Map::new();
