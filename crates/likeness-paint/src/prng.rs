@@ -73,18 +73,8 @@ impl Prng {
     pub(crate) fn bits_n(&self, key: &str, n: u64) -> u64 {
         let mut h = fnv1a(self.prefix, key.as_bytes());
         h = fnv1a(h, b".");
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut v = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        mix(fnv1a(h, &digits[i..]))
+        let mut buf = [0u8; 20];
+        mix(fnv1a(h, decimal(n, &mut buf)))
     }
 
     /// Approximately standard normal for a numbered key, from one hash: the sum of its four
@@ -139,6 +129,20 @@ impl Prng {
     /// Eight hex digits derived from the seed, for SVG id prefixes.
     pub(crate) fn hex8(&self, key: &str) -> String {
         format!("{:08x}", self.bits(key) >> 32)
+    }
+}
+
+/// `v` in decimal ASCII, written into the end of `buf`, without `fmt` machinery (keys and wash
+/// outlines need thousands of them).
+pub(crate) fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return &buf[i..];
+        }
     }
 }
 

@@ -111,18 +111,8 @@ pub(crate) fn push_tenths(out: &mut String, t: i64) {
         out.push('-');
     }
     let a = t.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut v = a / 10;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
+    let mut buf = [0u8; 20];
+    for &d in crate::prng::decimal(a / 10, &mut buf) {
         out.push(char::from(d));
     }
     if !a.is_multiple_of(10) {
