@@ -8,7 +8,7 @@
 
 use crate::face::Face;
 use crate::look::Look;
-use crate::pen::{Pt, closed, ellipse, open};
+use crate::pen::{Frame, Pt, closed, ellipse, open};
 use crate::prng::Prng;
 use crate::sitter::{HairStyle, HeadCovering, Rgb};
 use crate::svg::{N, Svg};
@@ -506,18 +506,13 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                     let y1 = bottom - 0.25 * (k as f64) / n as f64
                         + rng.jitter(&format!("poster.hair.loc.{s}.{k}"), 0.15);
                     let pts = f.all_flat(&[(x0, t * 0.6), (x1 * 0.96, 0.6), (x1, y1)]);
-                    let d = open(&pts);
-                    h.back.push(Mark::Stroke(
-                        d.clone(),
-                        l.hair.shadow,
-                        f.len(wdt + 0.05),
-                        1.0,
-                    ));
-                    h.back.push(Mark::Stroke(d.clone(), base, f.len(wdt), 1.0));
-                    if !locs {
-                        h.back
-                            .push(Mark::Dash(d, l.hair.shadow, f.len(wdt * 0.5), f.len(0.09)));
-                    }
+                    let strand = Strand {
+                        shadow: l.hair.shadow,
+                        base,
+                        width: wdt,
+                        dash: !locs,
+                    };
+                    strand.push(&mut h.back, open(&pts), f);
                 }
             }
             let line = hairline(-0.9, sb, -0.76);
@@ -545,18 +540,13 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
                         (x + s * 0.1, 0.6),
                         (x + s * 0.18, bottom - 0.3 - 0.2 * k as f64),
                     ]);
-                    let d = open(&pts);
-                    h.front.push(Mark::Stroke(
-                        d.clone(),
-                        l.hair.shadow,
-                        f.len(wdt + 0.05),
-                        1.0,
-                    ));
-                    h.front.push(Mark::Stroke(d.clone(), base, f.len(wdt), 1.0));
-                    if !locs {
-                        h.front
-                            .push(Mark::Dash(d, l.hair.shadow, f.len(wdt * 0.5), f.len(0.09)));
-                    }
+                    let strand = Strand {
+                        shadow: l.hair.shadow,
+                        base,
+                        width: wdt,
+                        dash: !locs,
+                    };
+                    strand.push(&mut h.front, open(&pts), f);
                 }
             }
             h.covers_ears = true;
@@ -651,4 +641,24 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
         }
     }
     h
+}
+
+/// One loc or braid: a shadow edge, the strand, and (braids) a dashed plait down its middle.
+struct Strand {
+    shadow: Rgb,
+    base: Rgb,
+    /// In head units.
+    width: f64,
+    dash: bool,
+}
+
+impl Strand {
+    fn push(&self, marks: &mut Vec<Mark>, d: String, f: &Frame) {
+        let w = self.width;
+        marks.push(Mark::Stroke(d.clone(), self.shadow, f.len(w + 0.05), 1.0));
+        marks.push(Mark::Stroke(d.clone(), self.base, f.len(w), 1.0));
+        if self.dash {
+            marks.push(Mark::Dash(d, self.shadow, f.len(w * 0.5), f.len(0.09)));
+        }
+    }
 }

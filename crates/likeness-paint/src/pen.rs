@@ -270,34 +270,21 @@ pub(crate) fn fill_a(svg: &mut Svg, d: &str, c: Rgb, op: f64) {
     svg.leaf("path", &[("d", &d), ("fill", &c), ("fill-opacity", &N(op))]);
 }
 
-/// A round-capped stroke.
+/// A round-capped stroke (an opacity attribute only when translucent).
 pub(crate) fn stroke(svg: &mut Svg, d: &str, c: Rgb, width: f64, op: f64) {
-    if op >= 0.999 {
-        svg.leaf(
-            "path",
-            &[
-                ("d", &d),
-                ("fill", &"none"),
-                ("stroke", &c),
-                ("stroke-width", &N(width)),
-                ("stroke-linecap", &"round"),
-                ("stroke-linejoin", &"round"),
-            ],
-        );
-    } else {
-        svg.leaf(
-            "path",
-            &[
-                ("d", &d),
-                ("fill", &"none"),
-                ("stroke", &c),
-                ("stroke-width", &N(width)),
-                ("stroke-linecap", &"round"),
-                ("stroke-linejoin", &"round"),
-                ("stroke-opacity", &N(op)),
-            ],
-        );
-    }
+    let w = N(width);
+    let opacity = N(op);
+    let attrs: [(&str, &dyn std::fmt::Display); 7] = [
+        ("d", &d),
+        ("fill", &"none"),
+        ("stroke", &c),
+        ("stroke-width", &w),
+        ("stroke-linecap", &"round"),
+        ("stroke-linejoin", &"round"),
+        ("stroke-opacity", &opacity),
+    ];
+    let n = if op >= 0.999 { 6 } else { 7 };
+    svg.leaf("path", &attrs[..n]);
 }
 
 /// Linear interpolation.

@@ -77,24 +77,12 @@ fn render(p: &Painter, r: &Recipe, s: &Sitter) -> Image {
 
 #[test]
 fn same_sitter_same_bytes_across_painters_and_threads() {
-    let (a, b) = (Painter::new(), Painter::new());
     let s = Sitter {
         glasses: Some(true),
         worldview: Some("Tech optimist"),
         ..sitter("subject-42:cartoon:1", Presentation::Woman, 34)
     };
-    let svg = a.render_svg(&cartoon(), &s, SIZE).unwrap();
-    assert_eq!(svg, b.render_svg(&cartoon(), &s, SIZE).unwrap());
-    let png = a.render_png(&cartoon(), &s, SIZE).unwrap();
-    assert_eq!(png, b.render_png(&cartoon(), &s, SIZE).unwrap());
-    std::thread::scope(|scope| {
-        let hs: Vec<_> = (0..3)
-            .map(|_| scope.spawn(|| a.render_png(&cartoon(), &s, SIZE).unwrap()))
-            .collect();
-        for h in hs {
-            assert_eq!(h.join().unwrap(), png);
-        }
-    });
+    common::assert_same_bytes_everywhere(&cartoon(), &s, SIZE);
 }
 
 #[test]

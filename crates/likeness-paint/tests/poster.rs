@@ -58,24 +58,12 @@ fn near(p: [u8; 4], c: Rgb, tolerance: i32) -> bool {
 
 #[test]
 fn same_sitter_same_bytes_across_painters_and_threads() {
-    let (a, b) = (Painter::new(), Painter::new());
     let s = Sitter {
         name: "Tomás Oquendo",
         glasses: Some(true),
         ..sitter("subject-42:flat-poster:1", Presentation::Man, 34)
     };
-    let svg = a.render_svg(&poster(), &s, SIZE).unwrap();
-    assert_eq!(svg, b.render_svg(&poster(), &s, SIZE).unwrap());
-    let png = a.render_png(&poster(), &s, SIZE).unwrap();
-    assert_eq!(png, b.render_png(&poster(), &s, SIZE).unwrap());
-    std::thread::scope(|scope| {
-        let hs: Vec<_> = (0..3)
-            .map(|_| scope.spawn(|| a.render_png(&poster(), &s, SIZE).unwrap()))
-            .collect();
-        for h in hs {
-            assert_eq!(h.join().unwrap(), png);
-        }
-    });
+    common::assert_same_bytes_everywhere(&poster(), &s, SIZE);
 }
 
 #[test]

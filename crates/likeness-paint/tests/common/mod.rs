@@ -1,6 +1,7 @@
 //! What the end-to-end tests share: decoded pixels and simple measures of them.
 #![allow(dead_code)] // each test file uses its own subset
 
+use likeness_paint::{Painter, Recipe, Sitter, Size};
 use resvg::tiny_skia::Pixmap;
 
 /// A decoded PNG, straight (not premultiplied) RGBA, row-major.
@@ -64,4 +65,21 @@ impl Image {
 /// Relative luminance, 0..=1 (sRGB weights, no linearisation: good enough to compare).
 pub fn lum(p: [u8; 4]) -> f64 {
     (0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])) / 255.0
+}
+
+/// The same sitter gives the same SVG and PNG bytes from two painters and from several threads.
+pub fn assert_same_bytes_everywhere(recipe: &Recipe, sitter: &Sitter, size: Size) {
+    let (a, b) = (Painter::new(), Painter::new());
+    let svg = a.render_svg(recipe, sitter, size).unwrap();
+    assert_eq!(svg, b.render_svg(recipe, sitter, size).unwrap());
+    let png = a.render_png(recipe, sitter, size).unwrap();
+    assert_eq!(png, b.render_png(recipe, sitter, size).unwrap());
+    std::thread::scope(|scope| {
+        let hs: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| a.render_png(recipe, sitter, size).unwrap()))
+            .collect();
+        for h in hs {
+            assert_eq!(h.join().unwrap(), png);
+        }
+    });
 }
