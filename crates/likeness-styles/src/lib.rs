@@ -24,6 +24,7 @@
 //! providers = ["builtin"]        # optional (default ["builtin"]); "provider" or "provider:model",
 //!                                # provider one of builtin, comfyui, gemini, imagen, openai
 //! send_identifiers = false       # optional; true lets cloud prompts use names and birth dates
+//! send_references = false        # optional; true lets reference photos go to cloud providers
 //! prompt = """…minijinja…"""
 //! negative_prompt = "…"          # optional
 //!

@@ -35,6 +35,8 @@ struct RawStyle {
     providers: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     send_identifiers: bool,
+    #[serde(default)]
+    send_references: bool,
     prompt: Spanned<String>,
     #[serde(default)]
     negative_prompt: Option<Spanned<String>>,
@@ -277,6 +279,7 @@ pub(crate) fn parse_style(
         default_size,
         providers,
         send_identifiers: raw.send_identifiers,
+        send_references: raw.send_references,
         prompt: raw.prompt.get_ref().clone(),
         negative_prompt: raw.negative_prompt.as_ref().map(|n| n.get_ref().clone()),
         renderer: raw.renderer,

@@ -214,6 +214,9 @@ pub struct Style {
     /// The provider chain; the first is preferred.
     pub providers: Vec<ProviderRef>,
     pub send_identifiers: bool,
+    /// Reference photos may go to cloud providers (they are biometric data; off by default).
+    /// Local providers (`comfyui`) always get them.
+    pub send_references: bool,
     pub prompt: String,
     pub negative_prompt: Option<String>,
     /// The built-in renderer's recipe, kept opaque here (the service validates it).

@@ -199,18 +199,30 @@ fn builtins_follow_the_house_rules() {
         };
         assert_eq!(style.version, version, "{n}");
         assert!(!style.send_identifiers, "{n}");
+        assert!(
+            !style.send_references,
+            "{n}: photos stay home unless a user opts in"
+        );
         assert_eq!(style.default_size, "512", "{n}");
         assert_eq!(style.origin, Origin::Builtin, "{n}");
-        assert_eq!(
-            style
-                .providers
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-            ["builtin"],
-            "{n}"
-        );
-        assert!(!style.uses_cloud(), "{n}");
+        let chain: Vec<String> = style.providers.iter().map(ToString::to_string).collect();
+        // Built-in looks never spend money unasked; the photographic scenarios need an image
+        // model, ComfyUI on the user's GPU first.
+        if style.kind == likeness_styles::StyleKind::Scenario {
+            assert_eq!(
+                chain,
+                [
+                    "comfyui",
+                    "gemini:gemini-2.5-flash-image",
+                    "openai:gpt-image-1"
+                ],
+                "{n}"
+            );
+            assert!(style.uses_cloud(), "{n}");
+        } else {
+            assert_eq!(chain, ["builtin"], "{n}");
+            assert!(!style.uses_cloud(), "{n}");
+        }
         assert!(
             !style.title.is_empty() && !style.description.is_empty(),
             "{n}"

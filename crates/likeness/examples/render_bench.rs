@@ -72,7 +72,7 @@ fn main() {
         png_s += t.elapsed().as_secs_f64();
         png_bytes += png.len();
         let t = Instant::now();
-        stored_bytes += likeness::pipeline::worker::optimise_png(png, 0)
+        stored_bytes += likeness::pipeline::save::optimise_png(png, 0)
             .unwrap()
             .len();
         opt_s += t.elapsed().as_secs_f64();

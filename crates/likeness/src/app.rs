@@ -41,17 +41,31 @@ impl App {
         let connections = config.concurrency(None) as u32 + 4;
         let db = Db::open(&data_dir.join("likeness.db"), connections).await?;
         let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
+        let providers = Providers::from_config(&config.providers, &|k| std::env::var(k).ok())
+            .map_err(Error::Config)?;
         Ok(App {
+            providers,
             data_dir: data_dir.to_path_buf(),
             config,
             db,
             store,
             catalog,
-            providers: Providers::new(),
             today: chrono::Utc::now().date_naive(),
             events: tokio::sync::broadcast::channel(1024).0,
             work_available: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Workers for `serve` and `likeness worker`, which take any run: the flag, else the
+    /// config, else enough for the most parallel provider usable here (remote providers
+    /// mostly wait on the network, so they want more than one per core).
+    pub fn worker_count(&self, flag: Option<usize>) -> usize {
+        if flag.is_some() || self.config.generate.concurrency > 0 {
+            return self.config.concurrency(flag);
+        }
+        self.providers
+            .most_parallel()
+            .max(self.config.concurrency(None))
     }
 
     pub fn style(&self, name: &str) -> Result<Arc<Style>> {

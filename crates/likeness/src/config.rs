@@ -5,9 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::provider::settings::ProviderConfig;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -20,6 +23,9 @@ pub struct Config {
     pub queue: QueueConfig,
     pub server: ServerConfig,
     pub fetch: FetchConfig,
+    /// `[providers.gemini]`, `[providers.openai]`, `[providers.comfyui]`: endpoints, keys,
+    /// pacing, retries, breaker and prices (see `provider/settings.rs`).
+    pub providers: BTreeMap<String, ProviderConfig>,
 }
 
 /// Downloading reference images from URLs given to the API.
@@ -111,6 +117,7 @@ impl Default for Config {
             queue: QueueConfig::default(),
             server: ServerConfig::default(),
             fetch: FetchConfig::default(),
+            providers: BTreeMap::new(),
         }
     }
 }
@@ -192,7 +199,8 @@ impl Config {
         if self.queue.lease_seconds < 2 {
             return Err("queue.lease_seconds must be at least 2".into());
         }
-        Ok(())
+        // Provider sections are checked with the environment applied when they are built.
+        crate::provider::settings::resolve_all(&self.providers, &|_| None).map(|_| ())
     }
 
     /// Worker count for this machine.

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod config;
 pub mod db;
+pub mod describe;
 pub mod error;
 pub mod fetch;
 pub mod http;

@@ -77,6 +77,10 @@ pub struct HistoryEntry {
     pub cost_usd: f64,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// Attempts, the fallback chain's earlier failures (`fallback`), the provider's revised
+    /// prompt and its own facts (usage, finish reason, ids).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
     /// Where the image is: a file path for the local folder.
     pub path: Option<String>,
 }
@@ -105,6 +109,7 @@ impl HistoryEntry {
             cost_usd: a.cost_usd,
             error_code: a.error_code,
             error_message: a.error_message,
+            details: a.details,
         }
     }
 }

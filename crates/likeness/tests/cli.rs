@@ -333,8 +333,33 @@ fn exit_codes_and_clear_errors() {
     let r = t.run(&["--json", "generate", "--style", "no-such-style"]);
     assert_eq!(r.status, 1, "{}", r.stderr);
     assert_eq!(r.json()["error"]["code"], "style.unknown");
-    // A style the built-in renderer cannot draw: exit 1 and the message lists what it can draw.
+    // A photographic scenario with no provider set up: refused before planning, naming what
+    // to set for each provider of its chain, once.
     let r = t.run(&["generate", "--style", "consultant"]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    for what in [
+        "consultant",
+        "COMFYUI_URL",
+        "GEMINI_API_KEY",
+        "OPENAI_API_KEY",
+    ] {
+        assert_eq!(
+            r.stderr.matches(what).count(),
+            1,
+            "{what} once: {}",
+            r.stderr
+        );
+    }
+    assert!(
+        t.run(&["--json", "runs"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // A style the built-in renderer cannot draw: exit 1 and the message lists what it can draw.
+    let r = t.run(&["generate", "--style", "consultant", "--provider", "builtin"]);
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("consultant"), "{}", r.stderr);
     assert_eq!(

@@ -468,6 +468,23 @@ async fn generate_on_demand_waits_for_the_image_or_answers_202() {
         .send()
         .await
         .unwrap();
+    // A photographic scenario with no provider set up: 503 with what to set.
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "provider.no_key", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("COMFYUI_URL"),
+        "{e}"
+    );
+    let r = c
+        .post(server.url("/api/avatars/generate/p7"))
+        .json(&json!({"style": "consultant", "provider": "builtin"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(r).await, "provider.unsupported_style");
     let r = c

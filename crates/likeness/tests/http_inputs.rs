@@ -141,15 +141,16 @@ prompt = "A watercolor portrait of {{ person }} in a clinic."
 kind = "watercolor"
 "#;
 
+/// A data directory with the `clinic_sketch` scenario.
+fn with_clinic_sketch() -> TestDir {
+    let t = data_dir_with("");
+    t.write("data/styles/clinic_sketch.toml", CLINIC_SKETCH);
+    t
+}
+
 #[tokio::test]
 async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_shape() {
-    let t = data_dir_with("");
-    std::fs::create_dir_all(t.data_dir().join("styles")).unwrap();
-    std::fs::write(
-        t.data_dir().join("styles/clinic_sketch.toml"),
-        CLINIC_SKETCH,
-    )
-    .unwrap();
+    let t = with_clinic_sketch();
     let server = Server::start(&t, Some("t0k"));
     let c = client();
     let photo = jpeg(640, 800);
@@ -244,16 +245,24 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
         .unwrap();
     assert_eq!(history["assets"].as_array().unwrap().len(), 2, "{history}");
 
-    // The built-in scenarios are photographs: the offline renderer says so instead of guessing.
+    // The built-in scenarios are photographs: with no provider set up, the answer says what to
+    // set instead of guessing.
     let r = post_generate(
         &c,
         &server,
         json!({"reference_image": B64.encode(&photo), "scenario": "consultant"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     let e: Value = r.json().await.unwrap();
-    assert_eq!(e["error"]["code"], "provider.unsupported_style", "{e}");
+    assert_eq!(e["error"]["code"], "provider.no_key", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("COMFYUI_URL"),
+        "{e}"
+    );
     assert!(strays(&t).is_empty(), "{:?}", strays(&t));
 }
 
@@ -653,4 +662,107 @@ async fn path_like_ids_and_asset_paths_never_leave_the_data_directory() {
     }
     assert!(walk(&t.data_dir().join("assets")).is_empty());
     assert!(strays(&t).is_empty(), "{:?}", strays(&t));
+}
+
+/// Whether the PNG in `b64` has a transparent top-left corner (a circle or a 50 % radius).
+fn corner_is_clear(b64: &str) -> bool {
+    let img = image::load_from_memory(&B64.decode(b64).unwrap())
+        .unwrap()
+        .to_rgba8();
+    img.get_pixel(0, 0).0[3] == 0
+}
+
+/// Sends an OpenAI-compatible request and says whether its first image has a clear corner.
+async fn openai_corner_clear(request: reqwest::RequestBuilder) -> bool {
+    let r = request.bearer_auth("t0k").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let answer: Value = r.json().await.unwrap();
+    corner_is_clear(answer["data"][0]["b64_json"].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
+    let t = with_clinic_sketch();
+    let server = Server::start(&t, Some("t0k"));
+    let c = client();
+    let photo = B64.encode(jpeg(600, 600));
+
+    // /api/generate: a circle, and without options, a square.
+    for (options, clear) in [(json!({"shape": "circle"}), true), (Value::Null, false)] {
+        let mut body = json!({"reference_image": photo, "scenario": "clinic_sketch",
+                              "return_base64": true, "settings": {"width": 256, "height": 320}});
+        if !options.is_null() {
+            body["options"] = options;
+        }
+        let r = post_generate(&c, &server, body).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let answer: Value = r.json().await.unwrap();
+        let png = answer["output_base64"].as_str().unwrap();
+        assert_eq!(corner_is_clear(png), clear, "{}", answer["metadata"]);
+    }
+    let r = post_generate(
+        &c,
+        &server,
+        json!({"reference_image": photo, "scenario": "clinic_sketch", "options": {"flip": "sideways"}}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(r).await, "provider.bad_recipe");
+
+    // /v1/images/generations (OpenAI clients send it with `extra_body`).
+    assert!(
+        openai_corner_clear(c.post(server.url("/v1/images/generations")).json(
+            &json!({"model": "initials", "prompt": "Mei Lin", "size": "256x256",
+                      "response_format": "b64_json", "options": {"radius": 50}}),
+        ))
+        .await
+    );
+    let r = c
+        .post(server.url("/v1/images/generations"))
+        .bearer_auth("t0k")
+        .json(&json!({"model": "initials", "prompt": "x", "options": {"rotate": "lots"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status(), error_code(r).await.as_str()),
+        (StatusCode::BAD_REQUEST, "provider.bad_recipe")
+    );
+
+    // /v1/images/edits: a form field holding JSON.
+    let form = |options: &str| {
+        reqwest::multipart::Form::new()
+            .text("model", "initials")
+            .text("prompt", "a friendly portrait")
+            .text("size", "256x256")
+            .text("response_format", "b64_json")
+            .text("options", options.to_string())
+            .part(
+                "image",
+                reqwest::multipart::Part::bytes(png(300, 300)).file_name("photo.png"),
+            )
+    };
+    assert!(
+        openai_corner_clear(
+            c.post(server.url("/v1/images/edits"))
+                .multipart(form(r#"{"shape": "circle"}"#))
+        )
+        .await
+    );
+    let r = c
+        .post(server.url("/v1/images/edits"))
+        .bearer_auth("t0k")
+        .multipart(form("{not json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`options`"),
+        "{e}"
+    );
 }

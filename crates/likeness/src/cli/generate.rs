@@ -19,9 +19,14 @@ Examples:
   likeness generate --cohort nba --style watercolor,initials
   likeness generate --where age_band=child --where gender=woman --dry-run
   likeness generate --subject 76003 --force           # regenerate one subject as a new version
+  likeness generate --style consultant --dry-run      # a paid provider: what would it cost?
+  likeness generate --style consultant --max-cost 5   # never past $5; the rest stays queued
+  likeness generate --likeness-url 'https://cdn.example.org/{id}.png'   # describe photos first
 
-Exit status: 0 when nothing failed, 2 when some subjects failed, 1 for usage or config errors.
-Interrupted (Ctrl-C, kill -9, power loss)? Run the same command again: it resumes the run.")]
+Exit status: 0 when nothing failed, 2 when some subjects failed or the batch stopped early (a
+provider down, a refused key, the --max-cost budget: the rest stays queued), 1 for usage or
+config errors. Interrupted (Ctrl-C, kill -9, power loss)? Run the same command again: it
+resumes the run.")]
 pub struct GenerateArgs {
     /// Every subject (the default when no selector is given).
     #[arg(long, conflicts_with_all = ["subject", "cohort"])]
@@ -59,12 +64,42 @@ pub struct GenerateArgs {
     /// Free text recorded on the run.
     #[arg(long, value_name = "TEXT")]
     notes: Option<String>,
-    /// Jobs worked at once (default: config, else one per CPU core).
+    /// Jobs worked at once (default: config, else what the style's providers want: one per CPU
+    /// core for the built-in renderer, more for remote providers).
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,
     /// Use this provider (or provider:model) instead of the style's chain.
     #[arg(long, value_name = "NAME")]
     provider: Option<String>,
+    /// Stop before this batch would spend more than USD (list prices from the config's price
+    /// table; jobs left stay queued). With --dry-run, says how many images fit.
+    #[arg(long, value_name = "USD", value_parser = parse_usd)]
+    max_cost: Option<f64>,
+    /// First have Gemini describe each subject's photo (hair, glasses, apparent age; never
+    /// identity) and cache it as `likeness_description` for prompts. The photo is the
+    /// subject's `photo_url` attribute or --likeness-url. Needs GEMINI_API_KEY.
+    #[arg(long)]
+    fetch_likeness: bool,
+    /// Where subjects' photos are, with {id} and {slug} filled in, e.g.
+    /// 'https://cdn.example.org/headshots/{id}.png' (implies --fetch-likeness).
+    #[arg(long, value_name = "URL_TEMPLATE")]
+    likeness_url: Option<String>,
+    /// With --fetch-likeness: describe again even when a description of the same photo is cached.
+    #[arg(long)]
+    refresh_likeness: bool,
+}
+
+fn parse_usd(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .trim_start_matches('$')
+        .parse()
+        .map_err(|_| format!("expected an amount in USD such as 2.50, got {s:?}"))?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("expected a positive amount in USD, got {s:?}"))
+    }
 }
 
 pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<ExitCode> {
@@ -94,9 +129,12 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
     {
         anyhow::bail!("no subject is in cohort {c:?}; `likeness subjects list` shows cohorts");
     }
+    if (args.fetch_likeness || args.likeness_url.is_some()) && !args.dry_run {
+        fetch_likeness(app, out, &options, &args).await?;
+    }
     if args.dry_run {
         let plan = run::dry_run(app, &options).await?;
-        out.emit(&plan, || print_dry_run(&plan))?;
+        out.emit(&plan, || print_dry_run(&plan, args.max_cost))?;
         return Ok(ExitCode::SUCCESS);
     }
     let prepared = run::prepare(app, &options).await?;
@@ -136,8 +174,8 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
             }
         })
     };
-    let concurrency = app.config.concurrency(args.concurrency);
-    let report = run::execute(app, &prepared, concurrency, &progress, stop).await;
+    let concurrency = run::concurrency(app, &prepared, args.concurrency);
+    let report = run::execute(app, &prepared, concurrency, args.max_cost, &progress, stop).await;
     ctrl_c.abort();
     progress.finish();
     let report = report?;
@@ -149,7 +187,42 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
     })
 }
 
-fn print_dry_run(plan: &DryRun) {
+/// Describes the selected subjects' photos before planning, so the prompts can use them.
+async fn fetch_likeness(
+    app: &App,
+    out: &Output,
+    options: &GenerateOptions,
+    args: &GenerateArgs,
+) -> anyhow::Result<()> {
+    let subjects = likeness::pipeline::plan::selected(app, &options.selection).await?;
+    if !out.json {
+        eprintln!("describing the photos of {} subjects", subjects.len());
+    }
+    let report = likeness::describe::describe_subjects(
+        app,
+        subjects,
+        &likeness::describe::DescribeOptions {
+            url_template: args.likeness_url.clone(),
+            refresh: args.refresh_likeness,
+        },
+    )
+    .await?;
+    if !out.json {
+        eprintln!(
+            "likeness descriptions: {} new, {} cached, {} without a photo, {} failed",
+            report.described,
+            report.cached,
+            report.without_photo,
+            report.failed.len()
+        );
+        for f in &report.failed {
+            eprintln!("  {}: {}: {}", f.subject_id, f.code, f.message);
+        }
+    }
+    Ok(())
+}
+
+fn print_dry_run(plan: &DryRun, max_cost: Option<f64>) {
     println!("dry run: nothing was written");
     match &plan.resumes_run {
         Some(id) => println!(
@@ -175,6 +248,18 @@ fn print_dry_run(plan: &DryRun) {
     println!("estimated cost:   {}", usd(p.estimated_cost_usd));
     for (provider, cost) in &p.estimated_cost_by_provider {
         println!("  {provider}: {}", usd(*cost));
+    }
+    if let Some(limit) = max_cost
+        && p.estimated_cost_usd > limit
+        && p.planned > 0
+    {
+        let each = p.estimated_cost_usd / p.planned as f64;
+        println!(
+            "--max-cost {}: about {} of {} images fit; the batch would stop there",
+            usd(limit),
+            (limit / each).floor(),
+            p.planned
+        );
     }
     match &p.sample_prompt {
         Some(prompt) => println!("sample prompt:    {prompt}"),

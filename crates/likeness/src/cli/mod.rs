@@ -7,6 +7,7 @@ pub mod logs;
 mod look;
 mod output;
 mod progress;
+mod providers;
 mod render;
 mod runs;
 mod serve;
@@ -106,7 +107,9 @@ pub enum Command {
     /// Every generation attempt for a subject: prompt, provider, status, errors, path.
     History(subjects::HistoryArgs),
     /// Runs (batches) with version, counts, cost and duration.
-    Runs,
+    Runs(runs::RunsArgs),
+    /// The image providers: settings, pace, price, and whether each can be used here.
+    Providers,
     /// The style catalog: list, show, and the exact prompt a subject would get.
     Styles {
         #[command(subcommand)]
@@ -153,7 +156,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Subjects { command } => subjects::run(&app, &out, command).await?,
         Command::Resolve(args) => subjects::resolve(&app, &out, args).await?,
         Command::History(args) => subjects::history(&app, &out, args).await?,
-        Command::Runs => runs::run(&app, &out).await?,
+        Command::Runs(args) => runs::run(&app, &out, args).await?,
+        Command::Providers => providers::run(&app, &out).await?,
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,

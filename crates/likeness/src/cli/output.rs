@@ -25,7 +25,12 @@ impl Output {
 
 /// Formats dollars for people.
 pub fn usd(v: f64) -> String {
-    format!("${v:.2}")
+    // Image prices are fractions of a cent apart ($0.039 against $0.042).
+    if v != 0.0 && v.abs() < 10.0 {
+        format!("${v:.3}")
+    } else {
+        format!("${v:.2}")
+    }
 }
 
 /// Formats milliseconds for people.

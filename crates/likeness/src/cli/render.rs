@@ -345,6 +345,7 @@ fn request(
         steps: None,
         identity_weight: None,
         renderer_options: options.clone(),
+        progress: None,
     }
 }
 

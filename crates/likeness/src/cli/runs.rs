@@ -16,7 +16,49 @@ struct RunView {
     actual_cost_usd: f64,
 }
 
-pub async fn run(app: &App, out: &Output) -> anyhow::Result<ExitCode> {
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  likeness runs                    # every batch, newest first
+  likeness runs --costs            # spending of the last 30 days by provider and model, and the month it projects to
+  likeness runs --costs --days 7 --json")]
+pub struct RunsArgs {
+    /// Show spending by provider and model and a monthly projection instead of the runs.
+    #[arg(long)]
+    costs: bool,
+    /// The window of `--costs`, in days.
+    #[arg(long, value_name = "N", default_value_t = 30, requires = "costs")]
+    days: u32,
+}
+
+pub async fn run(app: &App, out: &Output, args: RunsArgs) -> anyhow::Result<ExitCode> {
+    if args.costs {
+        let s = app
+            .db
+            .spending(args.days.max(1), chrono::Utc::now())
+            .await?;
+        out.emit(&s, || {
+            println!(
+                "last {} days: {} on {} images ({} a day over {:.1} active days)",
+                s.days,
+                usd(s.total_usd),
+                s.by_model.iter().map(|m| m.images).sum::<i64>(),
+                usd(s.per_day_usd),
+                s.active_days
+            );
+            println!("projected month: {}", usd(s.projected_month_usd));
+            for m in &s.by_model {
+                println!(
+                    "  {:<10} {:<28} {:>7} images  {}",
+                    m.provider,
+                    m.model,
+                    m.images,
+                    usd(m.cost_usd)
+                );
+            }
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut views = Vec::new();
     for run in app.db.runs().await? {
         let counts = app.db.run_counts(&run.id).await?;

@@ -24,7 +24,8 @@ pub struct ServeArgs {
     /// Port 0 picks a free port; the address is printed on stderr.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Queue workers in this process (default: generate.concurrency, one per core); 0 leaves
+    /// Queue workers in this process (default: generate.concurrency, else enough for the most
+    /// parallel usable provider, at least one per core); 0 leaves
     /// the jobs to `likeness worker` processes.
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
@@ -55,7 +56,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(0) => None,
         n => Some(spawn_workers(
             app.clone(),
-            app.config.concurrency(n),
+            app.worker_count(n),
             stop.clone(),
         )),
     };

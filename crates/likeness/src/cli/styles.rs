@@ -15,11 +15,15 @@ pub enum StylesCommand {
     List,
     /// Show a style: version, sizes, provider chain, prompt template, renderer recipe.
     Show { name: String },
-    /// Print the exact prompt a subject would get in a style.
+    /// Print exactly what a subject's generation would send: the prompt, and for each
+    /// provider of the chain whether it is ready and whether reference photos go to it.
     Prompt {
         name: String,
         #[arg(long, value_name = "ID_OR_SLUG")]
         subject: String,
+        /// Use this provider (or provider:model) instead of the style's chain.
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
     },
 }
 
@@ -28,8 +32,24 @@ struct PromptView {
     style: String,
     subject_id: String,
     provider: String,
+    /// `local` or `cloud`: cloud prompts carry no names, ids or birth dates unless the style
+    /// sets `send_identifiers = true`.
+    audience: String,
     prompt: String,
     negative_prompt: Option<String>,
+    chain: Vec<LinkView>,
+}
+
+/// One provider of the chain, as the prompt command shows it.
+#[derive(Debug, Serialize)]
+struct LinkView {
+    link: String,
+    audience: String,
+    /// Empty when the provider can be used; else why not (no key, ...).
+    not_ready: Option<String>,
+    /// Whether a reference photo, when the subject has one, would be sent to it.
+    references: &'static str,
+    estimated_usd: f64,
 }
 
 pub async fn run(app: &App, out: &Output, command: StylesCommand) -> anyhow::Result<ExitCode> {
@@ -86,23 +106,80 @@ pub async fn run(app: &App, out: &Output, command: StylesCommand) -> anyhow::Res
                 }
             })?;
         }
-        StylesCommand::Prompt { name, subject } => {
+        StylesCommand::Prompt {
+            name,
+            subject,
+            provider,
+        } => {
             let subject = app.db.find_subject(&subject).await?;
             let style = app.style(&name)?;
-            let (provider, _) = app.providers.for_style(&style, None)?;
-            let audience = provider.audience();
+            let (chain, _) = app.providers.for_style(&style, provider.as_deref())?;
+            let audience = chain.audience();
             let ps = prompt_subject(&subject, app.today);
+            let links = match &provider {
+                Some(p) => vec![
+                    p.parse::<likeness_styles::ProviderRef>()
+                        .map_err(anyhow::Error::msg)?,
+                ],
+                None => style.providers.clone(),
+            };
+            let (width, height) = style.dimensions(None)?;
+            let mut chain_view = Vec::new();
+            for l in &links {
+                let p = app.providers.get(&l.provider)?;
+                let model = l
+                    .model
+                    .clone()
+                    .unwrap_or_else(|| p.default_model().to_string());
+                chain_view.push(LinkView {
+                    link: format!("{}:{model}", l.provider),
+                    audience: p.audience().to_string(),
+                    not_ready: p.ready().err().map(|e| e.to_string()),
+                    references: match (p.audience(), style.send_references) {
+                        (likeness_styles::Audience::Local, _) => "sent (local provider)",
+                        (_, true) => "sent (the style sets send_references = true)",
+                        (_, false) => "never sent (the style does not set send_references)",
+                    },
+                    estimated_usd: p.estimate_usd(&model, width, height),
+                });
+            }
             let v = PromptView {
                 style: style.name.clone(),
                 subject_id: subject.id.to_string(),
-                provider: provider.name().to_string(),
+                provider: chain.name().to_string(),
+                audience: audience.to_string(),
                 prompt: style.render_prompt(&ps, audience)?,
                 negative_prompt: style.render_negative_prompt(&ps, audience)?,
+                chain: chain_view,
             };
             out.emit(&v, || {
                 println!("{}", v.prompt);
                 if let Some(n) = &v.negative_prompt {
                     println!("negative: {n}");
+                }
+                eprintln!();
+                eprintln!(
+                    "rendered for a {} reader{}",
+                    v.audience,
+                    if v.audience == "cloud" && !style.send_identifiers {
+                        " (no names, ids or birth dates: the style does not set send_identifiers)"
+                    } else {
+                        ""
+                    }
+                );
+                for (i, l) in v.chain.iter().enumerate() {
+                    eprintln!(
+                        "{}. {} ({}, {}): reference photos {}{}",
+                        i + 1,
+                        l.link,
+                        l.audience,
+                        super::output::usd(l.estimated_usd),
+                        l.references,
+                        l.not_ready
+                            .as_ref()
+                            .map(|r| format!("; skipped: {r}"))
+                            .unwrap_or_default()
+                    );
                 }
             })?;
         }

@@ -14,14 +14,15 @@ use likeness::App;
 Runs until SIGTERM or Ctrl-C, then finishes the jobs in flight. Jobs held by a worker that dies
 go back to the queue when their lease runs out (queue.lease_seconds).")]
 pub struct WorkerArgs {
-    /// Jobs worked at once (default: generate.concurrency, one per core).
+    /// Jobs worked at once (default: generate.concurrency, else enough for the most parallel
+    /// usable provider, at least one per core).
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,
 }
 
 pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
-    let concurrency = app.config.concurrency(args.concurrency);
+    let concurrency = app.worker_count(args.concurrency);
     let workers = super::serve::spawn_workers(app.clone(), concurrency, stop.clone());
     eprintln!("worker started ({concurrency} at once); SIGTERM or Ctrl-C stops it");
     super::serve::shutdown_signal().await;

@@ -46,6 +46,8 @@ pub struct NewAsset {
     pub negative_prompt: Option<String>,
     pub total_ms: i64,
     pub cost_usd: f64,
+    /// JSON: attempts, fallback, revised prompt, provider facts.
+    pub details: Option<serde_json::Value>,
     pub outcome: Outcome,
 }
 
@@ -81,6 +83,9 @@ pub struct AssetRow {
     pub cost_usd: f64,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// Attempts, the fallback chain's earlier failures, provider facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 fn from_row(r: &SqliteRow) -> AssetRow {
@@ -106,6 +111,9 @@ fn from_row(r: &SqliteRow) -> AssetRow {
         cost_usd: r.get("cost_usd"),
         error_code: r.get("error_code"),
         error_message: r.get("error_message"),
+        details: r
+            .get::<Option<String>, _>("details")
+            .and_then(|d| serde_json::from_str(&d).ok()),
     }
 }
 
@@ -173,9 +181,9 @@ impl Db {
             "INSERT INTO assets (id, subject_id, run_id, job_id, style, style_version, provider,
                  model, seed, prompt, negative_prompt, status, current, width, height, bytes,
                  content_hash, storage_key, content_type, render_us, encode_us, total_ms,
-                 cost_usd, error_code, error_message, created_at)
+                 cost_usd, error_code, error_message, created_at, details)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                 $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+                 $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
         )
         .bind(&asset.id)
         .bind(&asset.subject_id)
@@ -207,6 +215,7 @@ impl Db {
         .bind(code)
         .bind(message)
         .bind(&now)
+        .bind(asset.details.as_ref().map(|d| d.to_string()))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

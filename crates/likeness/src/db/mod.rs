@@ -5,6 +5,7 @@
 //! new pool type, not a copy of these modules.
 
 pub mod assets;
+pub mod costs;
 pub mod queue;
 pub mod runs;
 pub mod subjects;

@@ -38,6 +38,13 @@ pub async fn upsert(conn: &mut SqliteConnection, incoming: &Subject) -> Result<U
             });
         }
         let stored = decode(row.get("record"))?;
+        // What likeness derived itself (a vision model's description of the photo) survives a
+        // re-import of the same subject from its source.
+        for (k, v) in &stored.attributes {
+            if k.starts_with(DERIVED_PREFIX) && !subject.attributes.contains_key(k) {
+                subject.attributes.insert(k.clone(), v.clone());
+            }
+        }
         for cohort in stored.cohorts {
             if !subject.cohorts.contains(&cohort) {
                 subject.cohorts.push(cohort);
@@ -157,6 +164,9 @@ pub async fn find(conn: &mut SqliteConnection, id_or_slug: &str) -> Result<Subje
     }
 }
 
+/// Attributes likeness derives and caches on subjects (`likeness_description`, ...).
+pub const DERIVED_PREFIX: &str = "likeness_";
+
 fn decode(record: String) -> Result<Subject> {
     serde_json::from_str(&record).map_err(|e| Error::Corrupt(format!("subject record: {e}")))
 }
@@ -177,6 +187,33 @@ impl Db {
             .fetch_optional(self.pool())
             .await?;
         row.map(|r| decode(r.get("record"))).transpose()
+    }
+
+    /// Sets derived attributes (keys starting with `likeness_`) on a stored subject.
+    pub async fn set_derived(&self, id: &str, values: &[(&str, String)]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT record FROM subjects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| Error::Corrupt(format!("subject {id} vanished")))?;
+        let mut subject = decode(row.get("record"))?;
+        for (k, v) in values {
+            debug_assert!(k.starts_with(DERIVED_PREFIX));
+            subject.attributes.insert(k.to_string(), v.clone());
+        }
+        let record = serde_json::to_string(&subject).map_err(|e| Error::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "UPDATE subjects SET record = $1, content_hash = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(&record)
+        .bind(hex_sha256(record.as_bytes()))
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Finds a subject by exact id, else by slug (which must then be unambiguous).

@@ -150,7 +150,7 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
     let level = state.app.config.generate.png_optimization;
     let resized = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let png = likeness_paint::resize_png(&original, width).map_err(|e| e.to_string())?;
-        crate::pipeline::worker::optimise_png(png, level)
+        crate::pipeline::save::optimise_png(png, level)
     })
     .await
     .map_err(|e| {

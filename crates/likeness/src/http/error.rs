@@ -66,6 +66,9 @@ impl From<Error> for ApiError {
             Error::Image(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
             }
+            Error::Provider(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
             e if e.is_usage() => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

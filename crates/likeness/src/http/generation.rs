@@ -152,6 +152,22 @@ pub(super) fn is_final(status: &str) -> bool {
     matches!(status, "succeeded" | "failed")
 }
 
+/// Renderer options (`flip`, `background`, `palette`, …) for a style, checked against its
+/// `[renderer]` table now, with the reason, rather than failing the job later.
+pub(super) fn renderer_options(
+    app: &App,
+    style: &str,
+    options: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let options = options.unwrap_or_default();
+    if !options.is_empty() {
+        let style = app.style(style)?;
+        crate::provider::builtin::Builtin::recipe(&style, &options)
+            .map_err(|e| ApiError::bad_request(e.code(), format!("options: {e}")))?;
+    }
+    Ok(options)
+}
+
 /// A failed job as an error: the status the provider error table gives its code.
 pub(super) fn job_error(job: &JobRow) -> ApiError {
     let code = job.error_code.as_deref().unwrap_or("generation.failed");
@@ -162,10 +178,22 @@ pub(super) fn job_error(job: &JobRow) -> ApiError {
     let status = match code {
         "provider.content_filtered" | "provider.bad_attribute" => StatusCode::UNPROCESSABLE_ENTITY,
         "provider.rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-        "provider.unavailable" | "provider.no_key" => StatusCode::SERVICE_UNAVAILABLE,
+        "provider.unavailable"
+        | "provider.no_key"
+        | "provider.timeout"
+        | "provider.breaker_open" => StatusCode::SERVICE_UNAVAILABLE,
+        "provider.references_not_allowed" => StatusCode::BAD_REQUEST,
         c if c.starts_with("store.") => StatusCode::INTERNAL_SERVER_ERROR,
         c if c.starts_with("provider.") => StatusCode::BAD_GATEWAY,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    ApiError::new(status, code, message)
+    let error = ApiError::new(status, code, message);
+    // The job's own retries have already waited out the provider's hints; a client gets a
+    // modest pause before asking again.
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+            error.with_retry_after(30)
+        }
+        _ => error,
+    }
 }

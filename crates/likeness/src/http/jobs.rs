@@ -17,7 +17,6 @@ use super::auth::Client;
 use super::{ApiError, generation};
 use crate::app::App;
 use crate::db::queue::JobOptions;
-use crate::provider::builtin::Builtin;
 
 /// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
 const MAX_WAIT_SECONDS: u64 = 120;
@@ -83,13 +82,7 @@ pub(super) async fn generate(
         .style
         .clone()
         .unwrap_or_else(|| app.config.default_style.clone());
-    let renderer = body.options.unwrap_or_default();
-    if !renderer.is_empty() {
-        // Refused now, with the reason, rather than failing the job later.
-        let style = app.style(&style)?;
-        Builtin::recipe(&style, &renderer)
-            .map_err(|e| ApiError::bad_request(e.code(), format!("options: {e}")))?;
-    }
+    let renderer = generation::renderer_options(app, &style, body.options)?;
     let mut queued = generation::enqueue(
         app,
         generation::Order {
@@ -156,7 +149,7 @@ pub(super) async fn job(
 /// `running`, `retrying`, `succeeded` or `failed`, each carrying the job as JSON with its asset
 /// once there is one); the stream ends after the final state.
 #[utoipa::path(get, path = "/api/jobs/{id}/events", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "text/event-stream: the state now, then each change until succeeded or failed")))]
+    responses((status = 200, description = "text/event-stream: the state now, then each change until succeeded or failed; `progress` events (`{job_id, value, max}`) carry the sampler steps of long generations (ComfyUI) worked by this server's own workers")))]
 pub(super) async fn job_events(
     State(state): State<super::State>,
     Path(id): Path<String>,
@@ -189,12 +182,12 @@ pub(super) async fn job_events(
             Some(v) => v,
             None => loop {
                 // Woken by this process's workers; the poll covers other processes.
-                let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                let woke = tokio::time::timeout(Duration::from_millis(500), async {
                     loop {
                         match f.events.recv().await {
-                            Ok(e) if e.job_id == f.id => break,
+                            Ok(e) if e.job_id == f.id => break Some(e),
                             Ok(_) => continue,
-                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break None,
                             Err(tokio::sync::broadcast::error::RecvError::Closed) => {
                                 std::future::pending::<()>().await
                             }
@@ -202,6 +195,14 @@ pub(super) async fn job_events(
                     }
                 })
                 .await;
+                // Progress of a long generation (ComfyUI's sampler steps) goes out as it comes,
+                // straight from the worker: it is not in the database.
+                if let Ok(Some(e)) = woke
+                    && let Some([value, max]) = e.progress
+                {
+                    let data = json!({"job_id": e.job_id, "value": value, "max": max});
+                    return Some((Event::default().event("progress").json_data(data), f));
+                }
                 match job_view(&f.app, &f.id).await {
                     Ok(v) if v["status"] != f.last.as_str() => break v,
                     Ok(_) => continue,

@@ -54,6 +54,9 @@ pub(super) struct ImagesRequest {
     size: Option<String>,
     response_format: Option<String>,
     output_format: Option<String>,
+    /// A likeness extension (OpenAI clients send it with `extra_body`; in edits, a form field
+    /// holding JSON): options for the built-in renderer (`flip`, `background`, `palette`, …).
+    options: Option<serde_json::Map<String, Value>>,
 }
 
 /// Errors in OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
@@ -165,6 +168,12 @@ pub(super) async fn edits(
                     "size" => req.size = Some(text),
                     "response_format" => req.response_format = Some(text),
                     "output_format" => req.output_format = Some(text),
+                    "options" => {
+                        req.options =
+                            Some(serde_json::from_str(&text).map_err(|e| {
+                                invalid(format!("`options` is not a JSON object: {e}"))
+                            })?)
+                    }
                     // Sent by the SDKs, meaningless here (quality, background, user…).
                     _ => {}
                 }
@@ -239,6 +248,7 @@ async fn images(
     }
     let (style, provider) = model_to_style(app, req.model.as_deref())?;
     let size = parse_size(req.size.as_deref())?;
+    let renderer = generation::renderer_options(app, &style, req.options.clone())?;
 
     let identity = format!("{prompt}\n{}", references.join("\n"));
     let subject_id = format!("openai-{}", &hex_sha256(identity.as_bytes())[..16]);
@@ -250,6 +260,7 @@ async fn images(
             width: size.map(|s| s.0),
             height: size.map(|s| s.1),
             references: references.clone(),
+            renderer: renderer.clone(),
             ..JobOptions::default()
         })
         .collect();

@@ -49,6 +49,9 @@ pub(super) struct PortraitRequest {
     provider: Option<String>,
     #[serde(default)]
     settings: Settings,
+    /// Options for the built-in renderer, as for `POST /api/avatars/generate/{id}` (`flip`,
+    /// `background`, `palette`, …), for styles it draws.
+    options: Option<serde_json::Map<String, Value>>,
     /// Also answer with the image itself, base64-encoded.
     #[serde(default)]
     return_base64: bool,
@@ -81,7 +84,8 @@ pub(super) async fn generate(
         .map_err(|e| ApiError::bad_request("http.bad_json", format!("request body: {e}")))?;
     let app = &state.app;
     let style = pick_style(&state, &req)?;
-    let options = job_options(&req)?;
+    let mut options = job_options(&req)?;
+    options.renderer = generation::renderer_options(app, &style.0, req.options.clone())?;
 
     let reference = match req.reference_image.as_deref().map(str::trim) {
         None | Some("") => None,

@@ -5,8 +5,10 @@
 //! ```
 //! The CLI batch and (later) the HTTP API enqueue jobs and run these same workers.
 
+pub mod budget;
 pub mod plan;
 pub mod run;
+pub mod save;
 pub mod worker;
 
 use likeness_styles::PromptSubject;

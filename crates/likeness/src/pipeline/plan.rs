@@ -84,6 +84,19 @@ impl PlannedStyle {
             },
             other => other,
         })?;
+        // A chain none of whose providers can be used (no key, not set up) fails here, once,
+        // naming what to set, rather than on every subject.
+        provider.ready().map_err(|e| {
+            let (reasons, last) = match e {
+                ProviderError::ChainFailed { failures, last } => (failures, last),
+                other => (vec![other.to_string()], Box::new(other)),
+            };
+            ProviderError::StyleUnusable {
+                style: style.name.clone(),
+                reasons,
+                last,
+            }
+        })?;
         let (width, height) = style.dimensions(size)?;
         Ok(PlannedStyle {
             style,
@@ -171,27 +184,8 @@ pub async fn walk(
 ) -> Result<PlanSummary> {
     let mut summary = PlanSummary::default();
     let mut generating_subjects = 0u64;
-    let explicit = resolve_explicit(conn, &selection.subjects).await?;
-    let mut after: Option<String> = None;
-    loop {
-        let page = match &explicit {
-            Some(list) => {
-                if after.is_some() {
-                    break;
-                }
-                after = Some(String::new());
-                list.clone()
-            }
-            None => {
-                let page = subjects::page(conn, after.as_deref(), selection.cohort.as_deref(), 500)
-                    .await?;
-                match page.last() {
-                    Some(last) => after = Some(last.id.to_string()),
-                    None => break,
-                }
-                page
-            }
-        };
+    let mut pages = Pages::new(conn, selection).await?;
+    while let Some(page) = pages.next(conn).await? {
         for subject in &page {
             if !matches(app, selection, subject) {
                 continue;
@@ -230,7 +224,11 @@ pub async fn walk(
                     }
                     None => {
                         summary.planned += 1;
-                        let cost = style.provider.estimate_usd(style.width, style.height);
+                        let cost = style.provider.estimate_usd(
+                            style.provider.default_model(),
+                            style.width,
+                            style.height,
+                        );
                         summary.estimated_cost_usd += cost;
                         *summary
                             .estimated_cost_by_provider
@@ -250,6 +248,65 @@ pub async fn walk(
         }
     }
     Ok(summary)
+}
+
+/// The selection's subjects page by page, in id order (or as named with `--subject`), before
+/// the `--where` filters. Paging keeps memory flat however many subjects there are.
+struct Pages<'s> {
+    selection: &'s Selection,
+    explicit: Option<Vec<Subject>>,
+    after: Option<String>,
+}
+
+impl<'s> Pages<'s> {
+    async fn new(conn: &mut SqliteConnection, selection: &'s Selection) -> Result<Pages<'s>> {
+        Ok(Pages {
+            explicit: resolve_explicit(conn, &selection.subjects).await?,
+            selection,
+            after: None,
+        })
+    }
+
+    async fn next(&mut self, conn: &mut SqliteConnection) -> Result<Option<Vec<Subject>>> {
+        if let Some(list) = self.explicit.take() {
+            self.after = Some(String::new());
+            return Ok(Some(list));
+        }
+        if self.after.as_deref() == Some("") && !self.selection.subjects.is_empty() {
+            return Ok(None);
+        }
+        let page = subjects::page(
+            conn,
+            self.after.as_deref(),
+            self.selection.cohort.as_deref(),
+            500,
+        )
+        .await?;
+        match page.last() {
+            Some(last) => self.after = Some(last.id.to_string()),
+            None => return Ok(None),
+        }
+        Ok(Some(page))
+    }
+}
+
+/// Every subject of a selection (filters applied, `--limit` honoured), for work done before
+/// planning such as fetching likeness descriptions.
+pub async fn selected(app: &App, selection: &Selection) -> Result<Vec<Subject>> {
+    let mut conn = app.db.pool().acquire().await?;
+    let mut pages = Pages::new(&mut conn, selection).await?;
+    let mut out = Vec::new();
+    while let Some(page) = pages.next(&mut conn).await? {
+        for s in page {
+            if selection.limit.is_some_and(|l| out.len() as u64 >= l) {
+                return Ok(out);
+            }
+            if matches(app, selection, &s) {
+                out.push(s);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn matches(app: &App, selection: &Selection, subject: &Subject) -> bool {

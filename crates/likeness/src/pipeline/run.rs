@@ -237,6 +237,11 @@ pub struct RunReport {
     pub remaining: i64,
     pub estimated_cost_usd: f64,
     pub actual_cost_usd: f64,
+    /// With `--max-cost`: the limit, and what this invocation spent of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cost_usd: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spent_usd: Option<f64>,
     pub duration_ms: i64,
     /// Wall time of this invocation (a resumed run's `duration_ms` includes earlier sessions).
     pub elapsed_ms: i64,
@@ -248,11 +253,28 @@ pub struct RunReport {
     pub failures: Vec<Failure>,
 }
 
-/// Works a prepared run with `concurrency` workers in this process until it is done or stopped.
+/// Jobs in flight for a batch: the flag, else the config, else what the run's providers want
+/// (one per core for the built-in renderer; more for remote providers, which mostly wait).
+pub fn concurrency(app: &App, prepared: &Prepared, flag: Option<usize>) -> usize {
+    if flag.is_some() || app.config.generate.concurrency > 0 {
+        return app.config.concurrency(flag);
+    }
+    prepared
+        .styles
+        .iter()
+        .map(|s| s.provider.concurrency())
+        .max()
+        .unwrap_or_else(|| app.config.concurrency(None))
+        .max(1)
+}
+
+/// Works a prepared run with `concurrency` workers in this process until it is done, stopped,
+/// or (with `max_cost_usd`) about to spend more than that.
 pub async fn execute(
     app: &App,
     prepared: &Prepared,
     concurrency: usize,
+    max_cost_usd: Option<f64>,
     progress: &dyn Progress,
     stop: Arc<AtomicBool>,
 ) -> Result<RunReport> {
@@ -263,7 +285,8 @@ pub async fn execute(
     let dead = dead_local_workers(&app.db.running_workers(Some(&run.id)).await?);
     app.db.reap(Some(&run.id), &dead).await?;
     let workers = Workers::new(app, Some(run.id.clone()), progress, stop.clone())
-        .with_styles(&run.id, prepared.styles.clone());
+        .with_styles(&run.id, prepared.styles.clone())
+        .with_budget(max_cost_usd);
     workers.run(concurrency).await?;
     let counts = app.db.run_counts(&run.id).await?;
     let stopped = workers
@@ -272,6 +295,7 @@ pub async fn execute(
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     let interrupted = stop.load(Ordering::Relaxed);
+    let spent_usd = workers.spent_usd();
     if counts.remaining() == 0 {
         app.db.finish_run(run).await?;
     }
@@ -306,6 +330,8 @@ pub async fn execute(
         remaining: counts.remaining(),
         estimated_cost_usd: run.estimated_cost_usd,
         actual_cost_usd: app.db.run_actual_cost(&run.id).await?,
+        max_cost_usd,
+        spent_usd,
         duration_ms: finished
             .duration_ms
             .unwrap_or(started.elapsed().as_millis() as i64),

@@ -6,18 +6,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use serde::Serialize;
 
 use crate::app::App;
-use crate::db::assets::{NewAsset, Outcome, Recorded, Stored};
+use crate::db::assets::{NewAsset, Outcome, Recorded};
 use crate::db::queue::{ClaimedJob, JobOptions};
 use crate::db::{now_ms, subjects::hex_sha256};
 use crate::error::{Error, Result};
+use crate::pipeline::budget::Budget;
 use crate::pipeline::plan::PlannedStyle;
+use crate::pipeline::save::{self, SaveError};
 use crate::pipeline::{prompt_subject, seed};
-use crate::provider::GenerateRequest;
-use crate::store::asset_key;
+use crate::provider::{GenerateRequest, Generated, ProgressSink, ProviderError};
 
 /// Reports what workers do, for progress display.
 pub trait Progress: Send + Sync {
@@ -38,12 +38,31 @@ pub struct JobEvent {
     pub run_id: String,
     pub subject_id: String,
     pub style: String,
-    /// `running` (claimed), `succeeded`, `failed`, or `retrying` (failed, queued again after a
-    /// backoff).
+    /// `running` (claimed), `progress` (of a long generation), `succeeded`, `failed`, or
+    /// `retrying` (failed, queued again after a backoff).
     pub status: &'static str,
     pub asset_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// `[value, max]` of a `progress` event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<[u32; 2]>,
+}
+
+impl JobEvent {
+    fn new(job: &ClaimedJob, status: &'static str) -> JobEvent {
+        JobEvent {
+            job_id: job.id.clone(),
+            run_id: job.run_id.clone(),
+            subject_id: job.subject_id.clone(),
+            style: job.style.clone(),
+            status,
+            asset_id: None,
+            error_code: None,
+            error_message: None,
+            progress: None,
+        }
+    }
 }
 
 /// The workers of one process: of one run (a CLI batch, which ends when the run is done) or of
@@ -59,6 +78,8 @@ pub struct Workers<'a> {
     pub stop_reason: Mutex<Option<String>>,
     /// The planned styles of each run seen, resolved once.
     styles: Mutex<HashMap<String, Arc<Vec<PlannedStyle>>>>,
+    /// `--max-cost`: what this batch may spend.
+    budget: Option<Budget>,
 }
 
 impl<'a> Workers<'a> {
@@ -76,6 +97,43 @@ impl<'a> Workers<'a> {
             stop,
             stop_reason: Mutex::new(None),
             styles: Mutex::new(HashMap::new()),
+            budget: None,
+        }
+    }
+
+    /// Stops the batch before it would spend more than `usd`.
+    pub fn with_budget(mut self, usd: Option<f64>) -> Self {
+        self.budget = usd.map(Budget::new);
+        self
+    }
+
+    /// What this batch has spent (with a budget set).
+    pub fn spent_usd(&self) -> Option<f64> {
+        self.budget.as_ref().map(Budget::spent)
+    }
+
+    /// Reserves the dearest image of the batch's run from the budget, before claiming a job.
+    /// `Ok(None)` without a budget; `Err` (and the batch stops) when it is reached.
+    async fn reserve(&self) -> Result<Option<f64>, ()> {
+        let (Some(budget), Some(run_id)) = (&self.budget, &self.run_id) else {
+            return Ok(None);
+        };
+        let estimate = match self.styles_of(run_id).await {
+            Ok(styles) => styles
+                .iter()
+                .map(|p| {
+                    p.provider
+                        .estimate_usd(p.provider.default_model(), p.width, p.height)
+                })
+                .fold(0.0, f64::max),
+            Err(_) => 0.0,
+        };
+        match budget.reserve(estimate) {
+            Ok(()) => Ok(Some(estimate)),
+            Err(over) => {
+                self.stop_batch(over.to_string());
+                Err(())
+            }
         }
     }
 
@@ -124,19 +182,37 @@ impl<'a> Workers<'a> {
     /// Works jobs until `stop` is set, or (for one run) until the run has none left.
     pub async fn work(&self) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
+            let Ok(reserved) = self.reserve().await else {
+                break;
+            };
             let claimed = self
                 .app
                 .db
                 .claim(self.run_id.as_deref(), &self.worker_id, self.lease_ms())
                 .await;
+            let settle = |cost: f64| {
+                if let (Some(b), Some(r)) = (&self.budget, reserved) {
+                    b.settle(r, cost);
+                }
+            };
             let step = match claimed {
-                Ok(Some(job)) => self.process(job).await,
-                Ok(None) => match self.wait_for_work().await {
-                    Ok(true) => Ok(()),
-                    Ok(false) => break,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
+                Ok(Some(job)) => {
+                    let cost = self.process(job).await;
+                    settle(*cost.as_ref().unwrap_or(&0.0));
+                    cost.map(|_| ())
+                }
+                Ok(None) => {
+                    settle(0.0);
+                    match self.wait_for_work().await {
+                        Ok(true) => Ok(()),
+                        Ok(false) => break,
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => {
+                    settle(0.0);
+                    Err(e)
+                }
             };
             // A busy or briefly unavailable database must not kill a long-lived worker: say so,
             // back off, go on. A job it held comes back when its lease runs out.
@@ -215,18 +291,10 @@ impl<'a> Workers<'a> {
         Ok(styles)
     }
 
-    async fn process(&self, job: ClaimedJob) -> Result<()> {
+    /// Works one claimed job; returns what its image cost.
+    async fn process(&self, job: ClaimedJob) -> Result<f64> {
         let started = Instant::now();
-        let _ = self.app.events.send(JobEvent {
-            job_id: job.id.clone(),
-            run_id: job.run_id.clone(),
-            subject_id: job.subject_id.clone(),
-            style: job.style.clone(),
-            status: "running",
-            asset_id: None,
-            error_code: None,
-            error_message: None,
-        });
+        self.publish(JobEvent::new(&job, "running"));
         let styles = self.styles_of(&job.run_id).await?;
         let Some(planned) = styles.iter().find(|s| s.style.name == job.style) else {
             return Err(Error::Corrupt(format!(
@@ -263,11 +331,8 @@ impl<'a> Workers<'a> {
             negative_prompt: None,
             total_ms: 0,
             cost_usd: 0.0,
-            outcome: Outcome::Failed {
-                code: String::new(),
-                message: String::new(),
-                retry_at: None,
-            },
+            details: None,
+            outcome: failed("", String::new(), None),
         };
         let ps = prompt_subject(&subject, self.app.today);
         let prompts = style
@@ -295,19 +360,18 @@ impl<'a> Workers<'a> {
                     steps: job.options.steps,
                     identity_weight: job.options.identity_weight,
                     renderer_options: job.options.renderer.clone(),
+                    progress: Some(self.progress_sink(&job)),
                 };
                 match self.with_references(request, &job.options).await {
                     Err(e) => failed(e.code(), e.to_string(), None),
                     Ok(request) => match planned.provider.generate(request).await {
-                        Err(e) => {
-                            let retry = (e.is_retryable() && job.attempts < job.max_attempts)
-                                .then(|| self.retry_at(&job));
-                            failed(e.code(), e.to_string(), retry)
-                        }
+                        Err(e) => self.provider_failed(&job, &e),
                         Ok(generated) => {
+                            asset.provider = generated.provider.clone();
                             asset.model = generated.model.clone();
                             asset.cost_usd = generated.cost_usd;
-                            self.store(&job, &subject, style.name.as_str(), generated)
+                            asset.details = Some(details(&generated));
+                            self.save(&job, &subject, style.name.as_str(), generated)
                                 .await
                         }
                     },
@@ -340,37 +404,92 @@ impl<'a> Workers<'a> {
                         error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
                     );
                 }
-                let (code, message) = match &asset.outcome {
-                    Outcome::Failed { code, message, .. } => {
-                        (Some(code.clone()), Some(message.clone()))
-                    }
-                    Outcome::Stored(_) => (None, None),
-                };
-                // Nobody listening is fine: the database is the record.
-                let _ = self.app.events.send(JobEvent {
-                    job_id: job.id.clone(),
-                    run_id: job.run_id.clone(),
-                    subject_id: job.subject_id.clone(),
-                    style: job.style.clone(),
-                    status: match (&asset.outcome, retrying) {
+                let mut event = JobEvent::new(
+                    &job,
+                    match (&asset.outcome, retrying) {
                         (Outcome::Stored(_), _) => "succeeded",
                         (_, true) => "retrying",
                         _ => "failed",
                     },
-                    asset_id: Some(asset.id.clone()),
-                    error_code: code,
-                    error_message: message,
-                });
+                );
+                event.asset_id = Some(asset.id.clone());
+                if let Outcome::Failed { code, message, .. } = &asset.outcome {
+                    event.error_code = Some(code.clone());
+                    event.error_message = Some(message.clone());
+                }
+                self.publish(event);
             }
             Recorded::LeaseLost => {
                 tracing::warn!(job = %job.id, "lease lost before the result was recorded; another worker redoes it")
             }
         }
-        Ok(())
+        Ok(match asset.outcome {
+            Outcome::Stored(_) => asset.cost_usd,
+            Outcome::Failed { .. } => 0.0,
+        })
     }
 
-    /// Optimises and stores the image. A storage failure stops the batch (the job goes back to
-    /// the queue for when storage works again).
+    /// What a provider's failure does to the job and the batch. An outage (the breaker is
+    /// open, or the chain ended in a dead provider) or an error only a person can fix (a bad
+    /// key) stops a batch with the job queued again, ready to resume; `serve` and `likeness
+    /// worker` go on and retry it later. Other errors retry within `max_attempts` when they
+    /// can, after the provider's hint when it gave one.
+    fn provider_failed(&self, job: &ClaimedJob, e: &ProviderError) -> Outcome {
+        if self.run_id.is_some() && (e.is_outage() || e.needs_operator()) {
+            self.stop_batch(format!("{}: {e}", e.code()));
+            let after = e.retry_after().map_or(1000, |d| d.as_millis() as i64);
+            return failed(e.code(), e.to_string(), Some(now_ms() + after));
+        }
+        let retry = (e.is_retryable() && job.attempts < job.max_attempts)
+            .then(|| self.retry_at(job, e.retry_after()));
+        failed(e.code(), e.to_string(), retry)
+    }
+
+    fn stop_batch(&self, reason: String) {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut r = lock(&self.stop_reason);
+        if r.is_none() {
+            tracing::warn!("stopping the batch: {reason}");
+            *r = Some(reason);
+        }
+    }
+
+    /// Publishes progress of a long generation (ComfyUI's sampler steps) as job events.
+    fn progress_sink(&self, job: &ClaimedJob) -> ProgressSink {
+        let events = self.app.events.clone();
+        let template = JobEvent::new(job, "progress");
+        ProgressSink(Arc::new(move |value, max| {
+            let mut e = template.clone();
+            e.progress = Some([value, max]);
+            let _ = events.send(e);
+        }))
+    }
+
+    fn publish(&self, event: JobEvent) {
+        // Nobody listening is fine: the database is the record.
+        let _ = self.app.events.send(event);
+    }
+
+    /// Saves the image. A storage failure stops the batch (the job goes back to the queue for
+    /// when storage works again).
+    async fn save(
+        &self,
+        job: &ClaimedJob,
+        subject: &likeness_subjects::Subject,
+        style: &str,
+        g: Generated,
+    ) -> Outcome {
+        let level = self.app.config.generate.png_optimization;
+        match save::save(&self.app.store, level, subject, style, g).await {
+            Ok(stored) => Outcome::Stored(stored),
+            Err(SaveError::Encode(message)) => failed("image.encode_failed", message, None),
+            Err(SaveError::Store(message)) => {
+                self.stop_batch(format!("storage failure: {message}"));
+                failed("store.failure", message, Some(self.retry_at(job, None)))
+            }
+        }
+    }
+
     /// Loads the job's reference photos into the request.
     async fn with_references(
         &self,
@@ -385,45 +504,9 @@ impl<'a> Workers<'a> {
         Ok(request)
     }
 
-    async fn store(
-        &self,
-        job: &ClaimedJob,
-        subject: &likeness_subjects::Subject,
-        style: &str,
-        g: crate::provider::Generated,
-    ) -> Outcome {
-        let level = self.app.config.generate.png_optimization;
-        let encode_started = Instant::now();
-        let optimised = tokio::task::spawn_blocking(move || optimise_png(g.bytes, level)).await;
-        let png = match optimised {
-            Ok(Ok(png)) => png,
-            Ok(Err(message)) => return failed("image.encode_failed", message, None),
-            Err(e) => return failed("image.encode_failed", e.to_string(), None),
-        };
-        let encode_us = encode_started.elapsed().as_micros() as i64;
-        let hash = hex_sha256(&png);
-        let key = asset_key(subject.id.as_ref(), &subject.slug(), style, &hash, "png");
-        let bytes = png.len() as u64;
-        if let Err(e) = self.app.store.put(&key, Bytes::from(png)).await {
-            let message = format!("cannot write {key}: {e}");
-            self.stop.store(true, Ordering::Relaxed);
-            *lock(&self.stop_reason) = Some(format!("storage failure: {message}"));
-            return failed("store.failure", message, Some(self.retry_at(job)));
-        }
-        Outcome::Stored(Stored {
-            width: g.width,
-            height: g.height,
-            bytes,
-            content_hash: hash,
-            storage_key: key,
-            content_type: g.content_type.to_string(),
-            render_us: g.render_us,
-            encode_us,
-        })
-    }
-
-    /// Exponential backoff with jitter (deterministic per job and attempt).
-    fn retry_at(&self, job: &ClaimedJob) -> i64 {
+    /// Exponential backoff with jitter (deterministic per job and attempt), and never before
+    /// the provider's own retry hint.
+    fn retry_at(&self, job: &ClaimedJob, hint: Option<Duration>) -> i64 {
         let q = &self.app.config.queue;
         let exp = q
             .retry_base_ms
@@ -431,12 +514,29 @@ impl<'a> Workers<'a> {
         let capped = exp.min(q.retry_max_seconds * 1000);
         let h = hex_sha256(format!("{}:{}", job.id, job.attempts).as_bytes());
         let jitter = u64::from_str_radix(&h[..4], 16).unwrap_or(0) % (capped / 5 + 1);
-        now_ms() + (capped - capped / 10 + jitter) as i64
+        let backoff = (capped - capped / 10 + jitter) as i64;
+        now_ms() + backoff.max(hint.map_or(0, |h| h.as_millis() as i64))
     }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The audit facts of a generated image beyond the asset's columns.
+fn details(g: &Generated) -> serde_json::Value {
+    let mut d = serde_json::Map::new();
+    d.insert("attempts".into(), g.attempts.max(1).into());
+    if !g.fallback.is_empty() {
+        d.insert("fallback".into(), g.fallback.clone().into());
+    }
+    if let Some(p) = &g.revised_prompt {
+        d.insert("revised_prompt".into(), p.clone().into());
+    }
+    if !g.details.is_empty() {
+        d.insert("provider".into(), g.details.clone().into());
+    }
+    d.into()
 }
 
 fn failed(code: &str, message: String, retry_at: Option<i64>) -> Outcome {
@@ -445,12 +545,4 @@ fn failed(code: &str, message: String, retry_at: Option<i64>) -> Outcome {
         message,
         retry_at,
     }
-}
-
-/// Lossless PNG optimisation (oxipng), metadata stripped.
-pub fn optimise_png(png: Vec<u8>, level: u8) -> std::result::Result<Vec<u8>, String> {
-    let mut options = oxipng::Options::from_preset(level);
-    options.strip = oxipng::StripChunks::Safe;
-    oxipng::optimize_from_memory(&png, &options)
-        .map_err(|e| format!("PNG optimisation failed: {e}"))
 }

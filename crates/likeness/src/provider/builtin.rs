@@ -239,9 +239,10 @@ impl Provider for Builtin {
                     content_type: "image/png",
                     width: request.width,
                     height: request.height,
+                    provider: "builtin".into(),
                     model,
                     render_us: started.elapsed().as_micros() as i64,
-                    cost_usd: 0.0,
+                    ..Generated::default()
                 })
             };
             tokio::task::spawn_blocking(job)

@@ -1,8 +1,26 @@
 //! Image providers behind one trait. A request carries the prompt, size, seed and the subject's
 //! demographics; the answer is image bytes with metadata, or a typed error whose code and
 //! retryability drive the queue (see DESIGN.md's provider error table).
+//!
+//! Each provider file makes one attempt per call and maps the wire format (`builtin.rs`,
+//! `gemini/`, `openai.rs`, `comfyui/`). Around the remote ones, `guard.rs` paces requests
+//! (`limiter.rs`), retries with backoff and opens the breaker (`breaker.rs`); `chain.rs` walks
+//! a style's fallback chain. `http.rs` is the shared wire plumbing, `settings.rs` the
+//! `[providers.*]` config with prices.
 
+pub mod breaker;
 pub mod builtin;
+pub mod chain;
+pub mod comfyui;
+mod error;
+pub mod gemini;
+pub mod guard;
+pub mod http;
+pub mod limiter;
+pub mod openai;
+pub mod settings;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +51,26 @@ pub struct GenerateRequest {
     /// Keys laid over the style's `[renderer]` table for this request (`flip`, `rotate`,
     /// `background`, `palette`, …). Only the built-in renderer reads them.
     pub renderer_options: serde_json::Map<String, serde_json::Value>,
+    /// Told about progress of long generations (ComfyUI's sampler steps), when someone listens.
+    pub progress: Option<ProgressSink>,
+}
+
+/// Receives `(value, max)` progress of one generation.
+#[derive(Clone)]
+pub struct ProgressSink(pub Arc<dyn Fn(u32, u32) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink")
+    }
+}
+
+impl GenerateRequest {
+    pub fn report_progress(&self, value: u32, max: u32) {
+        if let Some(p) = &self.progress {
+            (p.0)(value, max);
+        }
+    }
 }
 
 /// A reference image as a provider receives it.
@@ -42,59 +80,30 @@ pub struct Reference {
     pub content_type: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Generated {
     pub bytes: Vec<u8>,
+    /// `image/png` or `image/jpeg` (remote images pass `http::image_from_bytes`).
     pub content_type: &'static str,
     pub width: u32,
     pub height: u32,
+    /// The provider that made it (set by the provider; in a chain, the link that succeeded).
+    pub provider: String,
     pub model: String,
     /// Time spent producing the image (rendering, or the remote call), in microseconds.
     pub render_us: i64,
     pub cost_usd: f64,
+    /// The prompt as the provider rewrote it, when it says so.
+    pub revised_prompt: Option<String>,
+    /// Provider facts for the audit record: usage, finish reason, prompt id, ...
+    pub details: serde_json::Map<String, serde_json::Value>,
+    /// Calls made to the provider for this image, retries included (set by `guard.rs`).
+    pub attempts: u32,
+    /// Why earlier links of the chain did not make it, in order (`"gemini:…: provider.no_key: …"`).
+    pub fallback: Vec<String>,
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum ProviderError {
-    #[error("provider {provider} cannot draw style {style:?}; it can draw: {}", can_draw.join(", "))]
-    UnsupportedStyle {
-        provider: String,
-        style: String,
-        can_draw: Vec<String>,
-    },
-    #[error("unknown provider {name:?}; available: {}", available.join(", "))]
-    UnknownProvider {
-        name: String,
-        available: Vec<String>,
-    },
-    #[error("style {style:?} has an invalid renderer recipe: {message}")]
-    BadRecipe { style: String, message: String },
-    #[error("attribute {name} = {value:?} is not usable: expected {expected}")]
-    BadAttribute {
-        name: String,
-        value: String,
-        expected: String,
-    },
-    #[error("rendering failed: {0}")]
-    Render(String),
-}
-
-impl ProviderError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProviderError::UnsupportedStyle { .. } => "provider.unsupported_style",
-            ProviderError::UnknownProvider { .. } => "provider.unknown",
-            ProviderError::BadRecipe { .. } => "provider.bad_recipe",
-            ProviderError::BadAttribute { .. } => "provider.bad_attribute",
-            ProviderError::Render(_) => "provider.render_failed",
-        }
-    }
-
-    /// Whether trying again later could succeed.
-    pub fn is_retryable(&self) -> bool {
-        false
-    }
-}
+pub use error::ProviderError;
 
 pub type GenerateFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Generated, ProviderError>> + Send + 'a>>;
@@ -110,70 +119,180 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
     fn audience(&self) -> likeness_styles::Audience {
         likeness_styles::Audience::Cloud
     }
-    /// Estimated price of one image, for dry runs and run records.
-    fn estimate_usd(&self, _width: u32, _height: u32) -> f64 {
+    /// Whether it can be used at all; `NoKey` when its key is missing.
+    fn ready(&self) -> Result<(), ProviderError> {
+        Ok(())
+    }
+    /// List price of one image of `model` at this size, for dry runs, budgets and records.
+    fn estimate_usd(&self, _model: &str, _width: u32, _height: u32) -> f64 {
         0.0
+    }
+    /// Generations worth keeping in flight at once in one process.
+    fn concurrency(&self) -> usize {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
     }
     fn generate(&self, request: GenerateRequest) -> GenerateFuture<'_>;
 }
 
-/// The providers this build knows, by name.
+/// The providers of this process, by name, built once from the config: the remote ones are
+/// wrapped in their guard, so every worker of the process shares one pace, one breaker.
 #[derive(Debug, Clone)]
 pub struct Providers {
     builtin: Arc<builtin::Builtin>,
+    remote: Vec<Arc<guard::Guarded>>,
+    warnings: Arc<chain::Warnings>,
+    /// Gemini with text output, for describing reference photos (`--fetch-likeness`).
+    describer: Arc<gemini::Gemini>,
 }
 
 impl Providers {
+    /// Only the built-in renderer and the remote providers with default settings (keys from
+    /// the environment).
     pub fn new() -> Providers {
-        Providers {
-            builtin: Arc::new(builtin::Builtin::new()),
+        Providers::from_config(&Default::default(), &|k| std::env::var(k).ok())
+            .expect("default provider settings are valid")
+    }
+
+    /// Builds every provider from `[providers.*]`; `env` supplies keys and endpoints.
+    pub fn from_config(
+        config: &std::collections::BTreeMap<String, settings::ProviderConfig>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Providers, String> {
+        let mut remote = Vec::new();
+        let mut describer = None;
+        for s in settings::resolve_all(config, env)? {
+            if s.name == "gemini" {
+                describer = Some(Arc::new(gemini::Gemini::new(s.clone())));
+            }
+            let inner: Arc<dyn Provider> = match s.name {
+                "gemini" => Arc::new(gemini::Gemini::new(s.clone())),
+                "openai" => Arc::new(openai::OpenAi::new(s.clone())),
+                _ => Arc::new(comfyui::ComfyUi::new(s.clone())),
+            };
+            remote.push(Arc::new(guard::Guarded::new(inner, &s)));
         }
+        Ok(Providers {
+            builtin: Arc::new(builtin::Builtin::new()),
+            remote,
+            warnings: Arc::default(),
+            describer: describer.expect("gemini is a remote provider"),
+        })
     }
 
     pub fn names(&self) -> Vec<String> {
-        vec!["builtin".to_string()]
+        std::iter::once("builtin".to_string())
+            .chain(self.remote.iter().map(|g| g.name().to_string()))
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> Result<Arc<dyn Provider>, ProviderError> {
-        match name {
-            "builtin" => Ok(self.builtin.clone()),
-            _ => Err(ProviderError::UnknownProvider {
+        if name == "builtin" {
+            return Ok(self.builtin.clone());
+        }
+        match self.remote.iter().find(|g| g.name() == name) {
+            Some(g) => Ok(g.clone()),
+            None => Err(ProviderError::UnknownProvider {
                 name: name.to_string(),
                 available: self.names(),
             }),
         }
     }
 
-    /// Picks the provider for a style: the `--provider` override, else the first link of the
-    /// style's chain that this build has.
+    /// The vision model that describes photos; `NoKey` without a Gemini key.
+    pub fn describer(&self) -> Result<Arc<gemini::Gemini>, ProviderError> {
+        self.describer.ready()?;
+        Ok(self.describer.clone())
+    }
+
+    /// The most generations any usable provider wants in flight at once.
+    pub fn most_parallel(&self) -> usize {
+        self.remote
+            .iter()
+            .filter(|g| g.ready().is_ok())
+            .map(|g| g.concurrency())
+            .chain(std::iter::once(self.builtin.concurrency()))
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// The guarded remote provider `name`, for its pace and breaker state.
+    pub fn guarded(&self, name: &str) -> Option<&Arc<guard::Guarded>> {
+        self.remote.iter().find(|g| g.name() == name)
+    }
+
+    /// The chain that draws a style: the `--provider` override alone (`name` or
+    /// `name:model`), else the style's `providers` list in order.
     pub fn for_style(
         &self,
         style: &Style,
         over: Option<&str>,
     ) -> Result<(Arc<dyn Provider>, Option<String>), ProviderError> {
-        if let Some(name) = over {
-            let (name, model) = match name.split_once(':') {
-                Some((p, m)) => (p, Some(m.to_string())),
-                None => (name, None),
-            };
-            return Ok((self.get(name)?, model));
+        let refs: Vec<likeness_styles::ProviderRef> = match over {
+            Some(text) => vec![text.parse().map_err(|_| ProviderError::UnknownProvider {
+                name: text.to_string(),
+                available: self.names(),
+            })?],
+            None => style.providers.clone(),
+        };
+        let mut links = Vec::with_capacity(refs.len());
+        for r in &refs {
+            links.push(chain::Link {
+                provider: self.get(&r.provider)?,
+                model: r.model.clone(),
+            });
         }
-        let mut last = None;
-        for link in &style.providers {
-            match self.get(&link.provider) {
-                Ok(p) => return Ok((p, link.model.clone())),
-                Err(e) => last = Some(e),
-            }
+        if links.is_empty() {
+            return Err(ProviderError::UnknownProvider {
+                name: String::new(),
+                available: self.names(),
+            });
         }
-        Err(last.unwrap_or_else(|| ProviderError::UnknownProvider {
-            name: String::new(),
-            available: self.names(),
-        }))
+        let model = links[0].model.clone();
+        Ok((
+            Arc::new(chain::Chain::new(links, self.warnings.clone())),
+            model,
+        ))
     }
 }
 
 impl Default for Providers {
     fn default() -> Self {
         Providers::new()
+    }
+}
+
+/// A request for `style` of the built-in catalog, for a 42-year-old woman named Ada Example
+/// (id `ada-1`), 1024 × 1024, no references. For tests and examples.
+#[doc(hidden)]
+pub fn sample_request(style: &str) -> GenerateRequest {
+    let style = likeness_styles::Catalog::builtin()
+        .get(style)
+        .expect("a built-in style")
+        .clone();
+    let mut subject = Subject::new(
+        likeness_subjects::SubjectId::new("ada-1").expect("a valid id"),
+        likeness_subjects::Source::Api,
+    );
+    subject.name = Some("Ada Example".into());
+    subject.gender = likeness_subjects::Gender::Woman;
+    subject.birth_date = likeness_subjects::PartialDate::new(1984, Some(3), Some(9)).ok();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("a date");
+    GenerateRequest {
+        prompt: format!("A portrait in the {} style", style.name),
+        style: Arc::new(style),
+        model: None,
+        negative_prompt: None,
+        width: 1024,
+        height: 1024,
+        seed: "ada-1:test:1".into(),
+        demographics: subject.demographics(today),
+        subject,
+        references: Vec::new(),
+        steps: None,
+        identity_weight: None,
+        renderer_options: Default::default(),
+        progress: None,
     }
 }

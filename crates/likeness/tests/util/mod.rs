@@ -58,6 +58,16 @@ impl TestDir {
         cmd.arg("--data-dir").arg(self.data_dir()).args(args);
         cmd.env_remove("LIKENESS_DATA_DIR")
             .env_remove("LIKENESS_CONFIG");
+        // Providers are reached only where a test points them (at a fake).
+        for var in [
+            "GEMINI_API_KEY",
+            "GEMINI_BASE_URL",
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "COMFYUI_URL",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd
     }
 
