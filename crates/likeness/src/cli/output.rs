@@ -33,6 +33,11 @@ pub fn usd(v: f64) -> String {
     }
 }
 
+/// A price per image: `free` for nothing (local providers), else [`usd`].
+pub fn price(v: f64) -> String {
+    if v == 0.0 { "free".into() } else { usd(v) }
+}
+
 /// Formats milliseconds for people.
 pub fn duration(ms: i64) -> String {
     if ms < 1000 {

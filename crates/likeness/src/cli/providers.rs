@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use likeness::App;
 use serde::Serialize;
 
-use super::output::{Output, usd};
+use super::output::{Output, price};
 
 #[derive(Debug, Serialize)]
 struct ProviderView {
@@ -48,9 +48,9 @@ pub async fn run(app: &App, out: &Output) -> anyhow::Result<ExitCode> {
                     Some(rpm) => format!(
                         "{rpm}/min, {} at once, {}",
                         v.concurrency,
-                        usd(v.price_1k_usd)
+                        price(v.price_1k_usd)
                     ),
-                    None => format!("{} at once, free", v.concurrency),
+                    None => format!("{} at once, {}", v.concurrency, price(v.price_1k_usd)),
                 },
                 v.base_url
                     .as_ref()

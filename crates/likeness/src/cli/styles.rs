@@ -173,7 +173,7 @@ pub async fn run(app: &App, out: &Output, command: StylesCommand) -> anyhow::Res
                         i + 1,
                         l.link,
                         l.audience,
-                        super::output::usd(l.estimated_usd),
+                        super::output::price(l.estimated_usd),
                         l.references,
                         l.not_ready
                             .as_ref()
