@@ -163,11 +163,13 @@ impl Providers {
         let mut remote = Vec::new();
         let mut describer = None;
         for s in settings::resolve_all(config, env)? {
-            if s.name == "gemini" {
-                describer = Some(Arc::new(gemini::Gemini::new(s.clone())));
-            }
             let inner: Arc<dyn Provider> = match s.name {
-                "gemini" => Arc::new(gemini::Gemini::new(s.clone())),
+                "gemini" => {
+                    // The same client serves images and photo descriptions.
+                    let g = Arc::new(gemini::Gemini::new(s.clone()));
+                    describer = Some(g.clone());
+                    g
+                }
                 "openai" => Arc::new(openai::OpenAi::new(s.clone())),
                 _ => Arc::new(comfyui::ComfyUi::new(s.clone())),
             };

@@ -44,23 +44,13 @@ impl OpenAi {
         }
     }
 
-    fn key(&self) -> Result<&str, ProviderError> {
-        self.settings
-            .api_key
-            .as_deref()
-            .ok_or_else(|| ProviderError::NoKey {
-                provider: "openai".into(),
-                env: self.settings.key_env.into(),
-            })
-    }
-
     /// The quality setting as sent: none (the server's `auto`) when unset.
     fn quality(&self) -> Option<&str> {
         non_empty(self.settings.quality.as_deref())
     }
 
     async fn call(&self, request: GenerateRequest) -> Result<Generated, ProviderError> {
-        let key = self.key()?;
+        let key = self.settings.key()?;
         let started = Instant::now();
         let model = non_empty(request.model.as_deref())
             .unwrap_or(&self.settings.model)
@@ -168,7 +158,7 @@ impl Provider for OpenAi {
     }
 
     fn ready(&self) -> Result<(), ProviderError> {
-        self.key().map(|_| ())
+        self.settings.key().map(|_| ())
     }
 
     /// The list price at the quality setting (`medium` for none or `auto`, see

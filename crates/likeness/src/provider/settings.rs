@@ -319,6 +319,16 @@ impl ProviderSettings {
         Ok(())
     }
 
+    /// The API key, or the error that says where to put one.
+    pub fn key(&self) -> Result<&str, super::ProviderError> {
+        self.api_key
+            .as_deref()
+            .ok_or_else(|| super::ProviderError::NoKey {
+                provider: self.name.into(),
+                env: self.key_env.into(),
+            })
+    }
+
     /// The list price of one image of `model` at size label `size`: the exact label, else
     /// `*`, else the dearest size of the model (so an estimate never undersells a run), else 0
     /// for a model without prices.

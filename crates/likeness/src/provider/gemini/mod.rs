@@ -42,19 +42,9 @@ impl Gemini {
         Gemini { settings, client }
     }
 
-    fn key(&self) -> Result<&str, ProviderError> {
-        self.settings
-            .api_key
-            .as_deref()
-            .ok_or_else(|| ProviderError::NoKey {
-                provider: "gemini".into(),
-                env: "GEMINI_API_KEY".into(),
-            })
-    }
-
     /// One `generateContent` call: the 2xx body as JSON, or the typed error of the answer.
     async fn call(&self, model: &str, body: &Value) -> Result<Value, ProviderError> {
-        let key = self.key()?;
+        let key = self.settings.key()?;
         let url = format!(
             "{}/v1beta/models/{}:generateContent",
             self.settings.base_url,
@@ -170,7 +160,7 @@ impl Provider for Gemini {
     }
 
     fn ready(&self) -> Result<(), ProviderError> {
-        self.key().map(|_| ())
+        self.settings.key().map(|_| ())
     }
 
     fn estimate_usd(&self, model: &str, width: u32, height: u32) -> f64 {
