@@ -138,28 +138,34 @@ pub fn intake(bytes: &[u8], limits: &Limits) -> Result<Intake, IntakeError> {
     };
     image.apply_orientation(orientation);
 
-    // Encoding from raw pixels is what strips metadata: nothing from the input is copied over.
+    let (format, bytes) = encode(&image, format)?;
+    Ok(Intake {
+        format,
+        width: image.width(),
+        height: image.height(),
+        bytes,
+        image,
+    })
+}
+
+/// Encodes pixels as intake stores them: JPEG as JPEG (quality 92), anything else as PNG.
+/// Encoding from raw pixels is what strips metadata: nothing from the input is copied over.
+pub fn encode(image: &DynamicImage, like: Format) -> Result<(Format, Vec<u8>), IntakeError> {
     let mut out = Vec::new();
-    let output = match format {
-        Format::Jpeg => {
-            image.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY))
-        }
-        Format::Png | Format::Webp => image.write_with_encoder(PngEncoder::new(&mut out)),
+    let (format, output) = match like {
+        Format::Jpeg => (
+            Format::Jpeg,
+            image.write_with_encoder(JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)),
+        ),
+        Format::Png | Format::Webp => (
+            Format::Png,
+            image.write_with_encoder(PngEncoder::new(&mut out)),
+        ),
     };
     output.map_err(|e| IntakeError::EncodeFailed {
         detail: e.to_string(),
     })?;
-    Ok(Intake {
-        format: if format == Format::Jpeg {
-            Format::Jpeg
-        } else {
-            Format::Png
-        },
-        width: image.width(),
-        height: image.height(),
-        bytes: out,
-        image,
-    })
+    Ok((format, out))
 }
 
 /// The checks in order of cost, and a decoder that has read the header.

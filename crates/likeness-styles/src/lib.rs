@@ -33,6 +33,12 @@
 //!
 //! [renderer]                     # optional; opaque here, validated by the service
 //! kind = "watercolor"
+//!
+//! [gates]                        # optional; what an image must reach to be kept
+//! min_identity = 0.5             # identity score 0–1 against the reference photo (if any)
+//! quality = true                 # not black, dynamic range, contrast, exposure, dimensions
+//! attempts = 3                   # generations at most (1–5), each with its own seed
+//! on_fail = "keep_best"          # or "fail": what happens when none passes
 //! ```
 //!
 //! [`Style::fingerprint`] is the SHA-256 of the file's exact bytes, so an edit without a
@@ -95,6 +101,7 @@
 
 mod catalog;
 mod error;
+mod gates;
 mod parse;
 mod prompt;
 mod style;
@@ -102,6 +109,7 @@ mod words;
 
 pub use catalog::Catalog;
 pub use error::StyleError;
+pub use gates::{Gates, MAX_GATE_ATTEMPTS, OnFail};
 pub use prompt::{
     Audience, CLOUD_AGE_CAP, IDENTIFIER_ATTRIBUTES, IDENTIFIER_FIELDS, PromptSubject,
 };

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::error::{StyleError, closest};
+use crate::gates::Gates;
 use crate::prompt::{self, Which};
 use crate::style::{
     AspectRatio, KNOWN_PROVIDERS, MAX_EDGE_PX, Origin, ProviderRef, Style, StyleKind,
@@ -42,6 +43,8 @@ struct RawStyle {
     negative_prompt: Option<Spanned<String>>,
     #[serde(default)]
     renderer: Option<toml::Table>,
+    #[serde(default)]
+    gates: Option<Spanned<Gates>>,
 }
 
 /// 1-based line and column (in chars) of a byte offset.
@@ -266,6 +269,14 @@ pub(crate) fn parse_style(
         ));
     }
 
+    let gates = match &raw.gates {
+        None => Gates::default(),
+        Some(g) => match g.get_ref().problem() {
+            Some(message) => return Err(invalid(g.span(), message)),
+            None => g.get_ref().clone(),
+        },
+    };
+
     let style = Style {
         name,
         version,
@@ -283,6 +294,7 @@ pub(crate) fn parse_style(
         prompt: raw.prompt.get_ref().clone(),
         negative_prompt: raw.negative_prompt.as_ref().map(|n| n.get_ref().clone()),
         renderer: raw.renderer,
+        gates,
         origin,
         fingerprint: sha256_hex(src.as_bytes()),
     };

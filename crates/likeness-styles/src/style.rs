@@ -221,6 +221,8 @@ pub struct Style {
     pub negative_prompt: Option<String>,
     /// The built-in renderer's recipe, kept opaque here (the service validates it).
     pub renderer: Option<toml::Table>,
+    /// What an image must reach to be kept (`[gates]`); by default nothing is regenerated.
+    pub gates: crate::gates::Gates,
     pub origin: Origin,
     /// SHA-256 (lowercase hex) of the style file's exact bytes.
     pub fingerprint: String,

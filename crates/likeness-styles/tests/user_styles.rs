@@ -525,3 +525,39 @@ fn values_are_not_html_escaped() {
     let p = style.render_prompt(&s, Audience::Cloud).unwrap();
     assert!(p.contains("the Hawks & Doves \"Club\" <Rovers>"), "{p}");
 }
+
+#[test]
+fn gates_are_read_checked_and_default_to_recording_only() {
+    let with = |gates: &str| {
+        format!(
+            "name = \"gated\"\nversion = 1\ntitle = \"Gated\"\nkind = \"portrait\"\n\
+             aspect_ratio = \"1:1\"\nprompt = \"A portrait of {{{{ person }}}}.\"\n{gates}"
+        )
+    };
+    let plain = Style::from_toml_str(&with(""), Origin::Builtin).unwrap();
+    assert_eq!(plain.gates, likeness_styles::Gates::default());
+    assert!(!plain.gates.is_active());
+
+    let gated = Style::from_toml_str(
+        &with("[gates]\nmin_identity = 0.55\nquality = true\nattempts = 3\non_fail = \"fail\"\n"),
+        Origin::Builtin,
+    )
+    .unwrap();
+    assert_eq!(gated.gates.min_identity, Some(0.55));
+    assert_eq!(gated.gates.attempts, 3);
+    assert_eq!(gated.gates.on_fail, likeness_styles::OnFail::Fail);
+    assert!(gated.gates.is_active());
+
+    let err = Style::from_toml_str(&with("[gates]\nattempts = 9\n"), Origin::Builtin).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("gates.attempts must be 1 to 5, not 9"),
+        "{err}"
+    );
+    let err =
+        Style::from_toml_str(&with("[gates]\nmin_identity = 60\n"), Origin::Builtin).unwrap_err();
+    assert!(err.to_string().contains("between 0 and 1"), "{err}");
+    let err =
+        Style::from_toml_str(&with("[gates]\nmin_idenity = 0.5\n"), Origin::Builtin).unwrap_err();
+    assert!(err.to_string().contains("min_idenity"), "{err}");
+}

@@ -5,7 +5,8 @@
 //!   subject known to be deceased without a date has no age. Future birth dates and ages over
 //!   [`crate::date::MAX_AGE`] give no age. No age, no band.
 //! * **Hair** comes from the attributes when they say (`hair_color`, `hair_length`, and `hair`
-//!   as a free-text description), otherwise from age alone:
+//!   as a free-text description; then `likeness_hair_color`, sampled from the subject's
+//!   reference photo), otherwise from age alone:
 //!
 //!   | age | color | length | description |
 //!   | --- | --- | --- | --- |
@@ -216,7 +217,10 @@ pub(crate) fn demographics(subject: &Subject, today: NaiveDate) -> Demographics 
             .filter(|v| !v.is_empty())
     };
     let inferred = inferred_hair(age);
-    let color = attr("hair_color").and_then(normalize_hair_color);
+    // The subject's own attribute, else the colour sampled from their reference photo.
+    let color = attr("hair_color")
+        .and_then(normalize_hair_color)
+        .or_else(|| attr("likeness_hair_color").and_then(normalize_hair_color));
     let length = attr("hair_length").and_then(normalize_hair_length);
     let description = match attr("hair") {
         Some(text) => Some(text.to_string()),

@@ -19,6 +19,8 @@ pub struct App {
     pub store: Store,
     pub catalog: Catalog,
     pub providers: Providers,
+    /// Face models (loaded on first use) and the rules for reference photos.
+    pub faces: crate::faces::Faces,
     /// "Today" for ages; fixed once per process so one run sees one date.
     pub today: chrono::NaiveDate,
     /// Job outcomes in this process, for requests waiting on a job and live progress.
@@ -43,8 +45,10 @@ impl App {
         let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
         let providers = Providers::from_config(&config.providers, &|k| std::env::var(k).ok())
             .map_err(Error::Config)?;
+        let faces = crate::faces::Faces::new(&config.faces, data_dir, &|k| std::env::var(k).ok());
         Ok(App {
             providers,
+            faces,
             data_dir: data_dir.to_path_buf(),
             config,
             db,

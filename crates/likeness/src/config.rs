@@ -23,6 +23,7 @@ pub struct Config {
     pub queue: QueueConfig,
     pub server: ServerConfig,
     pub fetch: FetchConfig,
+    pub faces: FacesConfig,
     /// `[providers.gemini]`, `[providers.openai]`, `[providers.comfyui]`: endpoints, keys,
     /// pacing, retries, breaker and prices (see `provider/settings.rs`).
     pub providers: BTreeMap<String, ProviderConfig>,
@@ -49,6 +50,34 @@ impl Default for FetchConfig {
             max_bytes: 10 * 1024 * 1024,
             connect_timeout_seconds: 5,
             timeout_seconds: 20,
+        }
+    }
+}
+
+/// Face models and the rules for reference photos.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FacesConfig {
+    /// The folder holding `centerface.onnx` and `dlib_face_recognition_resnet_model_v1.dat`
+    /// (`scripts/fetch-models DIR` fills it). Env LIKENESS_MODELS overrides; default
+    /// `<data-dir>/models`.
+    pub models: Option<PathBuf>,
+    /// The shortest side of a reference photo, in pixels.
+    pub min_reference_side: u32,
+    /// The narrowest face in a reference photo, in pixels.
+    pub min_face: u32,
+    /// The lowest sharpness of the face (variance of the Laplacian) in a reference photo.
+    pub min_sharpness: f32,
+}
+
+impl Default for FacesConfig {
+    fn default() -> Self {
+        let rules = likeness_face::ReferenceRules::default();
+        FacesConfig {
+            models: None,
+            min_reference_side: likeness_face::Limits::reference().min_side,
+            min_face: rules.min_face,
+            min_sharpness: rules.min_sharpness,
         }
     }
 }
@@ -117,6 +146,7 @@ impl Default for Config {
             queue: QueueConfig::default(),
             server: ServerConfig::default(),
             fetch: FetchConfig::default(),
+            faces: FacesConfig::default(),
             providers: BTreeMap::new(),
         }
     }
@@ -195,6 +225,12 @@ impl Config {
         }
         if self.generate.png_optimization > 6 {
             return Err("generate.png_optimization must be 0..=6".into());
+        }
+        if self.faces.min_reference_side < 64 {
+            return Err("faces.min_reference_side must be at least 64".into());
+        }
+        if self.faces.min_sharpness.is_nan() || self.faces.min_sharpness < 0.0 {
+            return Err("faces.min_sharpness must be 0 or more".into());
         }
         if self.queue.lease_seconds < 2 {
             return Err("queue.lease_seconds must be at least 2".into());

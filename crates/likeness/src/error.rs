@@ -33,6 +33,16 @@ pub enum Error {
     Provider(#[from] crate::provider::ProviderError),
     #[error(transparent)]
     Image(#[from] likeness_face::IntakeError),
+    #[error(transparent)]
+    Face(#[from] likeness_face::FaceError),
+    #[error(
+        "the face models are missing from {dir} ({}) — run `scripts/fetch-models {dir}`, or set \
+         faces.models in the config (or LIKENESS_MODELS) to the folder that holds them",
+        missing.join(", ")
+    )]
+    ModelsMissing { dir: String, missing: Vec<String> },
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
     #[error("reference image {0} is missing from the store")]
     ReferenceMissing(String),
     #[error("corrupt record in the database: {0}")]
@@ -61,6 +71,9 @@ impl Error {
             Error::SubjectAmbiguous { .. } => "subject.ambiguous",
             Error::Provider(e) => e.code(),
             Error::Image(e) => e.code(),
+            Error::Face(e) => e.code(),
+            Error::ModelsMissing { .. } => "face.models_missing",
+            Error::Fetch(e) => e.code(),
             Error::ReferenceMissing(_) => "reference.missing",
             Error::Corrupt(_) => "db.corrupt",
             Error::Io { .. } => "io.error",
@@ -79,7 +92,8 @@ impl Error {
                 | Error::SubjectAmbiguous { .. }
                 | Error::Provider(_)
                 | Error::Image(_)
-        )
+                | Error::ModelsMissing { .. }
+        ) || matches!(self, Error::Face(e) if e.is_photo_problem())
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Error {

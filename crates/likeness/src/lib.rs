@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod describe;
 pub mod error;
+pub mod faces;
 pub mod fetch;
 pub mod http;
 pub mod import;

@@ -77,8 +77,12 @@ pub struct HistoryEntry {
     pub cost_usd: f64,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// 0–1 against the subject's reference photo (0.5 is the same-person line); none when
+    /// the job had no reference. From `details.identity`.
+    pub identity_score: Option<f64>,
     /// Attempts, the fallback chain's earlier failures (`fallback`), the provider's revised
-    /// prompt and its own facts (usage, finish reason, ids).
+    /// prompt and its own facts (usage, finish reason, ids), what was measured (`quality`,
+    /// `identity`) and the style's gate (`gate`: attempts, passed, shortfalls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
     /// Where the image is: a file path for the local folder.
@@ -109,6 +113,11 @@ impl HistoryEntry {
             cost_usd: a.cost_usd,
             error_code: a.error_code,
             error_message: a.error_message,
+            identity_score: a
+                .details
+                .as_ref()
+                .and_then(|d| d.pointer("/identity/score"))
+                .and_then(serde_json::Value::as_f64),
             details: a.details,
         }
     }

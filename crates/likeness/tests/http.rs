@@ -841,8 +841,9 @@ async fn the_official_openai_client_works_against_likeness() {
 import base64, io, sys
 import openai
 
-base, key = sys.argv[1], sys.argv[2]
+base, key, face_path = sys.argv[1], sys.argv[2], sys.argv[3]
 client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0)
+face = open(face_path, "rb").read()
 
 r = client.images.generate(model="initials", prompt="Grace Hopper", n=2, size="256x256")
 assert len(r.data) == 2, r
@@ -854,12 +855,12 @@ r2 = client.images.generate(model="geometric", prompt="Ada Lovelace", response_f
 png = base64.b64decode(r2.data[0].b64_json)
 assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:8]
 
-r3 = client.images.edit(model="initials", image=("me.png", io.BytesIO(png), "image/png"),
+r3 = client.images.edit(model="initials", image=("me.jpg", io.BytesIO(face), "image/jpeg"),
                         prompt="the same, smiling", size="128x128", response_format="b64_json")
 edited = base64.b64decode(r3.data[0].b64_json)
 assert edited[:8] == b"\x89PNG\r\n\x1a\n", edited[:8]
 r4 = client.images.edit(model="initials", prompt="both of them",
-                        image=[("a.png", io.BytesIO(png), "image/png"), ("b.png", io.BytesIO(png), "image/png")])
+                        image=[("a.jpg", io.BytesIO(face), "image/jpeg"), ("b.jpg", io.BytesIO(face), "image/jpeg")])
 assert r4.data[0].url.startswith(base + "/assets/"), r4.data[0].url
 try:
     client.images.edit(model="initials", image=("bad.png", io.BytesIO(png[:100]), "image/png"), prompt="x")
@@ -882,10 +883,13 @@ except openai.AuthenticationError:
 print(r.data[0].url)
 "#,
     );
+    let face = t.path().join("face.jpg");
+    std::fs::write(&face, util::face_jpeg(600, 600)).unwrap();
     let out = std::process::Command::new(python)
         .arg(&script)
         .arg(&server.base)
         .arg("sk-likeness-test")
+        .arg(&face)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();

@@ -153,7 +153,7 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
     let t = with_clinic_sketch();
     let server = Server::start(&t, Some("t0k"));
     let c = client();
-    let photo = jpeg(640, 800);
+    let photo = util::face_jpeg(640, 800);
     let body = json!({
         "reference_image": format!("data:image/jpeg;base64,{}", B64.encode(&photo)),
         "scenario": "clinic_sketch",
@@ -171,7 +171,10 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
     assert_eq!(m["resolution"], "400x500");
     assert_eq!(m["provider"], "builtin");
     assert_eq!(m["seed"], "42");
-    assert!(m["identity_score"].is_null());
+    // Scored against the reference: a drawing is not the same person.
+    let score = m["identity_score"].as_f64().unwrap();
+    assert!((0.0..0.5).contains(&score), "{m}");
+    assert_eq!(m["quality"]["passed"], true, "{m}");
     assert!(m["generation_time_ms"].as_i64().unwrap() >= 0);
     assert!(
         m["prompt_used"].as_str().unwrap().contains("navy blazer"),
@@ -488,7 +491,7 @@ async fn api_generate_fetches_a_reference_url_from_an_allowed_network() {
     let t = data_dir_with("[fetch]\nallow_networks = [\"127.0.0.0/8\"]\n");
     let server = Server::start(&t, Some("t0k"));
     let c = client();
-    let photo = jpeg(700, 700);
+    let photo = util::face_jpeg(700, 700);
     let (url, hits) = image_server(photo);
     let r = post_generate(
         &c,
@@ -530,7 +533,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
     let r = c
         .post(server.url("/v1/images/edits"))
         .bearer_auth("sk-test")
-        .multipart(form(png(300, 300), "image[]"))
+        .multipart(form(util::face_jpeg(600, 600), "image[]"))
         .send()
         .await
         .unwrap();
@@ -544,7 +547,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
 
     let openai_error = |v: &Value| v["error"]["type"].as_str().map(String::from);
     let truncated = {
-        let p = png(300, 300);
+        let p = png(600, 600);
         p[..200].to_vec()
     };
     for (what, image, status) in [
@@ -685,7 +688,7 @@ async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
     let t = with_clinic_sketch();
     let server = Server::start(&t, Some("t0k"));
     let c = client();
-    let photo = B64.encode(jpeg(600, 600));
+    let photo = B64.encode(util::face_jpeg(600, 600));
 
     // /api/generate: a circle, and without options, a square.
     for (options, clear) in [(json!({"shape": "circle"}), true), (Value::Null, false)] {
@@ -739,7 +742,7 @@ async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
             .text("options", options.to_string())
             .part(
                 "image",
-                reqwest::multipart::Part::bytes(png(300, 300)).file_name("photo.png"),
+                reqwest::multipart::Part::bytes(util::face_jpeg(600, 600)).file_name("photo.jpg"),
             )
     };
     assert!(
@@ -765,4 +768,84 @@ async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
             .contains("`options`"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn reference_photos_without_exactly_one_clear_face_are_refused_with_4xx() {
+    let t = data_dir_with("");
+    let server = Server::start(&t, Some("t0k"));
+    let c = client();
+    let grey = {
+        let img = image::RgbImage::from_pixel(640, 640, image::Rgb([120, 120, 120]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let group = util::face_photo("solvay.png");
+    for (what, photo, code) in [
+        ("a group photo", group.clone(), "face.several"),
+        ("a blank wall", grey, "face.none_found"),
+    ] {
+        let r = post_generate(
+            &c,
+            &server,
+            json!({"reference_image": B64.encode(&photo), "style": "initials"}),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], code, "{what}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("reference_image: "), "{message}");
+    }
+    // The count and places, so the caller can crop.
+    let r = post_generate(
+        &c,
+        &server,
+        json!({"reference_image": B64.encode(&group), "style": "initials"}),
+    )
+    .await;
+    let v: Value = r.json().await.unwrap();
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(" faces (") && message.contains(" at ("),
+        "{message}"
+    );
+
+    // The same refusal in OpenAI's shape on /v1/images/edits.
+    let form = reqwest::multipart::Form::new()
+        .text("model", "initials")
+        .text("prompt", "a portrait")
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(group).file_name("team.png"),
+        );
+    let r = c
+        .post(server.url("/v1/images/edits"))
+        .bearer_auth("t0k")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["type"], "invalid_request_error", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("image 1: the photo shows")
+    );
+
+    // Nothing was queued for any of them.
+    let runs: Value = c
+        .get(server.url("/api/runs"))
+        .bearer_auth("t0k")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(runs["runs"].as_array().map(Vec::len), Some(0), "{runs}");
 }

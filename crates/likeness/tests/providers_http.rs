@@ -16,13 +16,9 @@ use util::server::{Server, client};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// A reference photo of one face.
 fn photo() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(600, 700, |x, y| {
-        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
+    util::face_jpeg(600, 700)
 }
 
 /// A data directory with `config` and a scenario `clinic` drawn by `chain`.
@@ -83,9 +79,10 @@ async fn the_doctor_pipeline_runs_on_comfyui_with_the_reference_photo() {
     let uploads = fake.uploaded_files();
     assert_eq!(uploads.len(), 1);
     let sent = image::load_from_memory(&uploads[0].bytes).unwrap();
+    // Cropped square around the face by the reference check.
     assert_eq!(
         (sent.width(), sent.height()),
-        (600, 700),
+        (600, 600),
         "the checked reference went up"
     );
     let graph = &fake.posted_prompts()[0]["prompt"];
@@ -237,5 +234,5 @@ async fn reference_photos_reach_a_cloud_provider_only_when_the_style_allows() {
         .decode(inline[0]["inlineData"]["data"].as_str().unwrap())
         .unwrap();
     let sent = image::load_from_memory(&bytes).unwrap();
-    assert_eq!((sent.width(), sent.height()), (600, 700));
+    assert_eq!((sent.width(), sent.height()), (600, 600));
 }

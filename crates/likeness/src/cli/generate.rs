@@ -1,11 +1,14 @@
 //! `likeness generate`: plan (or resume) a run and work it with in-process workers.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use anyhow::Context;
 use clap::Args;
 use likeness::App;
+use likeness::db::queue::JobOptions;
 use likeness::pipeline::plan::{Filter, Selection};
 use likeness::pipeline::run::{self, DryRun, GenerateOptions, RunReport};
 
@@ -87,6 +90,12 @@ pub struct GenerateArgs {
     /// With --fetch-likeness: describe again even when a description of the same photo is cached.
     #[arg(long)]
     refresh_likeness: bool,
+    /// A reference photo of the one --subject (JPEG, PNG or WebP, at least 512 px, exactly one
+    /// clear face; `likeness faces check PATH` tries one). It is checked locally, stored
+    /// without metadata, sent to identity-preserving providers, scored against every output,
+    /// and its skin and hair colours go to the built-in renderer. Implies --force.
+    #[arg(long, value_name = "PATH")]
+    reference: Option<PathBuf>,
 }
 
 fn parse_usd(s: &str) -> Result<f64, String> {
@@ -108,7 +117,7 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
     } else {
         args.style.clone()
     };
-    let options = GenerateOptions {
+    let mut options = GenerateOptions {
         styles,
         selection: Selection {
             subjects: args.subject.clone(),
@@ -128,6 +137,10 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
         && !app.db.cohort_exists(c).await?
     {
         anyhow::bail!("no subject is in cohort {c:?}; `likeness subjects list` shows cohorts");
+    }
+    if let Some(path) = &args.reference {
+        options.job_options = Some(reference(app, &args.subject, path, args.dry_run).await?);
+        options.selection.force = true;
     }
     if (args.fetch_likeness || args.likeness_url.is_some()) && !args.dry_run {
         fetch_likeness(app, out, &options, &args).await?;
@@ -184,6 +197,38 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Checks `--reference PATH` and, unless this is a dry run, stores it and the colours sampled
+/// from it on the subject. The jobs carry the stored photo's key.
+async fn reference(
+    app: &App,
+    subjects: &[String],
+    path: &Path,
+    dry_run: bool,
+) -> anyhow::Result<JobOptions> {
+    let [subject] = subjects else {
+        anyhow::bail!(
+            "--reference needs exactly one --subject: a reference photo shows one person"
+        );
+    };
+    let subject = app.db.find_subject(subject).await?;
+    let bytes = super::faces::read_photo(path, app.faces.limits().max_bytes)?;
+    if dry_run {
+        app.faces
+            .check_reference(bytes)
+            .await
+            .with_context(|| path.display().to_string())?;
+        return Ok(JobOptions::default());
+    }
+    let stored = likeness::references::store(app, bytes)
+        .await
+        .with_context(|| path.display().to_string())?;
+    likeness::references::remember_colors(app, subject.id.as_ref(), &stored).await?;
+    Ok(JobOptions {
+        references: vec![stored.key],
+        ..JobOptions::default()
     })
 }
 

@@ -1,6 +1,7 @@
 //! The `likeness` command line: argument definitions and dispatch. Each command lives in its
 //! own module and talks to the library through `App`.
 
+mod faces;
 mod generate;
 mod import;
 pub mod logs;
@@ -119,6 +120,16 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run queue workers only (scale out beside `serve --workers 0`).
     Worker(worker::WorkerArgs),
+    /// Faces in photos: detect, compare two, or check one as a reference photo.
+    Faces {
+        #[command(subcommand)]
+        command: faces::FacesCommand,
+    },
+    /// The face models: are they present and valid?
+    Models {
+        #[command(subcommand)]
+        command: faces::ModelsCommand,
+    },
     /// Draw one image in a style, for trying styles (no import needed).
     Render(render::RenderArgs),
     /// Draw a contact sheet of a style over a spread of ages, genders and skin tones.
@@ -147,6 +158,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let catalog = render::catalog(&cli.data_dir, cli.config.as_deref())?;
             return render::sheet(&catalog, &out, args).await;
         }
+        Command::Faces { command } => {
+            return faces::run(&cli.data_dir, cli.config.as_deref(), &out, command).await;
+        }
+        Command::Models { command } => {
+            return faces::models(&cli.data_dir, cli.config.as_deref(), &out, command).await;
+        }
         _ => {}
     }
     let app = std::sync::Arc::new(App::open(&cli.data_dir, cli.config.as_deref()).await?);
@@ -161,7 +178,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,
-        Command::Render(_) | Command::Sheet(_) => unreachable!("handled before opening"),
+        Command::Render(_) | Command::Sheet(_) | Command::Faces { .. } | Command::Models { .. } => {
+            unreachable!("handled before opening")
+        }
     };
     app.db.close().await;
     Ok(status)

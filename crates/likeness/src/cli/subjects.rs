@@ -162,6 +162,18 @@ pub async fn history(app: &App, out: &Output, args: HistoryArgs) -> anyhow::Resu
             if let (Some(code), Some(msg)) = (&e.error_code, &e.error_message) {
                 println!("    error {code}: {msg}");
             }
+            if let Some(score) = e.identity_score {
+                println!("    identity score {score:.2} against the reference photo");
+            }
+            let d = e.details.as_ref();
+            if let Some(problems) = d.and_then(|d| d.pointer("/quality/problems"))
+                && problems.as_array().is_some_and(|p| !p.is_empty())
+            {
+                println!("    quality problems: {problems}");
+            }
+            if let Some(gate) = d.and_then(|d| d.get("gate")) {
+                println!("    gate: {gate}");
+            }
             println!("    prompt: {}", e.prompt);
         }
     })?;

@@ -66,6 +66,10 @@ impl From<Error> for ApiError {
             Error::Image(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
             }
+            Error::Face(e) => {
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Error::ModelsMissing { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Provider(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
             }

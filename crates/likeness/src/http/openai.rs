@@ -22,7 +22,6 @@ use serde_json::{Value, json};
 
 use axum::extract::Multipart;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
-use likeness_face::Limits;
 
 use super::auth::Client;
 use super::{ApiError, generation};
@@ -188,7 +187,7 @@ pub(super) async fn edits(
     // Check every upload before anything is queued; one bad file refuses the request.
     let mut references = Vec::with_capacity(uploads.len());
     for (i, bytes) in uploads.into_iter().enumerate() {
-        let stored = references::store(&state.app, bytes.to_vec(), Limits::default())
+        let stored = references::store(&state.app, bytes.to_vec())
             .await
             .map_err(|e| OpenAiError(ApiError::from(e).prefixed(&format!("image {}: ", i + 1))))?;
         references.push(stored.key);

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
-use likeness_face::Limits;
 use likeness_styles::StyleKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -70,9 +69,9 @@ pub(super) struct Settings {
 }
 
 #[utoipa::path(post, path = "/api/generate", tag = "generation", security(("bearer" = [])), request_body = PortraitRequest,
-    responses((status = 200, description = "`{status, output_path, output_url, output_base64?, metadata: {style, style_name, resolution, generation_time_ms, prompt_used, provider, model, seed, identity_score, timestamp, …}}`", body = Object),
+    responses((status = 200, description = "`{status, output_path, output_url, output_base64?, metadata: {style, style_name, resolution, generation_time_ms, prompt_used, provider, model, seed, identity_score (0–1 against the reference, 0.5 = dlib's same-person line), identity, quality, gate, timestamp, …}}`; 422 `face.none_found`/`face.several`/`face.too_small`/`face.blurred` when the reference photo does not show exactly one clear face", body = Object),
         (status = 400, body = super::openapi::ErrorBody), (status = 413, body = super::openapi::ErrorBody), (status = 415, body = super::openapi::ErrorBody),
-        (status = 422, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody), (status = 502, body = super::openapi::ErrorBody), (status = 504, body = super::openapi::ErrorBody)))]
+        (status = 422, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody), (status = 502, body = super::openapi::ErrorBody), (status = 503, body = super::openapi::ErrorBody), (status = 504, body = super::openapi::ErrorBody)))]
 pub(super) async fn generate(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -92,10 +91,17 @@ pub(super) async fn generate(
         Some(given) => Some(reference(&state, given).await?),
     };
     let subject_id = match (&req.subject_id, &reference) {
-        (Some(id), _) => app.db.find_subject(id).await?.id.to_string(),
+        (Some(id), Some(r)) => {
+            let id = app.db.find_subject(id).await?.id.to_string();
+            references::remember_colors(app, &id, r).await?;
+            id
+        }
+        (Some(id), None) => app.db.find_subject(id).await?.id.to_string(),
         (None, Some(r)) => {
             let id = format!("ref-{}", &hex_sha256(r.key.as_bytes())[..16]);
-            generation::adhoc_subject(app, &id, None, "api-generate").await?
+            let id = generation::adhoc_subject(app, &id, None, "api-generate").await?;
+            references::remember_colors(app, &id, r).await?;
+            id
         }
         (None, None) => {
             return Err(ApiError::bad_request(
@@ -143,6 +149,15 @@ pub(super) async fn generate(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("asset {asset_id} vanished")))?;
     let key = asset.storage_key.clone().unwrap_or_default();
+    let detail = |section: &str, field: &str| -> Value {
+        let value = asset.details.as_ref().and_then(|d| d.get(section));
+        let value = if field.is_empty() {
+            value
+        } else {
+            value.and_then(|v| v.get(field))
+        };
+        value.cloned().unwrap_or(Value::Null)
+    };
     let mut answer = json!({
         "status": "success",
         "output_path": app.store.locate(&key),
@@ -157,8 +172,11 @@ pub(super) async fn generate(
             "provider": asset.provider,
             "model": asset.model,
             "seed": asset.seed,
-            // Scored once local face models are in (DESIGN.md, "Faces").
-            "identity_score": null,
+            // Against the reference photo; null without one (see likeness_face::identity).
+            "identity_score": detail("identity", "score"),
+            "identity": detail("identity", ""),
+            "quality": detail("quality", ""),
+            "gate": detail("gate", ""),
             "timestamp": asset.created_at,
             "subject_id": subject_id,
             "job_id": job.id,
@@ -265,7 +283,7 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
 
 /// The reference photo from base64 or a URL, checked and stored.
 async fn reference(state: &super::State, given: &str) -> Result<references::Stored, ApiError> {
-    let limits = Limits::reference();
+    let max_bytes = state.app.faces.limits().max_bytes;
     let lower = given.get(..8).unwrap_or(given).to_ascii_lowercase();
     let bytes = if lower.starts_with("http://") || lower.starts_with("https://") {
         let fetched = state.fetcher.get(given).await.map_err(|e| {
@@ -277,10 +295,10 @@ async fn reference(state: &super::State, given: &str) -> Result<references::Stor
         })?;
         fetched.bytes.to_vec()
     } else {
-        likeness_face::decode_base64(given, limits.max_bytes)
+        likeness_face::decode_base64(given, max_bytes)
             .map_err(|e| ApiError::from(crate::Error::from(e)).prefixed("reference_image: "))?
     };
-    references::store(&state.app, bytes, limits)
+    references::store(&state.app, bytes)
         .await
         .map_err(|e| ApiError::from(e).prefixed("reference_image: "))
 }

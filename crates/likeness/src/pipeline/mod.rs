@@ -6,6 +6,7 @@
 //! The CLI batch and (later) the HTTP API enqueue jobs and run these same workers.
 
 pub mod budget;
+pub mod judge;
 pub mod plan;
 pub mod run;
 pub mod save;

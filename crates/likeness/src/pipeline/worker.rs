@@ -14,6 +14,7 @@ use crate::db::queue::{ClaimedJob, JobOptions};
 use crate::db::{now_ms, subjects::hex_sha256};
 use crate::error::{Error, Result};
 use crate::pipeline::budget::Budget;
+use crate::pipeline::judge::{self, Judged, Verdict};
 use crate::pipeline::plan::PlannedStyle;
 use crate::pipeline::save::{self, SaveError};
 use crate::pipeline::{prompt_subject, seed};
@@ -122,8 +123,12 @@ impl<'a> Workers<'a> {
             Ok(styles) => styles
                 .iter()
                 .map(|p| {
+                    // A gate may regenerate: reserve every attempt it allows.
+                    let gates = &p.style.gates;
+                    let attempts = if gates.is_active() { gates.attempts } else { 1 };
                     p.provider
                         .estimate_usd(p.provider.default_model(), p.width, p.height)
+                        * f64::from(attempts)
                 })
                 .fold(0.0, f64::max),
             Err(_) => 0.0,
@@ -362,19 +367,35 @@ impl<'a> Workers<'a> {
                     renderer_options: job.options.renderer.clone(),
                     progress: Some(self.progress_sink(&job)),
                 };
-                match self.with_references(request, &job.options).await {
+                match self.with_references(request, &job.options, &subject).await {
                     Err(e) => failed(e.code(), e.to_string(), None),
-                    Ok(request) => match planned.provider.generate(request).await {
-                        Err(e) => self.provider_failed(&job, &e),
-                        Ok(generated) => {
-                            asset.provider = generated.provider.clone();
-                            asset.model = generated.model.clone();
-                            asset.cost_usd = generated.cost_usd;
-                            asset.details = Some(details(&generated));
-                            self.save(&job, &subject, style.name.as_str(), generated)
-                                .await
+                    Ok((request, first_key)) => {
+                        // Identity is measured against the first reference photo.
+                        let reference = first_key
+                            .zip(request.references.first())
+                            .map(|(key, r)| (key, r.bytes.clone()));
+                        let faces = &self.app.faces;
+                        match judge::generate(faces, &planned.provider, request, reference).await {
+                            Err(e) => self.provider_failed(&job, &e),
+                            Ok(Verdict::Fail {
+                                message,
+                                gate,
+                                cost_usd,
+                            }) => {
+                                asset.cost_usd = cost_usd;
+                                asset.details = Some(serde_json::json!({ "gate": gate }));
+                                failed(judge::GATE_FAILED, message, None)
+                            }
+                            Ok(Verdict::Keep(judged)) => {
+                                asset.provider = judged.generated.provider.clone();
+                                asset.model = judged.generated.model.clone();
+                                asset.cost_usd = judged.cost_usd;
+                                asset.details = Some(details(&judged));
+                                self.save(&job, &subject, style.name.as_str(), judged.generated)
+                                    .await
+                            }
                         }
-                    },
+                    }
                 }
             }
         };
@@ -490,18 +511,27 @@ impl<'a> Workers<'a> {
         }
     }
 
-    /// Loads the job's reference photos into the request.
+    /// Loads the job's reference photos into the request: those given with the job, else the
+    /// subject's `reference_photo` (checked now; a bad photo fails this subject only). Also
+    /// returns the first photo's key, which identity is scored against.
     async fn with_references(
         &self,
         mut request: GenerateRequest,
         options: &JobOptions,
-    ) -> Result<GenerateRequest> {
-        for key in &options.references {
+        subject: &likeness_subjects::Subject,
+    ) -> Result<(GenerateRequest, Option<String>)> {
+        let mut keys = options.references.clone();
+        if keys.is_empty()
+            && let Some(stored) = crate::references::from_subject(self.app, subject).await?
+        {
+            keys.push(stored.key);
+        }
+        for key in &keys {
             request
                 .references
                 .push(crate::references::load(self.app, key).await?);
         }
-        Ok(request)
+        Ok((request, keys.into_iter().next()))
     }
 
     /// Exponential backoff with jitter (deterministic per job and attempt), and never before
@@ -523,8 +553,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The audit facts of a generated image beyond the asset's columns.
-fn details(g: &Generated) -> serde_json::Value {
+/// The audit facts of a generated image beyond the asset's columns: the provider's, then
+/// what was measured (quality, identity) and the gate's record.
+fn details(judged: &Judged) -> serde_json::Value {
+    let g = &judged.generated;
     let mut d = serde_json::Map::new();
     d.insert("attempts".into(), g.attempts.max(1).into());
     if !g.fallback.is_empty() {
@@ -535,6 +567,13 @@ fn details(g: &Generated) -> serde_json::Value {
     }
     if !g.details.is_empty() {
         d.insert("provider".into(), g.details.clone().into());
+    }
+    let measured = serde_json::to_value(&judged.judgement).unwrap_or_default();
+    if let serde_json::Value::Object(measured) = measured {
+        d.extend(measured.into_iter().filter(|(_, v)| !v.is_null()));
+    }
+    if let Some(gate) = &judged.gate {
+        d.insert("gate".into(), gate.clone());
     }
     d.into()
 }

@@ -186,7 +186,12 @@ fn sitter<'a>(
             "hair_length",
             "bald, short, medium or long",
         )?,
-        skin_tone: pinned(attr("skin_tone"), "skin_tone", "a colour as #rrggbb")?,
+        // The subject's own attribute, else the tone sampled from their reference photo.
+        skin_tone: pinned(
+            attr("skin_tone").or(attr("likeness_skin_tone")),
+            "skin_tone",
+            "a colour as #rrggbb",
+        )?,
         hair_style: pinned(attr("hair_style"), "hair_style", &HairStyle::expected())?,
         glasses: pinned::<YesNo>(attr("glasses"), "glasses", "yes or no")?.map(|g| g.0),
         facial_hair: pinned(attr("facial_hair"), "facial_hair", &FacialHair::expected())?,

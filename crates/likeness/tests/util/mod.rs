@@ -59,6 +59,8 @@ impl TestDir {
         cmd.env_remove("LIKENESS_DATA_DIR")
             .env_remove("LIKENESS_CONFIG");
         // Providers are reached only where a test points them (at a fake).
+        // The face models (and photos) that scripts/test fetched.
+        cmd.env("LIKENESS_MODELS", models_dir());
         for var in [
             "GEMINI_API_KEY",
             "GEMINI_BASE_URL",
@@ -111,6 +113,40 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
             out.push(p.strip_prefix(root).unwrap().display().to_string());
         }
     }
+}
+
+/// Where `scripts/fetch-models --photos target/models` put the face models and the test
+/// photos (scripts/test runs it): `$LIKENESS_MODELS`, else `target/models`.
+pub fn models_dir() -> PathBuf {
+    match std::env::var_os("LIKENESS_MODELS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/models"),
+    }
+}
+
+/// A public-domain test photo (`astronaut.png`: one face; `solvay.png`: 29 faces). A missing
+/// file fails the test with the command that fetches it.
+pub fn face_photo(name: &str) -> Vec<u8> {
+    let path = models_dir().join("photos").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} — run `scripts/fetch-models --photos target/models` (scripts/test does)",
+            path.display()
+        )
+    })
+}
+
+/// The astronaut photo as a JPEG of `w`×`h` (scaled to cover, centre-cropped): a valid
+/// reference photo of one face in any shape a test needs.
+pub fn face_jpeg(w: u32, h: u32) -> Vec<u8> {
+    let photo = image::load_from_memory(&face_photo("astronaut.png")).expect("astronaut decodes");
+    let fitted = photo.resize_to_fill(w, h, image::imageops::FilterType::Triangle);
+    let mut out = std::io::Cursor::new(Vec::new());
+    fitted
+        .to_rgb8()
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
 }
 
 pub fn testdata(rel: &str) -> String {
