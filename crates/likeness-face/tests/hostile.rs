@@ -16,7 +16,7 @@ use files::*;
 #[allow(dead_code)]
 #[path = "../src/testutil.rs"]
 mod testutil;
-use testutil::{largest_allocation, png_chunk};
+use testutil::{largest_allocation, png_chunk, png_chunk_types as chunk_names, zlib_zeros};
 
 // ---- checking outcomes ---------------------------------------------------------------------
 

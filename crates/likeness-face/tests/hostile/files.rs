@@ -61,13 +61,6 @@ pub fn png_chunks(png: &[u8]) -> Vec<([u8; 4], Vec<u8>)> {
     chunks
 }
 
-pub fn chunk_names(png: &[u8]) -> Vec<String> {
-    let names = png_chunks(png).into_iter();
-    names
-        .map(|(k, _)| String::from_utf8_lossy(&k).into_owned())
-        .collect()
-}
-
 pub fn png_from_chunks(chunks: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     chunks.iter().for_each(|c| out.extend_from_slice(c));
@@ -106,35 +99,6 @@ pub fn adler32(data: &[u8]) -> u32 {
         b = (b + a) % 65_521;
     }
     (b << 16) | a
-}
-
-/// A zlib stream that inflates to `1 + 258 * repeats` zero bytes at about 1/160th of that:
-/// one fixed-Huffman block of a literal 0 and `repeats` copies of (length 258, distance 1).
-pub fn zlib_zeros(repeats: usize) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let (mut acc, mut nbits) = (0u64, 0u32);
-    let mut put = |value: u32, len: u32, out: &mut Vec<u8>| {
-        acc |= u64::from(value) << nbits;
-        nbits += len;
-        while nbits >= 8 {
-            out.push(acc as u8);
-            acc >>= 8;
-            nbits -= 8;
-        }
-    };
-    let code = |c: u32, len: u32| c.reverse_bits() >> (32 - len);
-    put(1, 1, &mut out);
-    put(1, 2, &mut out);
-    put(code(0x30, 8), 8, &mut out);
-    for _ in 0..repeats {
-        put(code(0xC5, 8), 8, &mut out);
-        put(0, 5, &mut out);
-    }
-    put(0, 7, &mut out);
-    put(0, 7, &mut out);
-    let total = 1 + 258 * repeats as u64;
-    out.extend_from_slice(&((((total % 65_521) as u32) << 16) | 1).to_be_bytes());
-    out
 }
 
 /// A RIFF/WEBP file from its chunks (each `fourcc`, little-endian size, data, pad byte).
