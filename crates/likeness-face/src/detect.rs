@@ -27,6 +27,19 @@ pub struct FaceBox {
     pub height: f32,
 }
 
+impl FaceBox {
+    /// (x, y, width, height) in whole pixels, for messages and errors.
+    pub fn pixels(&self) -> (u32, u32, u32, u32) {
+        let whole = |v: f32| v.max(0.0).round() as u32;
+        (
+            whole(self.x),
+            whole(self.y),
+            whole(self.width),
+            whole(self.height),
+        )
+    }
+}
+
 /// One detected face.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Face {

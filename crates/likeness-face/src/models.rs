@@ -130,10 +130,11 @@ impl FaceModels {
     ) -> Result<CheckedReference, FaceError> {
         let face = single_face(self.detect(image, &rules.detect)?, rules)?;
         let bbox = face.bbox;
-        if (bbox.width.round() as u32) < rules.min_face {
+        let (_, _, width, height) = bbox.pixels();
+        if width < rules.min_face {
             return Err(FaceError::TooSmall {
-                width: bbox.width.round() as u32,
-                height: bbox.height.round() as u32,
+                width,
+                height,
                 min: rules.min_face,
             });
         }
@@ -171,18 +172,7 @@ fn single_face(mut faces: Vec<Face>, rules: &ReferenceRules) -> Result<Face, Fac
     let competing: Vec<&Face> = faces.iter().filter(|f| f.bbox.width >= floor).collect();
     if competing.len() > 1 {
         return Err(FaceError::Several {
-            boxes: competing
-                .iter()
-                .map(|f| {
-                    let b = f.bbox;
-                    (
-                        b.x.max(0.0).round() as u32,
-                        b.y.max(0.0).round() as u32,
-                        b.width.round() as u32,
-                        b.height.round() as u32,
-                    )
-                })
-                .collect(),
+            boxes: competing.iter().map(|f| f.bbox.pixels()).collect(),
         });
     }
     Ok(faces.swap_remove(0))

@@ -15,9 +15,9 @@ use likeness_face::{
     ReferenceRules, identity_score,
 };
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::config::FacesConfig;
+use crate::db::subjects::hex_sha256;
 use crate::error::{Error, Result};
 
 /// Face models and rules, shared by every command and worker of a process (cheap to clone).
@@ -159,9 +159,7 @@ impl Faces {
                     Err(_) => ("missing", None),
                     Ok(m) if m.len() != file.size => ("wrong_size", Some(m.len())),
                     Ok(m) => match std::fs::read(&path) {
-                        Ok(bytes) if hex(&Sha256::digest(&bytes)) == file.sha256 => {
-                            ("ok", Some(m.len()))
-                        }
+                        Ok(bytes) if hex_sha256(&bytes) == file.sha256 => ("ok", Some(m.len())),
                         Ok(_) => ("wrong_checksum", Some(m.len())),
                         Err(_) => ("missing", None),
                     },
@@ -332,10 +330,6 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 
 fn round3(v: f32) -> f32 {
     (v * 1000.0).round() / 1000.0
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn rgb_hex([r, g, b]: [u8; 3]) -> String {

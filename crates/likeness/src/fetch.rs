@@ -238,6 +238,13 @@ pub struct Fetched {
     pub content_type: Option<String>,
 }
 
+/// True when `given` names an http(s) URL (case-insensitive scheme) rather than base64 or a
+/// path: what the fetcher should be asked for.
+pub fn is_http_url(given: &str) -> bool {
+    let lower = given.get(..8).unwrap_or(given).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 /// Why a fetch failed. Messages are for the API caller and say what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {

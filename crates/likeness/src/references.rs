@@ -77,8 +77,7 @@ pub async fn from_subject(app: &App, subject: &Subject) -> Result<Option<Stored>
     else {
         return Ok(None);
     };
-    let lower = given.get(..8).unwrap_or(given).to_ascii_lowercase();
-    let bytes = if lower.starts_with("http://") || lower.starts_with("https://") {
+    let bytes = if crate::fetch::is_http_url(given) {
         let fetcher = crate::fetch::Fetcher::new(app.config.fetch_policy()?)
             .map_err(|e| Error::Config(format!("cannot set up downloads: {e}")))?;
         fetcher.get(given).await?.bytes.to_vec()

@@ -195,14 +195,7 @@ fn single(faces: &Faces, path: &Path) -> anyhow::Result<likeness_face::Embedding
         0 => Err(FaceError::NoneFound),
         1 => Ok(found.remove(0)),
         _ => Err(FaceError::Several {
-            boxes: found
-                .iter()
-                .map(|f| {
-                    let b = f.bbox;
-                    let u = |v: f32| v.max(0.0).round() as u32;
-                    (u(b.x), u(b.y), u(b.width), u(b.height))
-                })
-                .collect(),
+            boxes: found.iter().map(|f| f.bbox.pixels()).collect(),
         }),
     }
     .map_err(likeness::Error::from)

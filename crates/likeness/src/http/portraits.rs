@@ -284,8 +284,7 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
 /// The reference photo from base64 or a URL, checked and stored.
 async fn reference(state: &super::State, given: &str) -> Result<references::Stored, ApiError> {
     let max_bytes = state.app.faces.limits().max_bytes;
-    let lower = given.get(..8).unwrap_or(given).to_ascii_lowercase();
-    let bytes = if lower.starts_with("http://") || lower.starts_with("https://") {
+    let bytes = if crate::fetch::is_http_url(given) {
         let fetched = state.fetcher.get(given).await.map_err(|e| {
             ApiError::new(
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
