@@ -29,20 +29,39 @@ pub struct App {
     pub work_available: tokio::sync::Notify,
 }
 
+/// Whether a command writes to the data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    ReadWrite,
+    /// Looking only: the database is opened read-only, nothing is created, so the command
+    /// works on a read-only data directory.
+    ReadOnly,
+}
+
 impl App {
-    /// Opens the data directory, creating it on first use.
-    pub async fn open(data_dir: &Path, config_file: Option<&Path>) -> Result<App> {
+    /// Opens the data directory, creating it on first use (unless `mode` is read-only).
+    pub async fn open(data_dir: &Path, config_file: Option<&Path>, mode: Mode) -> Result<App> {
         let config = Config::load(config_file, data_dir)?;
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            Error::io(
-                format!("cannot create data directory {}", data_dir.display()),
-                e,
-            )
-        })?;
         let catalog = Catalog::load(&config.style_dirs(data_dir))?;
-        let connections = config.concurrency(None) as u32 + 4;
-        let db = Db::open(&data_dir.join("likeness.db"), connections).await?;
-        let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
+        let (db, store) = match mode {
+            Mode::ReadWrite => {
+                std::fs::create_dir_all(data_dir).map_err(|e| {
+                    Error::io(
+                        format!("cannot create data directory {}", data_dir.display()),
+                        e,
+                    )
+                })?;
+                check_writable(data_dir)?;
+                let connections = config.concurrency(None) as u32 + 4;
+                let db = Db::open(&data_dir.join("likeness.db"), connections).await?;
+                let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
+                (db, store)
+            }
+            Mode::ReadOnly => (
+                Db::open_read_only(&data_dir.join("likeness.db")).await?,
+                Store::local_read_only(&data_dir.join("assets"))?,
+            ),
+        };
         let providers = Providers::from_config(&config.providers, &|k| std::env::var(k).ok())
             .map_err(Error::Config)?;
         let faces = crate::faces::Faces::new(&config.faces, data_dir, &|k| std::env::var(k).ok());
@@ -74,5 +93,33 @@ impl App {
 
     pub fn style(&self, name: &str) -> Result<Arc<Style>> {
         Ok(Arc::new(self.catalog.get(name)?.clone()))
+    }
+}
+
+/// Refuses a data directory this process cannot write, before SQLite says "attempt to write a
+/// readonly database" halfway through a command.
+fn check_writable(data_dir: &Path) -> Result<()> {
+    let probe = data_dir.join(format!(".write-check-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e)
+            if e.kind() == std::io::ErrorKind::PermissionDenied
+                || e.raw_os_error() == Some(libc::EROFS) =>
+        {
+            Err(Error::Config(format!(
+                "the data directory {} is read-only ({e}): this command writes to it. Run it as \
+                 a user who can write there, or copy the directory and pass --data-dir; \
+                 `subjects`, `resolve`, `history`, `runs`, `styles` and `providers` only read \
+                 and work as they are",
+                data_dir.display()
+            )))
+        }
+        Err(e) => Err(Error::io(
+            format!("cannot write in data directory {}", data_dir.display()),
+            e,
+        )),
     }
 }

@@ -12,6 +12,42 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::provider::settings::ProviderConfig;
 
+/// A config file is a few kilobytes; anything near this is not one.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// The most workers one process runs (`generate.concurrency`, `--concurrency`, `--workers`).
+pub const MAX_CONCURRENCY: usize = 256;
+
+/// The shortest API token accepted: 16 characters (a random hex token of 64 bits; use more).
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// A token as configured: no surrounding or inner white space, no control characters, at
+/// least [`MIN_TOKEN_CHARS`] long. `key` names where it came from.
+fn check_token(key: &str, token: &str) -> std::result::Result<(), String> {
+    if token.trim().is_empty() {
+        return Err(format!(
+            "{key} is empty: remove it, or set a random token (e.g. `openssl rand -hex 24`)"
+        ));
+    }
+    if token.trim() != token && !key.starts_with("LIKENESS_") {
+        return Err(format!("{key} has white space around it: remove it"));
+    }
+    let token = token.trim();
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{key} contains white space or control characters: a bearer token is one word"
+        ));
+    }
+    let n = token.chars().count();
+    if n < MIN_TOKEN_CHARS {
+        return Err(format!(
+            "{key} is {n} characters; use at least {MIN_TOKEN_CHARS} random characters (e.g. \
+             `openssl rand -hex 24`)"
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -100,6 +136,16 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// Memory for immutable images served from `/assets` (0: read the store every time).
     pub asset_cache_bytes: u64,
+    /// A token for `/metrics` alone (also env LIKENESS_METRICS_TOKEN), for a scraper that
+    /// should not hold an API token. `/metrics` also accepts the API tokens; with no token of
+    /// either kind (a loopback server) it is open.
+    pub metrics_token: Option<String>,
+    /// Connections served at once; more are answered 503 and closed. Each holds a file
+    /// descriptor, and the soft limit is raised to the hard one at start-up.
+    pub max_connections: usize,
+    /// A connection that has not sent a complete request head within this time is closed: a
+    /// new connection (slow headers) or an idle keep-alive one alike.
+    pub header_timeout_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -111,6 +157,9 @@ impl Default for ServerConfig {
             generate_per_minute: 10,
             cors_origins: Vec::new(),
             asset_cache_bytes: 64 * 1024 * 1024,
+            metrics_token: None,
+            max_connections: 1024,
+            header_timeout_seconds: 10,
         }
     }
 }
@@ -198,18 +247,14 @@ impl Config {
             Some(p) => (p.to_path_buf(), true),
             None => (data_dir.join("likeness.toml"), false),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Config::default());
-            }
-            Err(e) => {
-                return Err(Error::Config(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
-            }
-        };
+        if !required && !path.exists() {
+            return Ok(Config::default());
+        }
+        // A FIFO or /dev/zero given as --config is refused, never waited on.
+        let bytes = crate::local_file::read_regular(&path, MAX_CONFIG_BYTES)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::Config(format!("{} is not UTF-8 text", path.display())))?;
         Config::parse(&text).map_err(|m| Error::Config(format!("{}: {m}", path.display())))
     }
 
@@ -219,27 +264,96 @@ impl Config {
         Ok(config)
     }
 
+    /// Every key a typo could make dangerous, checked at load with the key and the range in
+    /// the message (a huge `concurrency` would otherwise size pools and buffers from it).
     fn validate(&self) -> std::result::Result<(), String> {
-        if self.generate.max_attempts == 0 {
-            return Err("generate.max_attempts must be at least 1".into());
+        use crate::bounds::{check, check_f64};
+        let g = &self.generate;
+        check("generate.concurrency", g.concurrency, 0..=MAX_CONCURRENCY)?;
+        check("generate.max_attempts", g.max_attempts, 1..=20)?;
+        check("generate.png_optimization", g.png_optimization, 0..=6)?;
+        let q = &self.queue;
+        check("queue.lease_seconds", q.lease_seconds, 2..=86_400)?;
+        check("queue.retry_base_ms", q.retry_base_ms, 1..=600_000)?;
+        check("queue.retry_max_seconds", q.retry_max_seconds, 1..=86_400)?;
+        let s = &self.server;
+        check("server.max_body_bytes", s.max_body_bytes, 1024..=1 << 30)?;
+        check(
+            "server.generate_per_minute",
+            s.generate_per_minute,
+            0..=100_000,
+        )?;
+        check(
+            "server.asset_cache_bytes",
+            s.asset_cache_bytes,
+            0..=16 << 30,
+        )?;
+        check("server.max_connections", s.max_connections, 8..=65_536)?;
+        check(
+            "server.header_timeout_seconds",
+            s.header_timeout_seconds,
+            1..=300,
+        )?;
+        for (i, token) in s.api_tokens.iter().enumerate() {
+            check_token(&format!("server.api_tokens[{i}]"), token)?;
         }
-        if self.generate.png_optimization > 6 {
-            return Err("generate.png_optimization must be 0..=6".into());
+        if let Some(token) = &s.metrics_token {
+            check_token("server.metrics_token", token)?;
         }
-        if self.faces.min_reference_side < 64 {
-            return Err("faces.min_reference_side must be at least 64".into());
-        }
-        if self.faces.min_sharpness.is_nan() || self.faces.min_sharpness < 0.0 {
-            return Err("faces.min_sharpness must be 0 or more".into());
-        }
-        if self.queue.lease_seconds < 2 {
-            return Err("queue.lease_seconds must be at least 2".into());
-        }
+        let f = &self.fetch;
+        check("fetch.max_bytes", f.max_bytes, 1024..=100 << 20)?;
+        check(
+            "fetch.connect_timeout_seconds",
+            f.connect_timeout_seconds,
+            1..=120,
+        )?;
+        check("fetch.timeout_seconds", f.timeout_seconds, 1..=600)?;
+        let faces = &self.faces;
+        check(
+            "faces.min_reference_side",
+            faces.min_reference_side,
+            64..=8192,
+        )?;
+        check("faces.min_face", faces.min_face, 16..=4096)?;
+        check_f64(
+            "faces.min_sharpness",
+            f64::from(faces.min_sharpness),
+            0.0..=10_000.0,
+        )?;
         // Provider sections are checked with the environment applied when they are built.
         crate::provider::settings::resolve_all(&self.providers, &|_| None).map(|_| ())
     }
 
-    /// Worker count for this machine.
+    /// The API tokens: the config's, then `env` (LIKENESS_API_TOKENS, comma-separated; empty
+    /// items are ignored). Every token is checked here, the one place tokens are accepted, so
+    /// the exposure check and the auth middleware see the same list: an empty list means
+    /// "loopback only", never "open to the world".
+    pub fn api_tokens(&self, env: Option<&str>) -> Result<Vec<String>> {
+        let mut tokens = self.server.api_tokens.clone();
+        for (i, item) in env.unwrap_or("").split(',').enumerate() {
+            if item.trim().is_empty() {
+                continue;
+            }
+            check_token(&format!("LIKENESS_API_TOKENS item {}", i + 1), item)
+                .map_err(Error::Config)?;
+            tokens.push(item.trim().to_string());
+        }
+        Ok(tokens)
+    }
+
+    /// The `/metrics` token: `env` (LIKENESS_METRICS_TOKEN) over the config.
+    pub fn metrics_token(&self, env: Option<&str>) -> Result<Option<String>> {
+        match env.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => {
+                check_token("LIKENESS_METRICS_TOKEN", t).map_err(Error::Config)?;
+                Ok(Some(t.to_string()))
+            }
+            None => Ok(self.server.metrics_token.clone()),
+        }
+    }
+
+    /// Worker count for this machine (`flag` is bounded by its parser, see
+    /// [`MAX_CONCURRENCY`]).
     pub fn concurrency(&self, flag: Option<usize>) -> usize {
         let n = flag.unwrap_or(self.generate.concurrency);
         if n > 0 {
@@ -280,6 +394,79 @@ mod tests {
     fn invalid_values_are_rejected() {
         assert!(Config::parse("[generate]\nmax_attempts = 0\n").is_err());
         assert!(Config::parse("[queue]\nlease_seconds = 1\n").is_err());
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_the_key_and_the_range() {
+        for (text, key) in [
+            ("[generate]\nconcurrency = 100000\n", "generate.concurrency"),
+            ("[server]\nmax_connections = 0\n", "server.max_connections"),
+            ("[server]\nmax_body_bytes = 0\n", "server.max_body_bytes"),
+            (
+                "[queue]\nretry_max_seconds = 99999999\n",
+                "queue.retry_max_seconds",
+            ),
+            ("[fetch]\ntimeout_seconds = 0\n", "fetch.timeout_seconds"),
+            ("[faces]\nmin_sharpness = nan\n", "faces.min_sharpness"),
+            ("[faces]\nmin_sharpness = inf\n", "faces.min_sharpness"),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(
+                err.contains(key) && err.contains("between"),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_short_or_spaced_tokens_are_configuration_errors() {
+        for (text, needle) in [
+            (
+                "[server]\napi_tokens = [\"\"]\n",
+                "server.api_tokens[0] is empty",
+            ),
+            (
+                "[server]\napi_tokens = [\"   \"]\n",
+                "server.api_tokens[0] is empty",
+            ),
+            (
+                "[server]\napi_tokens = [\"0123456789abcdef\", \"short\"]\n",
+                "server.api_tokens[1] is 5 characters",
+            ),
+            (
+                "[server]\napi_tokens = [\" 0123456789abcdef\"]\n",
+                "white space",
+            ),
+            (
+                "[server]\napi_tokens = [\"0123456789 abcdef\"]\n",
+                "one word",
+            ),
+            (
+                "[server]\nmetrics_token = \"\"\n",
+                "server.metrics_token is empty",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+        let c = Config::parse("[server]\napi_tokens = [\"0123456789abcdef\"]\n").unwrap();
+        assert_eq!(c.api_tokens(None).unwrap(), ["0123456789abcdef"]);
+    }
+
+    #[test]
+    fn env_tokens_skip_empty_items_and_check_the_rest() {
+        let c = Config::default();
+        assert!(c.api_tokens(Some("")).unwrap().is_empty());
+        assert!(c.api_tokens(Some(" , ,")).unwrap().is_empty());
+        assert_eq!(
+            c.api_tokens(Some(" 0123456789abcdef ,")).unwrap(),
+            ["0123456789abcdef"]
+        );
+        let err = c.api_tokens(Some("0123456789abcdef,abc")).unwrap_err();
+        assert!(
+            err.to_string().contains("LIKENESS_API_TOKENS item 2"),
+            "{err}"
+        );
     }
 
     #[test]

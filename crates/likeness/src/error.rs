@@ -5,6 +5,8 @@ use likeness_paint::PaintError;
 use likeness_styles::StyleError;
 use likeness_subjects::SourceError;
 
+use crate::local_file::LocalFileError;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,8 @@ pub enum Error {
     Fetch(#[from] crate::fetch::FetchError),
     #[error("reference image {0} is missing from the store")]
     ReferenceMissing(String),
+    #[error(transparent)]
+    LocalFile(#[from] crate::local_file::LocalFileError),
     #[error("corrupt record in the database: {0}")]
     Corrupt(String),
     #[error("{context}")]
@@ -75,6 +79,11 @@ impl Error {
             Error::ModelsMissing { .. } => "face.models_missing",
             Error::Fetch(e) => e.code(),
             Error::ReferenceMissing(_) => "reference.missing",
+            Error::LocalFile(e) => match e {
+                LocalFileError::NotRegular { .. } => "file.not_regular",
+                LocalFileError::TooLarge { .. } => "file.too_large",
+                LocalFileError::Io { .. } => "io.error",
+            },
             Error::Corrupt(_) => "db.corrupt",
             Error::Io { .. } => "io.error",
         }
@@ -93,6 +102,9 @@ impl Error {
                 | Error::Provider(_)
                 | Error::Image(_)
                 | Error::ModelsMissing { .. }
+                | Error::LocalFile(
+                    LocalFileError::NotRegular { .. } | LocalFileError::TooLarge { .. }
+                )
         ) || matches!(self, Error::Face(e) if e.is_photo_problem())
     }
 

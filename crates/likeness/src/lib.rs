@@ -7,6 +7,7 @@
 //! reading the files they are handed. ARCHITECTURE.md has the map.
 
 pub mod app;
+pub mod bounds;
 pub mod config;
 pub mod db;
 pub mod describe;
@@ -15,6 +16,8 @@ pub mod faces;
 pub mod fetch;
 pub mod http;
 pub mod import;
+pub mod limits;
+pub mod local_file;
 pub mod pipeline;
 pub mod provider;
 pub mod references;

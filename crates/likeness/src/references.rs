@@ -119,17 +119,7 @@ fn read_local(folder: &Path, relative: &str, max_bytes: usize) -> Result<Vec<u8>
     if !file.starts_with(&root) {
         return Err(outside());
     }
-    let size = std::fs::metadata(&file)
-        .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?
-        .len();
-    if size > max_bytes as u64 {
-        return Err(likeness_face::IntakeError::TooLarge {
-            size,
-            max: max_bytes as u64,
-        }
-        .into());
-    }
-    std::fs::read(&file).map_err(|e| Error::io(format!("cannot read {}", file.display()), e))
+    crate::local_file::read_photo(&file, max_bytes)
 }
 
 /// The stored reference at `key`, as a provider receives it.

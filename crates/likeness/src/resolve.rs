@@ -31,29 +31,48 @@ pub struct Resolved {
     pub asset_id: Option<String>,
 }
 
-/// Splits a stable name `{subject_id}_{slug}_{style}.png` into (subject id, style), checking
-/// the style against the catalog. Slugs never contain `_`, ids and styles may.
-pub fn parse_stable_name<'a>(app: &App, name: &'a str) -> Option<(&'a str, String)> {
+/// A stable name `{subject_id}_{slug}_{style}.png`, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StableName<'a> {
+    pub id: &'a str,
+    pub slug: &'a str,
+    pub style: String,
+}
+
+/// Splits a stable name `{subject_id}_{slug}_{style}.png`, checking the style against the
+/// catalog. Slugs never contain `_`, ids and styles may.
+pub fn parse_stable_name<'a>(app: &App, name: &'a str) -> Option<StableName<'a>> {
     let stem = name.strip_suffix(".png")?;
     app.catalog.list().find_map(|style| {
         let rest = stem.strip_suffix(&style.name)?.strip_suffix('_')?;
         let (id, slug) = rest.rsplit_once('_')?;
-        (!id.is_empty() && !slug.is_empty()).then(|| (id, style.name.clone()))
+        (!id.is_empty() && !slug.is_empty()).then(|| StableName {
+            id,
+            slug,
+            style: style.name.clone(),
+        })
     })
 }
 
 /// Resolves `id_or_slug` (a subject that need not be imported: legacy files may exist for it),
 /// or a stable name such as `76003_kareem-abdul-jabbar_watercolor.png`.
 pub async fn resolve(app: &App, id_or_slug: &str, style: Option<&str>) -> Result<Resolved> {
-    let (id_or_slug, style) = match (parse_stable_name(app, id_or_slug), style) {
-        (Some((id, named)), None) => (id, named),
+    let given = id_or_slug;
+    let (id_or_slug, slug, style) = match (parse_stable_name(app, id_or_slug), style) {
+        (Some(name), None) => (name.id, Some(name.slug), name.style),
         _ => (
             id_or_slug,
+            None,
             style.unwrap_or(&app.config.default_style).to_string(),
         ),
     };
     app.catalog.get(&style)?;
     let subject_id = match app.db.find_subject(id_or_slug).await {
+        // A stable name must carry the subject's own slug: a wrong one is "not found", never
+        // a pointer to the right one (which would tie an id to a name-derived slug).
+        Ok(s) if slug.is_some_and(|slug| slug != s.slug() || s.id.as_ref() != id_or_slug) => {
+            return Err(Error::SubjectNotFound(given.to_string()));
+        }
         Ok(s) => s.id.to_string(),
         Err(Error::SubjectNotFound(_)) => id_or_slug
             .parse::<SubjectId>()
@@ -93,7 +112,10 @@ pub async fn resolve(app: &App, id_or_slug: &str, style: Option<&str>) -> Result
     {
         return Ok(found(Rule::DefaultStyle, key, Some(a.asset_id)));
     }
-    ensure_placeholder(app).await?;
+    // Drawn once; a read-only data directory still gets the answer, without the file.
+    if let Err(e) = ensure_placeholder(app).await {
+        tracing::warn!(error = %e, "cannot store the placeholder image");
+    }
     Ok(found(Rule::Placeholder, PLACEHOLDER_KEY.to_string(), None))
 }
 

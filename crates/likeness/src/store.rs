@@ -57,6 +57,24 @@ impl Store {
         })
     }
 
+    /// A local folder opened only to read (a read-only data directory): nothing is created or
+    /// swept. Writes fail with the file system's error.
+    pub fn local_read_only(root: &Path) -> Result<Store> {
+        let root = match root.canonicalize() {
+            Ok(root) => root,
+            // No image written yet: reads find nothing, which is the truth.
+            Err(_) => root.to_path_buf(),
+        };
+        let fs = LocalFileSystem::new_with_prefix(&root)?;
+        Ok(Store {
+            inner: Arc::new(fs),
+            local: Some(Local {
+                staging: root.join("..").join("tmp"),
+                root,
+            }),
+        })
+    }
+
     /// Writes `bytes` under `key`. Keys are content-addressed, so rewriting one is harmless.
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<()> {
         let parsed = parse_key(key)?;

@@ -52,7 +52,7 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn api_requires_a_valid_bearer_token() {
     let t = TestDir::new();
-    let server = Server::start(&t, Some("first-token, second-token"));
+    let server = Server::start(&t, Some("first-token-0123456, second-token-0123456"));
     let c = client();
     let r = c.get(server.url("/api/subjects")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -72,7 +72,7 @@ async fn api_requires_a_valid_bearer_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    for token in ["first-token", "second-token"] {
+    for token in ["first-token-0123456", "second-token-0123456"] {
         let r = c
             .get(server.url("/api/subjects"))
             .bearer_auth(token)
@@ -241,7 +241,7 @@ async fn assets_are_cached_forever_and_the_stable_name_redirects() {
     t.run(&["generate", "--style", "initials"]).ok();
     let history = t.run(&["--json", "history", "p1"]).ok().json();
     let key = history[0]["storage_key"].as_str().unwrap().to_string();
-    let server = Server::start(&t, Some("secret"));
+    let server = Server::start(&t, Some("secret-0123456789ab"));
     let c = client();
 
     let r = c
@@ -614,11 +614,11 @@ async fn new_subjects_get_a_portrait_in_the_background_and_avatar_redirects() {
 async fn generation_is_rate_limited_per_token_with_retry_after() {
     let t = TestDir::new();
     t.write("data/likeness.toml", "[server]\ngenerate_per_minute = 2\n");
-    let server = Server::start(&t, Some("alpha,beta"));
+    let server = Server::start(&t, Some("alpha-token-0123456,beta-token-01234567"));
     let c = client();
     let r = c
         .post(server.url("/api/subjects?generate=false"))
-        .bearer_auth("alpha")
+        .bearer_auth("alpha-token-0123456")
         .json(&json!({"id": "r1", "name": "Rae Limit"}))
         .send()
         .await
@@ -627,7 +627,7 @@ async fn generation_is_rate_limited_per_token_with_retry_after() {
     for _ in 0..2 {
         let r = c
             .post(server.url("/api/avatars/generate/r1"))
-            .bearer_auth("alpha")
+            .bearer_auth("alpha-token-0123456")
             .json(&json!({"style": "initials"}))
             .send()
             .await
@@ -636,7 +636,7 @@ async fn generation_is_rate_limited_per_token_with_retry_after() {
     }
     let r = c
         .post(server.url("/api/avatars/generate/r1"))
-        .bearer_auth("alpha")
+        .bearer_auth("alpha-token-0123456")
         .json(&json!({"style": "initials"}))
         .send()
         .await
@@ -652,7 +652,7 @@ async fn generation_is_rate_limited_per_token_with_retry_after() {
     // Another token has its own budget.
     let r = c
         .post(server.url("/api/avatars/generate/r1"))
-        .bearer_auth("beta")
+        .bearer_auth("beta-token-01234567")
         .json(&json!({"style": "initials"}))
         .send()
         .await
@@ -758,7 +758,15 @@ async fn metrics_count_requests_jobs_and_generations_and_logs_can_be_json() {
         .await
         .unwrap();
 
+    // Metrics reveal counts and costs: with tokens configured they need one.
     let r = c.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .get(server.url("/metrics"))
+        .bearer_auth("metrics-secret-token")
+        .send()
+        .await
+        .unwrap();
     assert!(
         r.headers()[CONTENT_TYPE]
             .to_str()
@@ -935,7 +943,7 @@ async fn cors_only_for_configured_origins() {
         "data/likeness.toml",
         "[server]\ncors_origins = [\"https://app.example\"]\n",
     );
-    let server = Server::start(&t, Some("token"));
+    let server = Server::start(&t, Some("token-0123456789ab"));
     let c = client();
     let r = preflight(&c, server.url("/api/subjects"), "https://app.example")
         .await
@@ -1085,7 +1093,7 @@ async fn resized_variants_come_from_a_fixed_set_of_widths_and_are_cached() {
 #[tokio::test]
 async fn openapi_document_and_swagger_ui_are_served_offline() {
     let t = TestDir::new();
-    let server = Server::start(&t, Some("token"));
+    let server = Server::start(&t, Some("token-0123456789ab"));
     let c = client();
     let r = c.get(server.url("/openapi.json")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

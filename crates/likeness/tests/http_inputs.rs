@@ -119,7 +119,7 @@ fn strays(t: &TestDir) -> Vec<String> {
 
 async fn post_generate(c: &reqwest::Client, server: &Server, body: Value) -> reqwest::Response {
     c.post(server.url("/api/generate"))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .json(&body)
         .send()
         .await
@@ -151,7 +151,7 @@ fn with_clinic_sketch() -> TestDir {
 #[tokio::test]
 async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_shape() {
     let t = with_clinic_sketch();
-    let server = Server::start(&t, Some("t0k"));
+    let server = Server::start(&t, Some("t0k-0123456789abcd"));
     let c = client();
     let photo = util::face_jpeg(640, 800);
     let body = json!({
@@ -221,7 +221,7 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
     // The job carries the settings and the reference, for the audit trail.
     let job: Value = c
         .get(server.url(&format!("/api/jobs/{}", m["job_id"].as_str().unwrap())))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .send()
         .await
         .unwrap()
@@ -239,7 +239,7 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
             "/api/subjects/{}/history",
             m["subject_id"].as_str().unwrap()
         )))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .send()
         .await
         .unwrap()
@@ -272,7 +272,7 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
 #[tokio::test]
 async fn api_generate_refuses_hostile_input_with_clear_4xx() {
     let t = data_dir_with("");
-    let server = Server::start(&t, Some("t0k"));
+    let server = Server::start(&t, Some("t0k-0123456789abcd"));
     let c = client();
     let (private_url, hits) = image_server(jpeg(600, 600));
     let truncated = {
@@ -420,7 +420,7 @@ async fn api_generate_refuses_hostile_input_with_clear_4xx() {
     // A body over server.max_body_bytes is refused from its declared length.
     let answer = raw_request(
         &server.base,
-        "POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n",
+        "POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k-0123456789abcd\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(
@@ -430,7 +430,7 @@ async fn api_generate_refuses_hostile_input_with_clear_4xx() {
     // The same when the length is not declared: the limit applies while reading.
     let chunk = "x".repeat(1 << 20);
     let mut chunked = String::from(
-        "POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST /api/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0k-0123456789abcd\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
     );
     for _ in 0..16 {
         chunked.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
@@ -446,7 +446,7 @@ async fn api_generate_refuses_hostile_input_with_clear_4xx() {
     // A method the route does not take: still the JSON shape, with Allow.
     let r = c
         .get(server.url("/api/generate"))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .send()
         .await
         .unwrap();
@@ -489,7 +489,7 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn api_generate_fetches_a_reference_url_from_an_allowed_network() {
     let t = data_dir_with("[fetch]\nallow_networks = [\"127.0.0.0/8\"]\n");
-    let server = Server::start(&t, Some("t0k"));
+    let server = Server::start(&t, Some("t0k-0123456789abcd"));
     let c = client();
     let photo = util::face_jpeg(700, 700);
     let (url, hits) = image_server(photo);
@@ -517,7 +517,7 @@ async fn api_generate_fetches_a_reference_url_from_an_allowed_network() {
 #[tokio::test]
 async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape() {
     let t = data_dir_with("");
-    let server = Server::start(&t, Some("sk-test"));
+    let server = Server::start(&t, Some("sk-test-0123456789"));
     let c = client();
     let form = |image: Vec<u8>, name: &'static str| {
         reqwest::multipart::Form::new()
@@ -532,7 +532,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
     };
     let r = c
         .post(server.url("/v1/images/edits"))
-        .bearer_auth("sk-test")
+        .bearer_auth("sk-test-0123456789")
         .multipart(form(util::face_jpeg(600, 600), "image[]"))
         .send()
         .await
@@ -565,7 +565,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
     ] {
         let r = c
             .post(server.url("/v1/images/edits"))
-            .bearer_auth("sk-test")
+            .bearer_auth("sk-test-0123456789")
             .multipart(form(image, "image"))
             .send()
             .await
@@ -588,7 +588,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
     // JSON instead of multipart, and a form without an image.
     let r = c
         .post(server.url("/v1/images/edits"))
-        .bearer_auth("sk-test")
+        .bearer_auth("sk-test-0123456789")
         .json(&json!({"prompt": "x"}))
         .send()
         .await
@@ -596,7 +596,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let r = c
         .post(server.url("/v1/images/edits"))
-        .bearer_auth("sk-test")
+        .bearer_auth("sk-test-0123456789")
         .multipart(reqwest::multipart::Form::new().text("prompt", "x"))
         .send()
         .await
@@ -613,7 +613,7 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
 #[tokio::test]
 async fn path_like_ids_and_asset_paths_never_leave_the_data_directory() {
     let t = data_dir_with("");
-    let server = Server::start(&t, Some("t0k"));
+    let server = Server::start(&t, Some("t0k-0123456789abcd"));
     let c = client();
     for id in [
         "../evil",
@@ -627,7 +627,7 @@ async fn path_like_ids_and_asset_paths_never_leave_the_data_directory() {
     ] {
         let r = c
             .post(server.url("/api/subjects?generate=false"))
-            .bearer_auth("t0k")
+            .bearer_auth("t0k-0123456789abcd")
             .json(&json!({"id": id, "name": "Eve"}))
             .send()
             .await
@@ -645,13 +645,13 @@ async fn path_like_ids_and_asset_paths_never_leave_the_data_directory() {
     ] {
         let r = if path.contains("generate") {
             c.post(server.url(path))
-                .bearer_auth("t0k")
+                .bearer_auth("t0k-0123456789abcd")
                 .send()
                 .await
                 .unwrap()
         } else {
             c.get(server.url(path))
-                .bearer_auth("t0k")
+                .bearer_auth("t0k-0123456789abcd")
                 .send()
                 .await
                 .unwrap()
@@ -677,7 +677,11 @@ fn corner_is_clear(b64: &str) -> bool {
 
 /// Sends an OpenAI-compatible request and says whether its first image has a clear corner.
 async fn openai_corner_clear(request: reqwest::RequestBuilder) -> bool {
-    let r = request.bearer_auth("t0k").send().await.unwrap();
+    let r = request
+        .bearer_auth("t0k-0123456789abcd")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let answer: Value = r.json().await.unwrap();
     corner_is_clear(answer["data"][0]["b64_json"].as_str().unwrap())
@@ -686,7 +690,7 @@ async fn openai_corner_clear(request: reqwest::RequestBuilder) -> bool {
 #[tokio::test]
 async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
     let t = with_clinic_sketch();
-    let server = Server::start(&t, Some("t0k"));
+    let server = Server::start(&t, Some("t0k-0123456789abcd"));
     let c = client();
     let photo = B64.encode(util::face_jpeg(600, 600));
 
@@ -722,7 +726,7 @@ async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
     );
     let r = c
         .post(server.url("/v1/images/generations"))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .json(&json!({"model": "initials", "prompt": "x", "options": {"rotate": "lots"}}))
         .send()
         .await
@@ -754,7 +758,7 @@ async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
     );
     let r = c
         .post(server.url("/v1/images/edits"))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .multipart(form("{not json"))
         .send()
         .await
@@ -773,7 +777,7 @@ async fn renderer_options_reach_api_generate_and_the_openai_endpoints() {
 #[tokio::test]
 async fn reference_photos_without_exactly_one_clear_face_are_refused_with_4xx() {
     let t = data_dir_with("");
-    let server = Server::start(&t, Some("t0k"));
+    let server = Server::start(&t, Some("t0k-0123456789abcd"));
     let c = client();
     let grey = {
         let img = image::RgbImage::from_pixel(640, 640, image::Rgb([120, 120, 120]));
@@ -822,7 +826,7 @@ async fn reference_photos_without_exactly_one_clear_face_are_refused_with_4xx() 
         );
     let r = c
         .post(server.url("/v1/images/edits"))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .multipart(form)
         .send()
         .await
@@ -840,7 +844,7 @@ async fn reference_photos_without_exactly_one_clear_face_are_refused_with_4xx() 
     // Nothing was queued for any of them.
     let runs: Value = c
         .get(server.url("/api/runs"))
-        .bearer_auth("t0k")
+        .bearer_auth("t0k-0123456789abcd")
         .send()
         .await
         .unwrap()

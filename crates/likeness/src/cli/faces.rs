@@ -110,25 +110,10 @@ fn faces(data_dir: &Path, config: Option<&Path>) -> anyhow::Result<Faces> {
     }))
 }
 
-/// A photo's bytes from disk, refused by its size before it is read.
-pub fn read_photo(path: &Path, max_bytes: usize) -> anyhow::Result<Vec<u8>> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if size > max_bytes as u64 {
-        let max = max_bytes as u64;
-        return Err(likeness::Error::from(
-            likeness_face::IntakeError::TooLarge { size, max },
-        ))
-        .with_context(|| path.display().to_string());
-    }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
 /// A photo from disk through intake (format, size and dimension limits, EXIF orientation).
 fn photo(path: &Path) -> anyhow::Result<image::RgbImage> {
     let limits = Limits::default();
-    let bytes = read_photo(path, limits.max_bytes)?;
+    let bytes = likeness::local_file::read_photo(path, limits.max_bytes)?;
     let checked = likeness_face::intake(&bytes, &limits)
         .map_err(likeness::Error::from)
         .with_context(|| path.display().to_string())?;
@@ -228,7 +213,7 @@ fn compare(faces: &Faces, out: &Output, args: CompareArgs) -> anyhow::Result<Exi
 }
 
 async fn check(faces: &Faces, out: &Output, args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let bytes = read_photo(&args.image, faces.limits().max_bytes)?;
+    let bytes = likeness::local_file::read_photo(&args.image, faces.limits().max_bytes)?;
     let checked = faces
         .check_reference(bytes)
         .await

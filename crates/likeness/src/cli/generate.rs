@@ -69,7 +69,7 @@ pub struct GenerateArgs {
     notes: Option<String>,
     /// Jobs worked at once (default: config, else what the style's providers want: one per CPU
     /// core for the built-in renderer, more for remote providers).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::concurrency_flag)]
     concurrency: Option<usize>,
     /// Use this provider (or provider:model) instead of the style's chain.
     #[arg(long, value_name = "NAME")]
@@ -214,7 +214,7 @@ async fn reference(
         );
     };
     let subject = app.db.find_subject(subject).await?;
-    let bytes = super::faces::read_photo(path, app.faces.limits().max_bytes)?;
+    let bytes = likeness::local_file::read_photo(path, app.faces.limits().max_bytes)?;
     if dry_run {
         app.faces
             .check_reference(bytes)

@@ -15,7 +15,7 @@ pub struct LookArgs {
     #[arg(long, value_name = "DEG", allow_hyphen_values = true)]
     pub rotate: Option<String>,
     /// Size the figure (1 is its own size; 0.1 to 10), or MIN,MAX.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub scale: Option<String>,
     /// Move the figure, percent of the width (-100 to 100), or MIN,MAX.
     #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
@@ -24,7 +24,7 @@ pub struct LookArgs {
     #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
     pub translate_y: Option<String>,
     /// Corner radius, percent of the side (0 to 50; 50 on a square is a circle).
-    #[arg(long, value_name = "PCT")]
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
     pub radius: Option<String>,
     /// Outline: square, rounded or circle.
     #[arg(long)]
@@ -87,13 +87,17 @@ impl LookArgs {
 
 /// `10` → 10, `-10,10` → [-10, 10].
 fn span(key: &str, text: &str) -> anyhow::Result<Value> {
+    let flag = key.replace('_', "-");
     let number = |t: &str| -> anyhow::Result<f64> {
-        t.trim().parse::<f64>().with_context(|| {
-            format!(
-                "--{}: {text:?} is not a number or MIN,MAX",
-                key.replace('_', "-")
-            )
-        })
+        let v = t
+            .trim()
+            .parse::<f64>()
+            .with_context(|| format!("--{flag}: {text:?} is not a number or MIN,MAX"))?;
+        // `NaN`, `inf` and `1e309` parse as floats; JSON would quietly turn them into null.
+        if !v.is_finite() {
+            anyhow::bail!("--{flag}: {t:?} is not a finite number");
+        }
+        Ok(v)
     };
     Ok(match text.split_once(',') {
         Some((a, b)) => json!([number(a)?, number(b)?]),
@@ -132,6 +136,21 @@ mod tests {
         assert_eq!(m["background"], json!(["#ff0000", "#0000ff"]));
         assert_eq!(m["variant"], json!("marble"));
         assert_eq!(m["max_chars"], json!(1));
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused() {
+        for text in ["NaN", "inf", "-inf", "1e309", "0,1e400"] {
+            let look = LookArgs {
+                rotate: Some(text.into()),
+                ..LookArgs::default()
+            };
+            let e = look.to_options().unwrap_err().to_string();
+            assert!(
+                e.contains("--rotate") && e.contains("finite"),
+                "{text}: {e}"
+            );
+        }
     }
 
     #[test]

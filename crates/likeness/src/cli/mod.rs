@@ -136,6 +136,22 @@ pub enum Command {
     Sheet(render::SheetArgs),
 }
 
+impl Command {
+    /// Commands that only look at the data directory: they open the database read-only, so
+    /// they work where it cannot be written.
+    fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Command::Subjects { .. }
+                | Command::Resolve(_)
+                | Command::History(_)
+                | Command::Runs(_)
+                | Command::Providers
+                | Command::Styles { .. }
+        )
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let out = Output::new(cli.json);
     if let Command::Generate(args) = &cli.command
@@ -166,7 +182,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         _ => {}
     }
-    let app = std::sync::Arc::new(App::open(&cli.data_dir, cli.config.as_deref()).await?);
+    let mode = if cli.command.only_reads() {
+        likeness::app::Mode::ReadOnly
+    } else {
+        likeness::app::Mode::ReadWrite
+    };
+    let app = std::sync::Arc::new(App::open(&cli.data_dir, cli.config.as_deref(), mode).await?);
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,
         Command::Generate(args) => generate::run(&app, &out, args).await?,
@@ -184,4 +205,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     app.db.close().await;
     Ok(status)
+}
+
+/// `--concurrency N`: 1 to [`likeness::config::MAX_CONCURRENCY`].
+fn concurrency_flag(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, got {text:?}"))?;
+    likeness::bounds::check("--concurrency", n, 1..=likeness::config::MAX_CONCURRENCY)
+}
+
+/// `--workers N`: 0 (leave the jobs to `likeness worker`) to the same bound.
+fn workers_flag(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, got {text:?}"))?;
+    likeness::bounds::check("--workers", n, 0..=likeness::config::MAX_CONCURRENCY)
 }

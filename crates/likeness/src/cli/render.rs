@@ -180,11 +180,11 @@ pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::
     if let ImageFormat::Svg = format {
         bail!("--out {}: a sheet is .png or .webp", args.out.display());
     }
-    if !(1..=256).contains(&args.count) {
-        bail!("--count must be 1 to 256, got {}", args.count);
-    }
     let style = Arc::new(catalog.get(&args.style)?.clone());
     let (width, height) = dimensions(&style, args.size)?;
+    // The whole layout is checked before anything is drawn: every tile is held in memory
+    // until the sheet is assembled.
+    let layout = SheetLayout::new(args.count, args.columns, (width, height))?;
     let options = args.look.to_options()?;
     let builtin = Builtin::new();
     // A spread, not a grid of combinations: ages, genders, skin tones and names each cycle
@@ -214,17 +214,12 @@ pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::
     });
     let tiles = futures::future::try_join_all(draws).await?;
 
-    let columns = args
-        .columns
-        .unwrap_or_else(|| (args.count as f64).sqrt().ceil() as usize)
-        .clamp(1, args.count);
-    let rows = args.count.div_ceil(columns);
-    let gap = (width / 20).max(4);
-    let sheet_w = columns as u32 * (width + gap) + gap;
-    let sheet_h = rows as u32 * (height + gap) + gap;
-    if u64::from(sheet_w) * u64::from(sheet_h) > 80_000_000 {
-        bail!("a {sheet_w}×{sheet_h} sheet is too large; use a smaller --size or --count");
-    }
+    let SheetLayout {
+        columns,
+        gap,
+        width: sheet_w,
+        height: sheet_h,
+    } = layout;
     let mut canvas =
         image::RgbaImage::from_pixel(sheet_w, sheet_h, image::Rgba([250, 249, 246, 255]));
     for (i, png) in tiles.iter().enumerate() {
@@ -262,6 +257,52 @@ pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::
         }
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The most pixels a sheet may have (its canvas and, together, its tiles): 80 MP, about 320 MB
+/// of RGBA each.
+const MAX_SHEET_PIXELS: u64 = 80_000_000;
+
+/// Where the tiles of a sheet go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SheetLayout {
+    columns: usize,
+    gap: u32,
+    width: u32,
+    height: u32,
+}
+
+impl SheetLayout {
+    fn new(count: usize, columns: Option<usize>, (w, h): (u32, u32)) -> anyhow::Result<Self> {
+        if !(1..=256).contains(&count) {
+            bail!("--count must be 1 to 256, got {count}");
+        }
+        let columns = match columns {
+            Some(c) if !(1..=count).contains(&c) => {
+                bail!("--columns must be 1 to {count} (the --count), got {c}")
+            }
+            Some(c) => c,
+            None => (count as f64).sqrt().ceil() as usize,
+        };
+        let rows = count.div_ceil(columns) as u64;
+        let gap = (w / 20).max(4);
+        let width = columns as u64 * u64::from(w + gap) + u64::from(gap);
+        let height = rows * u64::from(h + gap) + u64::from(gap);
+        let tiles = count as u64 * u64::from(w) * u64::from(h);
+        if width.saturating_mul(height) > MAX_SHEET_PIXELS || tiles > MAX_SHEET_PIXELS {
+            bail!(
+                "a sheet of {count} portraits of {w}×{h} would be {width}×{height} pixels, over \
+                 the {} MP limit; use a smaller --size or --count",
+                MAX_SHEET_PIXELS / 1_000_000
+            );
+        }
+        Ok(SheetLayout {
+            columns,
+            gap,
+            width: width as u32,
+            height: height as u32,
+        })
+    }
 }
 
 /// The image size for a long edge of `long` pixels in the style's aspect ratio.
@@ -405,4 +446,26 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_layout_is_bounded_before_drawing() {
+        let ok = SheetLayout::new(48, None, (160, 160)).unwrap();
+        assert_eq!((ok.columns, ok.gap), (7, 8));
+        let big = SheetLayout::new(256, None, (4096, 4096)).unwrap_err();
+        assert!(big.to_string().contains("MP limit"), "{big}");
+        let zero = SheetLayout::new(4, Some(0), (64, 64)).unwrap_err();
+        assert!(
+            zero.to_string().contains("--columns must be 1 to 4"),
+            "{zero}"
+        );
+        assert!(SheetLayout::new(4, Some(5), (64, 64)).is_err());
+        assert!(SheetLayout::new(0, None, (64, 64)).is_err());
+        // One long row of small tiles is as bounded as a square of large ones.
+        assert!(SheetLayout::new(256, Some(256), (2048, 64)).is_err());
+    }
 }

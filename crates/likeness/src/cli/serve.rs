@@ -14,7 +14,7 @@ use likeness::pipeline::worker::{Silent, Workers};
 #[command(after_help = "\
 Examples:
   likeness serve                                  # 127.0.0.1:8080, no token needed on loopback
-  LIKENESS_API_TOKENS=s3cret likeness serve --listen 0.0.0.0:8080
+  LIKENESS_API_TOKENS=$(openssl rand -hex 24) likeness serve --listen 0.0.0.0:8080
 
 Routes: /api/subjects[/{id}[/history]] (bearer auth), /assets/... (images, cached forever),
 /api/avatars/generate/{id}[?wait=true], /api/jobs/{id}, /api/runs[/{id}], /healthz, /readyz.
@@ -27,7 +27,7 @@ pub struct ServeArgs {
     /// Queue workers in this process (default: generate.concurrency, else enough for the most
     /// parallel usable provider, at least one per core); 0 leaves
     /// the jobs to `likeness worker` processes.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::workers_flag)]
     workers: Option<usize>,
 }
 
@@ -38,15 +38,15 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let addr: SocketAddr = listen
         .parse()
         .with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
-    let mut tokens = app.config.server.api_tokens.clone();
-    if let Ok(env) = std::env::var("LIKENESS_API_TOKENS") {
-        tokens.extend(
-            env.split(',')
-                .map(|t| t.trim().to_string())
-                .filter(|t| !t.is_empty()),
-        );
-    }
-    likeness::http::check_exposure(&addr, &tokens)?;
+    let access = likeness::http::Access {
+        api_tokens: app
+            .config
+            .api_tokens(std::env::var("LIKENESS_API_TOKENS").ok().as_deref())?,
+        metrics_token: app
+            .config
+            .metrics_token(std::env::var("LIKENESS_METRICS_TOKEN").ok().as_deref())?,
+    };
+    likeness::http::check_exposure(&addr, &access)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -70,7 +70,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
             app.work_available.notify_waiters();
         }
     };
-    likeness::http::serve(app, listener, tokens, shutdown).await?;
+    likeness::http::serve(app, listener, access, shutdown).await?;
     if let Some(workers) = workers {
         workers.await.context("worker task failed")??;
     }

@@ -16,7 +16,7 @@ go back to the queue when their lease runs out (queue.lease_seconds).")]
 pub struct WorkerArgs {
     /// Jobs worked at once (default: generate.concurrency, else enough for the most parallel
     /// usable provider, at least one per core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::concurrency_flag)]
     concurrency: Option<usize>,
 }
 

@@ -19,6 +19,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::error::{Error, Result};
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
 /// Handle to the metadata database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -43,7 +45,54 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(|e| Error::Config(format!("cannot open database {}: {e}", path.display())))?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Db { pool })
+    }
+
+    /// Opens an existing database for reading only, for commands that only look (`subjects`,
+    /// `history`, `runs`…): they work on a read-only data directory and on a copy mounted
+    /// read-only. The schema is not migrated (that would write); a database from an older
+    /// version is reported as such.
+    pub async fn open_read_only(path: &Path) -> Result<Db> {
+        if !path.exists() {
+            return Err(Error::Config(format!(
+                "no database at {}: run `likeness import PATH` first",
+                path.display()
+            )));
+        }
+        let options = |immutable: bool| -> Result<SqliteConnectOptions> {
+            Ok(SqliteConnectOptions::from_str("sqlite://")?
+                .filename(path)
+                .read_only(true)
+                .immutable(immutable)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true))
+        };
+        let pool = |options| {
+            SqlitePoolOptions::new()
+                .max_connections(2)
+                .acquire_timeout(Duration::from_secs(60))
+                .connect_with(options)
+        };
+        // A WAL database needs its shared-memory file, which SQLite cannot create in a
+        // read-only folder; nobody can be writing there, so reading it as immutable is safe.
+        let pool = match pool(options(false)?).await {
+            Ok(pool) if sqlx::query("SELECT 1").execute(&pool).await.is_ok() => pool,
+            _ => pool(options(true)?).await.map_err(|e| {
+                Error::Config(format!("cannot open database {}: {e}", path.display()))
+            })?,
+        };
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0);
+        if applied < MIGRATOR.iter().count() as i64 {
+            return Err(Error::Config(format!(
+                "the database {} is from an older likeness and the data directory is read-only: \
+                 run any command once where it can be written, to update it",
+                path.display()
+            )));
+        }
         Ok(Db { pool })
     }
 

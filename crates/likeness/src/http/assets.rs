@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::{ApiError, files};
-use crate::resolve::{parse_stable_name, resolve};
+use crate::resolve::{PLACEHOLDER_KEY, parse_stable_name, resolve};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Root-level files (legacy names, the placeholder) may be replaced, so they revalidate.
@@ -45,10 +45,11 @@ pub(super) async fn asset(
             Err(e) => e.into_response(),
         };
     }
-    if !path.contains('/')
-        && let Some((id, style)) = parse_stable_name(&state.app, &path)
-    {
-        return match resolve(&state.app, id, Some(&style)).await {
+    if let Err(e) = check_key(&path) {
+        return e.into_response();
+    }
+    if !path.contains('/') && parse_stable_name(&state.app, &path).is_some() {
+        return match resolve(&state.app, &path, None).await {
             Ok(r) => {
                 let location = format!("/assets/{}", r.key);
                 let mut response = (
@@ -90,6 +91,11 @@ async fn serve_key(
     }
 }
 
+/// Longest key served: a subject id (≤ 128) and a stable name with a hash fit many times over.
+const MAX_KEY_BYTES: usize = 1024;
+/// Longest file or folder name a file system takes.
+const MAX_SEGMENT_BYTES: usize = 255;
+
 /// Refuses keys that could name anything outside the asset folder. The path arrives decoded
 /// once (so `%2e%2e` is `..` here); the store refuses these too, but as a server error.
 fn check_key(key: &str) -> Result<(), ApiError> {
@@ -99,8 +105,16 @@ fn check_key(key: &str) -> Result<(), ApiError> {
             || seg == ".."
             || seg.chars().any(|c| c == '\\' || c.is_control())
     });
-    // Private folders (reference photos) start with `_`, which no subject id can.
-    if key.starts_with('_') {
+    // No stored key is this long, and the file system would refuse it with an error that
+    // names the data directory.
+    if key.len() > MAX_KEY_BYTES || key.split('/').any(|seg| seg.len() > MAX_SEGMENT_BYTES) {
+        return Err(ApiError::not_found(
+            "no asset at that path: names are at most 255 bytes a segment",
+        ));
+    }
+    // Private folders (reference photos) start with `_`, which no subject id can; the
+    // placeholder is the one public key that does.
+    if key.starts_with('_') && key != PLACEHOLDER_KEY {
         return Err(ApiError::not_found(format!("no asset at {key}")));
     }
     if bad {
@@ -110,6 +124,13 @@ fn check_key(key: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// Whether a key's stem (without `.png`) names an original: it ends in the content hash
+/// `store::asset_key` writes (16 hex digits), which a variant's `.w<W>` never is.
+fn is_original(stem: &str) -> bool {
+    stem.rsplit_once('.')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The key of a resized variant of `path`, made and stored the first time it is asked for.
@@ -128,23 +149,34 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
         .ok_or_else(|| {
             ApiError::bad_request(
                 "http.bad_width",
-                format!("w={w} is not one of {}", allowed()),
+                format!(
+                    "w={} is not one of {}",
+                    w.chars().take(16).collect::<String>(),
+                    allowed()
+                ),
             )
         })?;
     check_key(path)?;
-    let Some(stem) = path.strip_suffix(".png").filter(|s| s.contains('/')) else {
+    let store = &state.app.store;
+    if !store.exists(path).await? {
+        return Err(ApiError::not_found(format!("no asset at {path}")));
+    }
+    // Variants only of originals (`<subject>/<stable name>.<hash>.png`): a variant of a
+    // variant would let chained requests fill the disk. Each original has at most
+    // `VARIANT_WIDTHS.len()` of them.
+    let Some(stem) = path
+        .strip_suffix(".png")
+        .filter(|s| s.contains('/') && is_original(s))
+    else {
         return Err(ApiError::bad_request(
             "http.bad_width",
-            "resized variants exist for stored images (/assets/<subject>/<name>.png)",
+            "resized variants exist for stored images (/assets/<subject>/<name>.<hash>.png), \
+             not for variants or other names",
         ));
     };
     let key = format!("{stem}.w{width}.png");
-    let store = &state.app.store;
     if store.exists(&key).await? {
         return Ok(key);
-    }
-    if !store.exists(path).await? {
-        return Err(ApiError::not_found(format!("no asset at {path}")));
     }
     let original = store.get(path).await?;
     let level = state.app.config.generate.png_optimization;

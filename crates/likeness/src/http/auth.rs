@@ -12,8 +12,13 @@ use super::ApiError;
 pub struct Tokens(Vec<String>);
 
 impl Tokens {
+    /// Tokens as `Config::api_tokens` checked them (none empty, none short).
     pub fn new(tokens: Vec<String>) -> Tokens {
-        Tokens(tokens.into_iter().filter(|t| !t.is_empty()).collect())
+        Tokens(tokens)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Which token matched. Every token is compared, each in constant time, so the time taken
@@ -44,22 +49,58 @@ pub async fn require_token(
         request.extensions_mut().insert(Client("anonymous".into()));
         return next.run(request).await;
     }
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| state.tokens.accepts(t.trim()));
-    let message = match presented {
+    match bearer(&request).map(|t| state.tokens.accepts(t)) {
         Some(Some(which)) => {
             request
                 .extensions_mut()
                 .insert(Client(format!("token-{which}")));
-            return next.run(request).await;
+            next.run(request).await
         }
-        Some(None) => "the bearer token is not valid",
-        None => "missing `Authorization: Bearer <token>` header",
+        Some(None) => unauthorized("the bearer token is not valid"),
+        None => unauthorized("missing `Authorization: Bearer <token>` header"),
+    }
+}
+
+/// `/metrics`: the metrics token or any API token; open only when neither is configured (a
+/// loopback server, see `check_exposure`).
+pub async fn require_metrics_token(
+    State(state): State<super::State>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let metrics = state.metrics_token.as_deref();
+    if state.tokens.is_empty() && metrics.is_none() {
+        return next.run(request).await;
+    }
+    let Some(presented) = bearer(&request) else {
+        return unauthorized(
+            "missing `Authorization: Bearer <token>` header (server.metrics_token or an API token)",
+        );
     };
+    let metrics_ok = metrics.is_some_and(|m| bool::from(m.as_bytes().ct_eq(presented.as_bytes())));
+    if metrics_ok || state.tokens.accepts(presented).is_some() {
+        return next.run(request).await;
+    }
+    unauthorized("the bearer token is not valid for /metrics")
+}
+
+/// The token of an `Authorization: Bearer …` header. The scheme is case-insensitive (RFC 9110
+/// §11.1): `bearer` and `BEARER` work.
+fn bearer(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim_start();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn unauthorized(message: &str) -> Response {
     let mut response =
         ApiError::new(StatusCode::UNAUTHORIZED, "auth.unauthorized", message).into_response();
     response.headers_mut().insert(

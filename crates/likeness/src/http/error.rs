@@ -77,10 +77,44 @@ impl From<Error> for ApiError {
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The details (a file path in the data directory, a database message) are for the
+            // operator's log, not for whoever sent the request.
             tracing::error!(code = e.code(), error = %e, "request failed");
+            return ApiError::new(
+                status,
+                e.code(),
+                format!(
+                    "internal error ({}); the server log has the details",
+                    e.code()
+                ),
+            );
         }
         ApiError::new(status, e.code(), e.to_string())
     }
+}
+
+/// A JSON body that could not be read or parsed, each cause with its own code: too large
+/// (413), not JSON by its Content-Type (415), cut short or malformed (400).
+pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "http.unsupported_media_type",
+            format!("{}; send Content-Type: application/json", e.body_text()),
+        ),
+        _ => ApiError::bad_request("http.bad_json", e.body_text()),
+    }
+}
+
+/// The 413 every body-reading route answers past `server.max_body_bytes`.
+pub fn body_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "http.body_too_large",
+        "the request body is larger than the server accepts (server.max_body_bytes); send a \
+         smaller image, or a URL to it",
+    )
 }
 
 /// Gives the errors that do not come from a handler (the body limit, axum's extractors and
@@ -110,6 +144,12 @@ pub async fn json_errors(body_limit: usize, request: Request, next: Next) -> Res
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             "http.unsupported_media_type",
             "send the body with the Content-Type the route expects; see /docs".to_string(),
+        ),
+        // A body extractor that could not read the body (a broken chunked encoding, a
+        // connection cut mid-body) answers 400 in plain text.
+        StatusCode::BAD_REQUEST => (
+            "http.bad_request",
+            "the request could not be read: check its body and encoding".to_string(),
         ),
         other => (
             "http.error",

@@ -76,6 +76,10 @@ pub(super) struct Queued {
 
 /// Plans one run per job (each carries its own options) and wakes the workers.
 pub(super) async fn enqueue(app: &App, order: Order) -> Result<Queued, ApiError> {
+    for options in &order.jobs {
+        crate::limits::check_job_options(options)
+            .map_err(|m| ApiError::bad_request("http.field_too_long", m))?;
+    }
     let events = app.events.subscribe();
     let mut jobs = Vec::with_capacity(order.jobs.len());
     for options in order.jobs {

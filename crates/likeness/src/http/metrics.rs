@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sqlx::Row;
@@ -20,7 +20,7 @@ const BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    requests: Mutex<BTreeMap<(&'static str, String, u16), Series>>,
 }
 
 #[derive(Default)]
@@ -34,7 +34,7 @@ struct Series {
 /// the label set) and status.
 pub async fn track(State(state): State<super::State>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -47,7 +47,7 @@ pub async fn track(State(state): State<super::State>, request: Request, next: Ne
     let status = response.status().as_u16();
     // The access log: one line per request, after the answer.
     tracing::info!(target: "likeness::access", %method, %path, status, ms = seconds * 1e3);
-    let key = (method, route, status);
+    let key = (method_label(&method), route, status);
     let mut requests = state
         .metrics
         .requests
@@ -178,9 +178,41 @@ pub async fn render(State(state): State<super::State>) -> Result<Response, ApiEr
         .into_response())
 }
 
+/// A label from a fixed set: every made-up method a client sends would otherwise be a new
+/// series, and the metrics page would grow without bound.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 7] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ];
+    KNOWN
+        .iter()
+        .find(|m| *m == method)
+        .map_or("other", Method::as_str)
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_outside_the_standard_set_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
+        let made_up = Method::from_bytes(b"XYZZY123").unwrap();
+        assert_eq!(method_label(&made_up), "other");
+        assert_eq!(method_label(&Method::CONNECT), "other");
+    }
 }

@@ -9,6 +9,7 @@ mod files;
 mod generation;
 mod health;
 mod jobs;
+mod listener;
 mod metrics;
 mod openai;
 mod openapi;
@@ -23,7 +24,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
-use axum::serve::ListenerExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -31,12 +31,22 @@ use crate::app::App;
 use crate::error::{Error, Result};
 
 pub use error::ApiError;
+pub use listener::ConnectionLimits;
+
+/// Who may call what: the API tokens (checked by `Config::api_tokens`) and the optional
+/// `/metrics` token. With neither, the server only listens on loopback (`check_exposure`).
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    pub api_tokens: Vec<String>,
+    pub metrics_token: Option<String>,
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct State {
     pub app: Arc<App>,
     tokens: Arc<auth::Tokens>,
+    metrics_token: Option<Arc<str>>,
     generate_limit: Arc<ratelimit::RateLimit>,
     metrics: Arc<metrics::Metrics>,
     files: Arc<files::FileCache>,
@@ -65,8 +75,8 @@ fn cors(origins: &[String]) -> Result<Option<CorsLayer>> {
     ))
 }
 
-/// Builds the router for `app`, accepting `tokens` on the API.
-pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
+/// Builds the router for `app`, accepting `access`'s tokens on the API and `/metrics`.
+pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
     let cors = cors(&app.config.server.cors_origins)?;
     let limit = app.config.server.max_body_bytes;
     let fetcher = crate::fetch::Fetcher::new(app.config.fetch_policy()?)
@@ -79,7 +89,8 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
         metrics: Arc::new(metrics::Metrics::default()),
         files: Arc::new(files::FileCache::new(app.config.server.asset_cache_bytes)),
         app,
-        tokens: Arc::new(auth::Tokens::new(tokens)),
+        tokens: Arc::new(auth::Tokens::new(access.api_tokens)),
+        metrics_token: access.metrics_token.map(Arc::from),
     };
     let api = subjects::routes()
         .merge(jobs::routes())
@@ -97,7 +108,13 @@ pub fn router(app: Arc<App>, tokens: Vec<String>) -> Result<Router> {
         .nest("/v1", v1)
         .merge(assets::routes())
         .merge(health::routes())
-        .route("/metrics", axum::routing::get(metrics::render))
+        .route(
+            "/metrics",
+            axum::routing::get(metrics::render).route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_metrics_token,
+            )),
+        )
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url(
             "/openapi.json",
             <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
@@ -136,8 +153,8 @@ pub(crate) fn asset_json(
 }
 
 /// Refuses to expose an unauthenticated API beyond this machine.
-pub fn check_exposure(addr: &SocketAddr, tokens: &[String]) -> Result<()> {
-    if tokens.is_empty() && !addr.ip().is_loopback() {
+pub fn check_exposure(addr: &SocketAddr, access: &Access) -> Result<()> {
+    if access.api_tokens.is_empty() && !addr.ip().is_loopback() {
         return Err(Error::Config(format!(
             "refusing to listen on {addr} without API tokens: set server.api_tokens in the config \
              or LIKENESS_API_TOKENS, or listen on 127.0.0.1"
@@ -146,28 +163,24 @@ pub fn check_exposure(addr: &SocketAddr, tokens: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Serves until `shutdown` completes, then finishes in-flight requests.
+/// Serves until `shutdown` completes, then finishes in-flight requests (bounded).
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
-    tokens: Vec<String>,
+    access: Access,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::io("cannot read the listening address", e))?;
-    check_exposure(&addr, &tokens)?;
-    // Small answers (headers, then a body) must not wait on Nagle's algorithm meeting the
-    // client's delayed ACK: that alone costs tens of milliseconds per request.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router(app, tokens)?)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::io("server failed", e))
+    check_exposure(&addr, &access)?;
+    let limits = ConnectionLimits {
+        max_connections: listener::connection_bound(app.config.server.max_connections),
+        header_timeout: std::time::Duration::from_secs(app.config.server.header_timeout_seconds),
+    };
+    let router = router(app, access)?;
+    listener::serve_connections(listener, router, limits, shutdown).await;
+    Ok(())
 }
 
 /// The scheme and host the client used, for absolute image URLs (a proxy's

@@ -28,9 +28,9 @@ use super::{ApiError, generation};
 use crate::app::App;
 use crate::db::queue::JobOptions;
 use crate::db::subjects::hex_sha256;
+use crate::limits::PROMPT_CHARS as MAX_PROMPT_CHARS;
 use crate::references;
 
-const MAX_PROMPT_CHARS: usize = 4000;
 const MAX_IMAGES: u32 = 10;
 /// Edit images per request (OpenAI's own limit for gpt-image models).
 const MAX_EDIT_IMAGES: usize = 16;
@@ -195,17 +195,17 @@ pub(super) async fn edits(
     images(&state, &headers, req, references).await
 }
 
-/// Multipart failures: the body limit while reading (413) or a malformed body (400).
+/// Multipart failures: the body limit while reading (413), anything else the client's
+/// malformed body (400) — a broken chunked encoding included, which axum reports as 500.
 fn multipart_error(e: MultipartError) -> OpenAiError {
-    let status = e.status();
-    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "the request is larger than the server accepts (server.max_body_bytes); send smaller \
-         images"
-            .to_string()
-    } else {
-        format!("malformed multipart body: {}", e.body_text())
-    };
-    OpenAiError(ApiError::new(status, "openai.invalid_request", message))
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return OpenAiError(super::error::body_too_large());
+    }
+    OpenAiError(ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "openai.invalid_request",
+        format!("malformed multipart body: {}", e.body_text()),
+    ))
 }
 
 /// The shared part of generations and edits: validate, queue one job per image, wait, answer.

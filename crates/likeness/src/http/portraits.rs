@@ -22,12 +22,11 @@ use super::auth::Client;
 use super::{ApiError, generation};
 use crate::db::queue::JobOptions;
 use crate::db::subjects::hex_sha256;
+use crate::limits::{MAX_STEPS, PROMPT_CHARS as MAX_PROMPT_CHARS, SEED_CHARS};
 use crate::references;
 
 /// How long the request is held before answering 504 (the job keeps running).
 const WAIT: Duration = Duration::from_secs(120);
-const MAX_PROMPT_CHARS: usize = 2000;
-const MAX_STEPS: u32 = 200;
 
 pub fn routes() -> Router<super::State> {
     Router::new().route("/generate", post(generate))
@@ -252,11 +251,23 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
     let seed = match &s.seed {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::String(t)) if !t.trim().is_empty() && t.len() <= 200 => Some(t.clone()),
-        Some(other) => {
+        Some(Value::String(t)) if !t.trim().is_empty() && t.chars().count() <= SEED_CHARS => {
+            Some(t.clone())
+        }
+        Some(Value::String(t)) => {
             return Err(bad(
                 "seed",
-                format!("{other} is not a number or a short string"),
+                format!(
+                    "a seed is a number or a string of 1 to {SEED_CHARS} characters, got {} \
+                     characters",
+                    t.chars().count()
+                ),
+            ));
+        }
+        Some(_) => {
+            return Err(bad(
+                "seed",
+                format!("a seed is a number or a string of 1 to {SEED_CHARS} characters"),
             ));
         }
     };

@@ -28,6 +28,33 @@ impl RateLimit {
         if self.per_minute == 0 {
             return Ok(());
         }
+        let rate = f64::from(self.per_minute) / 60.0;
+        self.with_bucket(client, |bucket| {
+            if bucket.tokens >= 1.0 {
+                bucket.tokens -= 1.0;
+                Ok(())
+            } else {
+                Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+            }
+        })
+    }
+
+    /// Takes up to `wanted` generations from `client`'s bucket at once and says how many it
+    /// got: background work a request causes (portraits for new subjects) spends the same
+    /// budget as the generations it asks for directly.
+    pub fn take_up_to(&self, client: &str, wanted: usize) -> usize {
+        if self.per_minute == 0 {
+            return wanted;
+        }
+        self.with_bucket(client, |bucket| {
+            let got = (bucket.tokens.floor() as usize).min(wanted);
+            bucket.tokens -= got as f64;
+            got
+        })
+    }
+
+    /// `f` on `client`'s bucket, refilled for the time since it was last used.
+    fn with_bucket<T>(&self, client: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let capacity = f64::from(self.per_minute);
         let rate = capacity / 60.0;
         let now = Instant::now();
@@ -39,12 +66,7 @@ impl RateLimit {
         bucket.tokens =
             (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rate).min(capacity);
         bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
-        }
+        f(bucket)
     }
 }
 
@@ -65,6 +87,16 @@ mod tests {
         );
         // Clients do not share buckets.
         assert!(limit.check("b").is_ok());
+    }
+
+    #[test]
+    fn background_work_spends_the_same_budget() {
+        let limit = RateLimit::new(10);
+        assert_eq!(limit.take_up_to("a", 4), 4);
+        assert_eq!(limit.take_up_to("a", 50), 6);
+        assert_eq!(limit.take_up_to("a", 50), 0);
+        assert!(limit.check("a").is_err());
+        assert_eq!(RateLimit::new(0).take_up_to("a", 50), 50);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! history.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use likeness_subjects::{Source, Subject, subject_from_json};
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::ApiError;
+use super::auth::Client;
 use crate::db::subjects::{self, Upsert};
 use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
@@ -154,11 +155,12 @@ fn matches(s: &Subject, source: Option<Source>, needle: Option<&str>) -> bool {
         (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody), (status = 413, description = "body too large")))]
 pub(super) async fn create(
     State(state): State<super::State>,
+    Extension(client): Extension<Client>,
     query: Result<Query<CreateQuery>, QueryRejection>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
-    let Json(body) = body.map_err(|e| ApiError::new(e.status(), "http.bad_json", e.body_text()))?;
+    let Json(body) = body.map_err(super::error::json_rejection)?;
     let items: Vec<&Map<String, Value>> = match &body {
         Value::Object(m) if m.contains_key("subjects") => match &m["subjects"] {
             Value::Array(list) => list
@@ -242,7 +244,21 @@ pub(super) async fn create(
     let ids: Vec<String> = parsed.iter().map(|s| s.id.to_string()).collect();
     let mut answer = json!({"imported": imported, "updated": updated, "unchanged": unchanged, "ids": ids, "queued": null});
     if query.generate.unwrap_or(true) && !new_ids.is_empty() {
-        // The persona pipeline's behaviour: a new subject gets its portrait in the background.
+        // The persona pipeline's behaviour: a new subject gets its portrait in the background,
+        // within the client's generation budget. The rest stay without one until asked for
+        // (`likeness generate` makes missing images; so does the avatars route).
+        let allowed = state.generate_limit.take_up_to(&client.0, new_ids.len());
+        let deferred = new_ids.split_off(allowed);
+        if !deferred.is_empty() {
+            answer["not_queued"] = json!({
+                "ids": deferred,
+                "reason": "the generation rate limit (server.generate_per_minute) is spent; \
+                           `likeness generate` or POST /api/avatars/generate/{id} makes these \
+                           portraits later",
+            });
+        }
+    }
+    if query.generate.unwrap_or(true) && !new_ids.is_empty() {
         match queue_default_style(app, new_ids).await {
             Ok(queued) => answer["queued"] = queued,
             Err(e) => {

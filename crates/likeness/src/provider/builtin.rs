@@ -16,6 +16,29 @@ pub struct Builtin {
     painter: std::sync::Arc<Painter>,
 }
 
+/// The first key (dotted, with array indices) whose value is a NaN or infinite float.
+fn non_finite_key(table: &toml::Table, prefix: &str) -> Option<String> {
+    fn walk(value: &toml::Value, path: String) -> Option<String> {
+        match value {
+            toml::Value::Float(f) if !f.is_finite() => Some(path),
+            toml::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| walk(v, format!("{path}[{i}]"))),
+            toml::Value::Table(t) => non_finite_key(t, &path),
+            _ => None,
+        }
+    }
+    table.iter().find_map(|(k, v)| {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        walk(v, path)
+    })
+}
+
 impl Builtin {
     pub fn new() -> Builtin {
         Builtin {
@@ -51,6 +74,13 @@ impl Builtin {
             style: style.name.clone(),
             message,
         };
+        // JSON has no NaN or infinity: converted, `rotate = nan` would become null and be
+        // silently ignored. Refuse it by name instead.
+        if let Some(key) = non_finite_key(table, "") {
+            return Err(bad(format!(
+                "{key} must be a finite number (the style file has nan or inf)"
+            )));
+        }
         let mut merged = match serde_json::to_value(table) {
             Ok(serde_json::Value::Object(m)) => m,
             _ => return Err(bad("the [renderer] table is not a table".into())),
@@ -260,6 +290,17 @@ impl Provider for Builtin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_finite_numbers_in_a_renderer_table_are_named() {
+        let table: toml::Table =
+            toml::from_str("kind = \"initials\"\nrotate = [0, inf]\n[x]\ny = nan\n").unwrap();
+        assert_eq!(non_finite_key(&table, "").as_deref(), Some("rotate[1]"));
+        let table: toml::Table = toml::from_str("[x]\ny = -nan\n").unwrap();
+        assert_eq!(non_finite_key(&table, "").as_deref(), Some("x.y"));
+        let table: toml::Table = toml::from_str("rotate = 1.5\n").unwrap();
+        assert_eq!(non_finite_key(&table, ""), None);
+    }
 
     fn demographics() -> Demographics {
         Demographics {

@@ -276,30 +276,46 @@ impl ProviderSettings {
         })
     }
 
-    /// Checks values a file could get wrong, naming the key.
+    /// Checks values a file could get wrong, naming the key and the range.
     pub fn validate(&self) -> Result<(), String> {
+        use crate::bounds::{check, check_f64, check_opt};
         let key = |k: &str| format!("providers.{}.{k}", self.name);
-        if self.requests_per_minute.is_nan() || self.requests_per_minute <= 0.0 {
-            return Err(format!("{} must be above 0", key("requests_per_minute")));
-        }
-        if self.images_per_minute.is_nan() || self.images_per_minute <= 0.0 {
-            return Err(format!("{} must be above 0", key("images_per_minute")));
-        }
-        if self.max_attempts == 0 {
-            return Err(format!("{} must be at least 1", key("max_attempts")));
-        }
-        if self.timeout_seconds == 0 || self.connect_timeout_seconds == 0 {
-            return Err(format!(
-                "{} and {} must be at least 1",
-                key("timeout_seconds"),
-                key("connect_timeout_seconds")
-            ));
-        }
-        if self.concurrency == 0 {
-            return Err(format!("{} must be at least 1", key("concurrency")));
-        }
-        if self.breaker_failures == 0 {
-            return Err(format!("{} must be at least 1", key("breaker_failures")));
+        check_f64(
+            &key("requests_per_minute"),
+            self.requests_per_minute,
+            0.001..=1e6,
+        )?;
+        check_f64(
+            &key("images_per_minute"),
+            self.images_per_minute,
+            0.001..=1e6,
+        )?;
+        check(&key("max_attempts"), self.max_attempts, 1..=20)?;
+        check(&key("timeout_seconds"), self.timeout_seconds, 1..=3600)?;
+        check(
+            &key("connect_timeout_seconds"),
+            self.connect_timeout_seconds,
+            1..=600,
+        )?;
+        check(
+            &key("max_response_bytes"),
+            self.max_response_bytes,
+            1024..=1 << 30,
+        )?;
+        check(
+            &key("concurrency"),
+            self.concurrency,
+            1..=crate::config::MAX_CONCURRENCY,
+        )?;
+        check(&key("breaker_failures"), self.breaker_failures, 1..=1000)?;
+        check(
+            &key("breaker_cooldown_seconds"),
+            self.breaker_cooldown_seconds,
+            1..=86_400,
+        )?;
+        check_opt(&key("steps"), self.steps, 1..=200)?;
+        if let Some(g) = self.guidance {
+            check_f64(&key("guidance"), g, 0.0..=100.0)?;
         }
         if !self.base_url.starts_with("http://") && !self.base_url.starts_with("https://") {
             return Err(format!(

@@ -20,6 +20,11 @@ impl Server {
     }
 
     pub fn start_with(t: &TestDir, tokens: Option<&str>, extra: &[&str]) -> Server {
+        Server::spawn(Server::command(t, tokens, extra))
+    }
+
+    /// The `serve` command `start_with` runs, for a test that changes how it is started.
+    pub fn command(t: &TestDir, tokens: Option<&str>, extra: &[&str]) -> std::process::Command {
         let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
         let mut cmd = t.command(&args);
@@ -27,6 +32,11 @@ impl Server {
         if let Some(tokens) = tokens {
             cmd.env("LIKENESS_API_TOKENS", tokens);
         }
+        cmd
+    }
+
+    /// Starts `cmd` (a `serve` command) and waits for its address.
+    pub fn spawn(mut cmd: std::process::Command) -> Server {
         let mut child = cmd
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -52,6 +62,11 @@ impl Server {
             base,
             stderr,
         }
+    }
+
+    /// The server's process id (for reading its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self, path: &str) -> String {

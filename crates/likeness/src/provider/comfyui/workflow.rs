@@ -55,8 +55,10 @@ impl Template {
     /// Reads a user's template; every problem names the file.
     pub fn load(path: &Path) -> Result<Template, String> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the workflow template {name}: {e}"))?;
+        let bytes = crate::local_file::read_regular(path, 4 << 20)
+            .map_err(|e| format!("the workflow template: {e}"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("the workflow template {name} is not UTF-8 text"))?;
         Template::parse(&name, &text).map_err(|e| format!("workflow template {name}: {e}"))
     }
 
