@@ -241,7 +241,7 @@ impl Catalog {
         let mut catalog = Catalog::builtin();
         for dir in dirs {
             for path in style_files(dir)? {
-                let source = fs::read_to_string(&path).map_err(|source| StyleError::Io {
+                let source = read_style_file(&path).map_err(|source| StyleError::Io {
                     path: path.clone(),
                     source,
                 })?;
@@ -290,6 +290,26 @@ fn parse_builtins() -> Vec<Result<Style, StyleError>> {
         .collect()
 }
 
+/// A style file is a few kilobytes; a larger one is a mistake, not something to read whole.
+const MAX_STYLE_FILE_BYTES: u64 = 1 << 20;
+
+/// The text of a style file, read up to [`MAX_STYLE_FILE_BYTES`] (only regular files reach
+/// here: `style_files` skips FIFOs and devices).
+fn read_style_file(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    fs::File::open(path)?
+        .take(MAX_STYLE_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_STYLE_FILE_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("larger than {MAX_STYLE_FILE_BYTES} bytes: not a style file"),
+        ));
+    }
+    Ok(text)
+}
+
 fn style_files(dir: &Path) -> Result<Vec<PathBuf>, StyleError> {
     let io_err = |source: io::Error| StyleError::Io {
         path: dir.to_path_buf(),
@@ -318,6 +338,24 @@ fn style_files(dir: &Path) -> Result<Vec<PathBuf>, StyleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oversized_style_files_are_refused_and_fifos_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.toml");
+        fs::write(&big, vec![b'#'; (MAX_STYLE_FILE_BYTES + 1) as usize]).unwrap();
+        let e = Catalog::load(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(e.to_string().contains("not a style file"), "{e}");
+        fs::remove_file(&big).unwrap();
+        let fifo = dir.path().join("pipe.toml");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Skipped without being opened (opening a FIFO would wait for a writer).
+        assert_eq!(style_files(dir.path()).unwrap(), Vec::<PathBuf>::new());
+    }
 
     #[test]
     fn every_builtin_parses() {

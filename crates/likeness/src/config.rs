@@ -104,6 +104,9 @@ pub struct FacesConfig {
     pub min_face: u32,
     /// The lowest sharpness of the face (variance of the Laplacian) in a reference photo.
     pub min_sharpness: f32,
+    /// Memory for decoding uploaded photos at once, in MiB: a decode waits until its share
+    /// (from the image header) is free, so parallel uploads cannot add up past it.
+    pub decode_budget_mib: u32,
 }
 
 impl Default for FacesConfig {
@@ -114,6 +117,7 @@ impl Default for FacesConfig {
             min_reference_side: likeness_face::Limits::reference().min_side,
             min_face: rules.min_face,
             min_sharpness: rules.min_sharpness,
+            decode_budget_mib: 512,
         }
     }
 }
@@ -315,6 +319,11 @@ impl Config {
             64..=8192,
         )?;
         check("faces.min_face", faces.min_face, 16..=4096)?;
+        check(
+            "faces.decode_budget_mib",
+            faces.decode_budget_mib,
+            64..=65_536,
+        )?;
         check_f64(
             "faces.min_sharpness",
             f64::from(faces.min_sharpness),

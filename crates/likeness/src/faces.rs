@@ -31,6 +31,10 @@ struct Inner {
     models: Mutex<Option<Arc<FaceModels>>>,
     /// Reference embeddings by store key: every job of a subject scores against the same photo.
     references: quick_cache::sync::Cache<String, Arc<Option<Embedding>>>,
+    /// Memory for decoding uploads, in MiB: each decode first takes the share its header says
+    /// it needs, so parallel uploads wait their turn instead of adding up.
+    decode_budget: tokio::sync::Semaphore,
+    decode_budget_mib: u32,
 }
 
 /// What `likeness models check` reports for one file.
@@ -136,6 +140,8 @@ impl Faces {
             },
             models: Mutex::new(None),
             references: quick_cache::sync::Cache::new(256),
+            decode_budget: tokio::sync::Semaphore::new(config.decode_budget_mib as usize),
+            decode_budget_mib: config.decode_budget_mib,
         }))
     }
 
@@ -213,6 +219,21 @@ impl Faces {
     /// Checks a reference photo: intake (format, size, dimensions, orientation, metadata), then
     /// exactly one clear face; the result is cropped square around the face.
     pub async fn check_reference(&self, bytes: Vec<u8>) -> Result<CheckedPhoto> {
+        // The header says what decoding will take (refusing what could never fit); wait for
+        // that share of the budget. One image larger than the whole budget still runs, alone.
+        let probe = likeness_face::probe(&bytes, &self.0.limits)?;
+        // Intake's own peak, and the RGB copy the face check works on beside its output.
+        let needed = likeness_face::intake_peak_bytes(&bytes, &self.0.limits)?
+            + u64::from(probe.width) * u64::from(probe.height) * 3;
+        let mib = needed
+            .div_ceil(1 << 20)
+            .clamp(1, u64::from(self.0.decode_budget_mib)) as u32;
+        let _permit = self
+            .0
+            .decode_budget
+            .acquire_many(mib)
+            .await
+            .map_err(|_| Error::Store("the decode budget is closed".into()))?;
         let faces = self.clone();
         blocking(move || faces.check_reference_blocking(&bytes)).await
     }

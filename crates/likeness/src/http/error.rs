@@ -22,12 +22,21 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// The longest message an answer carries: messages quote what the client sent (an id, a
+/// seed, a path), and a megabyte of it must not come back in the error.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        let mut message = message.into();
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            message.push_str("… (cut)");
+        }
         ApiError {
             status,
             code: code.to_string(),
-            message: message.into(),
+            message,
             details: Box::new(Value::Null),
             retry_after: None,
         }
@@ -182,5 +191,21 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, seconds.into());
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut() {
+        let e = ApiError::bad_request("x", format!("no subject {}", "é".repeat(5000)));
+        assert_eq!(
+            e.message.chars().count(),
+            MAX_MESSAGE_CHARS + "… (cut)".chars().count()
+        );
+        assert!(e.message.ends_with("… (cut)"));
+        assert_eq!(ApiError::bad_request("x", "short").message, "short");
     }
 }

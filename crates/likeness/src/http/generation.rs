@@ -173,12 +173,12 @@ pub(super) fn renderer_options(
 }
 
 /// A failed job as an error: the status the provider error table gives its code.
-pub(super) fn job_error(job: &JobRow) -> ApiError {
+pub(super) fn job_error(app: &App, job: &JobRow) -> ApiError {
     let code = job.error_code.as_deref().unwrap_or("generation.failed");
-    let message = job
-        .error_message
-        .clone()
-        .unwrap_or_else(|| "generation failed".into());
+    let message = match &job.error_message {
+        Some(m) => super::redact_text(m, &app.store),
+        None => "generation failed".into(),
+    };
     let status = match code {
         "provider.content_filtered" | "provider.bad_attribute" => StatusCode::UNPROCESSABLE_ENTITY,
         "provider.rate_limited" => StatusCode::TOO_MANY_REQUESTS,

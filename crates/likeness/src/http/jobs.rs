@@ -130,6 +130,7 @@ async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
         None => None,
     };
     let mut v = serde_json::to_value(&job).unwrap_or(Value::Null);
+    super::redact_paths(&mut v, &app.store);
     if let Some(obj) = v.as_object_mut() {
         obj.insert("asset".into(), asset.unwrap_or(Value::Null));
     }

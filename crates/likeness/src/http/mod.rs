@@ -149,7 +149,28 @@ pub(crate) fn asset_json(
         obj.remove("path");
         obj.insert("url".into(), serde_json::json!(url));
     }
+    redact_paths(&mut v, store);
     v
+}
+
+/// Replaces the data directory in every string of `v` with `<data-dir>`: recorded error
+/// messages (a reference file that could not be read, a write that failed) name files on the
+/// server, and a client has no business knowing where they are.
+pub(crate) fn redact_paths(v: &mut serde_json::Value, store: &crate::store::Store) {
+    match v {
+        serde_json::Value::String(s) => *s = redact_text(s, store),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| redact_paths(i, store)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|i| redact_paths(i, store)),
+        _ => {}
+    }
+}
+
+/// `text` with the data directory replaced by `<data-dir>` (see [`redact_paths`]).
+pub(crate) fn redact_text(text: &str, store: &crate::store::Store) -> String {
+    match store.local_root().and_then(std::path::Path::parent) {
+        Some(root) => text.replace(&*root.to_string_lossy(), "<data-dir>"),
+        None => text.to_string(),
+    }
 }
 
 /// Refuses to expose an unauthenticated API beyond this machine.

@@ -277,7 +277,7 @@ async fn images(
     .await?;
     let done = queued.wait(app, WAIT).await?;
     if let Some(failed) = done.iter().find(|j| j.status == "failed") {
-        return Err(OpenAiError(generation::job_error(failed)));
+        return Err(OpenAiError(generation::job_error(&state.app, failed)));
     }
     if done.iter().any(|j| !generation::is_final(&j.status)) {
         return Err(OpenAiError(ApiError::new(

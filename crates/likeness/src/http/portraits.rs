@@ -127,7 +127,7 @@ pub(super) async fn generate(
     .await?;
     let job = queued.wait(app, WAIT).await?.remove(0);
     if job.status == "failed" {
-        return Err(generation::job_error(&job));
+        return Err(generation::job_error(app, &job));
     }
     if !generation::is_final(&job.status) {
         return Err(ApiError::new(

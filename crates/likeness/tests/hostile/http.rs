@@ -445,6 +445,24 @@ async fn every_generating_endpoint_has_the_same_field_limits() {
             &text[..text.len().min(300)]
         );
     }
+    // Numbers JSON cannot hold as finite floats, and ones out of the option's range.
+    for options in [
+        r#"{"rotate": 1e400}"#,
+        r#"{"rotate": -1e999}"#,
+        r#"{"rotate": 400}"#,
+        r#"{"scale": 0}"#,
+    ] {
+        let body = format!(r#"{{"style": "initials", "options": {options}}}"#);
+        let r = c
+            .post(server.url("/api/avatars/generate/f1"))
+            .bearer_auth(TOKEN)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{options}");
+    }
     // At the limit, accepted everywhere.
     let at_limit = "é".repeat(4000);
     let r = c
@@ -463,4 +481,56 @@ async fn every_generating_endpoint_has_the_same_field_limits() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn recorded_errors_do_not_show_server_paths() {
+    let t = TestDir::new();
+    let server = Server::start(&t, Some(TOKEN));
+    let data_dir = t.data_dir().canonicalize().unwrap().display().to_string();
+    let c = client();
+    // A reference photo path that does not exist: the job fails reading it, and the message
+    // the worker records names the file on the server.
+    let r = c
+        .post(server.url("/api/subjects?generate=false"))
+        .bearer_auth(TOKEN)
+        .json(
+            &json!({"id": "r1", "name": "Rita Ref", "attributes": {"reference_photo": "gone.jpg"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let job: Value = c
+        .post(server.url("/api/avatars/generate/r1?wait=true"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(job["status"], "failed", "{job}");
+    let history = c
+        .get(server.url("/api/subjects/r1/history"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for text in [job.to_string(), history] {
+        assert!(!text.contains(&data_dir), "a server path in {text}");
+    }
+    let r = c
+        .post(server.url("/api/generate"))
+        .bearer_auth(TOKEN)
+        .json(&json!({"style": "initials", "subject_id": "r1"}))
+        .send()
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    assert!(!text.contains(&data_dir), "a server path in {text}");
 }

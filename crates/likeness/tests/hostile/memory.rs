@@ -111,6 +111,10 @@ async fn parallel_hostile_uploads_keep_memory_bounded() {
         .map(|_| upload(&server, deep.clone()))
         .chain((0..4).map(|_| upload(&server, wide.clone())));
     let statuses = futures::future::join_all(uploads).await;
+    let peak = peak_rss_mib(server.pid());
+    eprintln!(
+        "server peak RSS: {start:.0} MiB at start, {peak:.0} MiB after 8 parallel hostile uploads"
+    );
     for status in &statuses[..4] {
         assert_eq!(*status, StatusCode::BAD_REQUEST, "{statuses:?}");
     }
@@ -121,10 +125,6 @@ async fn parallel_hostile_uploads_keep_memory_bounded() {
             "{statuses:?}"
         );
     }
-    let peak = peak_rss_mib(server.pid());
-    eprintln!(
-        "server peak RSS: {start:.0} MiB at start, {peak:.0} MiB after 8 parallel hostile uploads"
-    );
     // Four 144 MB decodes at once, each with its 8-bit copy, would pass 1 GB; one at a time
     // within the budget stays well under this bound.
     assert!(peak < 700.0, "peak RSS {peak:.0} MiB");
