@@ -58,6 +58,27 @@ pub enum IntakeError {
     )]
     DecodeLimit { format: Format, detail: String },
 
+    /// The decoded pixels would take more than `Limits::max_decoded_bytes`
+    /// (`image.too_many_pixels`, like the other "too big to decode" refusals): in practice a
+    /// large 16-bit image, whose samples take twice the bytes of 8-bit ones. Checked from the
+    /// header, before anything is decoded.
+    #[error(
+        "{}",
+        decoded_message(*.width, *.height, *.bits, *.channels, *.needed, *.max)
+    )]
+    TooManyDecodedBytes {
+        format: Format,
+        width: u32,
+        height: u32,
+        /// Bits per sample (8 or 16) and channels (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA), as
+        /// the decoder outputs them.
+        bits: u8,
+        channels: u8,
+        /// Bytes of the decoded buffer, and the limit.
+        needed: u64,
+        max: u64,
+    },
+
     /// The shorter side is below `Limits::min_side` (`image.too_small`).
     #[error(
         "image is {width}×{height} pixels; the shorter side must be at least {min_side} px — \
@@ -98,7 +119,9 @@ impl IntakeError {
                 "image.unsupported_format"
             }
             Self::TooBigDimensions { .. } => "image.too_big_dimensions",
-            Self::TooManyPixels { .. } | Self::DecodeLimit { .. } => "image.too_many_pixels",
+            Self::TooManyPixels { .. }
+            | Self::DecodeLimit { .. }
+            | Self::TooManyDecodedBytes { .. } => "image.too_many_pixels",
             Self::TooSmall { .. } => "image.too_small",
             Self::Corrupt { .. } => "image.corrupt",
             Self::BadBase64 { .. } => "image.bad_base64",
@@ -119,6 +142,7 @@ impl IntakeError {
             | Self::TooBigDimensions { .. }
             | Self::TooManyPixels { .. }
             | Self::DecodeLimit { .. }
+            | Self::TooManyDecodedBytes { .. }
             | Self::Corrupt { .. }
             | Self::BadBase64 { .. } => 400,
         }
@@ -133,6 +157,55 @@ fn dimensions_message(width: u32, height: u32, max_side: u32, max_pixels: u64) -
         megapixels(pixels),
         megapixels(max_pixels)
     )
+}
+
+/// Decimal units here (160 MB = 40 MP × 4 bytes), and the way out for 16-bit images.
+fn decoded_message(
+    width: u32,
+    height: u32,
+    bits: u8,
+    channels: u8,
+    needed: u64,
+    max: u64,
+) -> String {
+    let samples = match channels {
+        1 => "grey",
+        2 => "grey+alpha",
+        3 => "RGB",
+        _ => "RGBA",
+    };
+    let (mut a, mut b) = (decimal_bytes(needed), decimal_bytes(max));
+    if a == b {
+        (a, b) = (format!("{needed} bytes"), format!("{max} bytes"));
+    }
+    let instead = if bits > 8 {
+        "send an 8-bit JPEG or PNG, or a smaller image"
+    } else {
+        "send a smaller image"
+    };
+    format!(
+        "image is {width}×{height} pixels of {bits}-bit {samples}, which needs {a} to decode; \
+         the limit is {b} — {instead}"
+    )
+}
+
+/// Decimal units, as `human_bytes` does binary ones: "240 MB", "1.5 GB", "60 kB".
+fn decimal_bytes(n: u64) -> String {
+    let f = n as f64;
+    let (value, unit) = if n < 1000 {
+        return format!("{n} bytes");
+    } else if f < 1e6 {
+        (f / 1e3, "kB")
+    } else if f < 1e9 {
+        (f / 1e6, "MB")
+    } else {
+        (f / 1e9, "GB")
+    };
+    if value >= 10.0 {
+        format!("{value:.0} {unit}")
+    } else {
+        trim_zero(format!("{value:.1}")) + " " + unit
+    }
 }
 
 /// "900 MP", "40 MP", "2.1 MP", "0.01 MP".
@@ -223,6 +296,42 @@ mod tests {
     }
 
     #[test]
+    fn decoded_size_messages_say_what_to_send() {
+        let e = IntakeError::TooManyDecodedBytes {
+            format: Format::Png,
+            width: 8000,
+            height: 5000,
+            bits: 16,
+            channels: 3,
+            needed: 240_000_000,
+            max: 160_000_000,
+        };
+        assert_eq!(
+            e.to_string(),
+            "image is 8000×5000 pixels of 16-bit RGB, which needs 240 MB to decode; the limit is \
+             160 MB — send an 8-bit JPEG or PNG, or a smaller image"
+        );
+        let e = IntakeError::TooManyDecodedBytes {
+            format: Format::Png,
+            width: 100,
+            height: 100,
+            bits: 8,
+            channels: 4,
+            needed: 40_000,
+            max: 39_999,
+        };
+        assert_eq!(
+            e.to_string(),
+            "image is 100×100 pixels of 8-bit RGBA, which needs 40000 bytes to decode; the limit \
+             is 39999 bytes — send a smaller image"
+        );
+        assert_eq!(decimal_bytes(999), "999 bytes");
+        assert_eq!(decimal_bytes(60_000), "60 kB");
+        assert_eq!(decimal_bytes(2_500_000), "2.5 MB");
+        assert_eq!(decimal_bytes(1_500_000_000), "1.5 GB");
+    }
+
+    #[test]
     fn codes_and_statuses_are_stable() {
         let fmt = Format::Png;
         let s = String::new;
@@ -270,6 +379,19 @@ mod tests {
                 IntakeError::DecodeLimit {
                     format: fmt,
                     detail: s(),
+                },
+                "image.too_many_pixels",
+                400,
+            ),
+            (
+                IntakeError::TooManyDecodedBytes {
+                    format: fmt,
+                    width: 1,
+                    height: 1,
+                    bits: 16,
+                    channels: 3,
+                    needed: 6,
+                    max: 5,
                 },
                 "image.too_many_pixels",
                 400,

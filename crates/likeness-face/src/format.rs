@@ -178,24 +178,24 @@ pub(crate) fn header_dimensions(format: Format, b: &[u8]) -> Result<Option<(u32,
     }
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn be16(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from(u16::from_be_bytes(
         b.get(at..at + 2)?.try_into().ok()?,
     )))
 }
-fn be32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
-fn le16(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le16(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from(u16::from_le_bytes(
         b.get(at..at + 2)?.try_into().ok()?,
     )))
 }
-fn le24(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le24(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at + 3)?;
     Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
 }
-fn le32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
@@ -231,35 +231,61 @@ pub(crate) fn jpeg_scan_start(b: &[u8]) -> Option<usize> {
     Some(i + be16(b, i)? as usize)
 }
 
-fn is_sof(marker: u8) -> bool {
+pub(crate) fn is_sof(marker: u8) -> bool {
     matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
 
 /// Walks marker segments from after SOI to the first marker `want` accepts, returning it and
 /// the offset of its length field. `None` at the end of the data or at EOI.
 fn jpeg_find(b: &[u8], want: impl Fn(u8) -> bool) -> Option<(u8, usize)> {
-    let mut i = 2;
-    loop {
-        // Tolerate junk between segments, as decoders do; fill bytes (0xFF runs) too.
-        while *b.get(i)? != 0xFF {
+    JpegSegments::new(b).find(|&(marker, _)| want(marker))
+}
+
+/// The marker segments after SOI as (marker, offset of its length field), up to and including
+/// the first SOS (after which entropy-coded data follows), ending early at EOI, at the end of
+/// the data or at a length below 2.
+pub(crate) struct JpegSegments<'a> {
+    b: &'a [u8],
+    /// Where the next marker is looked for; `None` once done.
+    at: Option<usize>,
+}
+
+impl<'a> JpegSegments<'a> {
+    pub(crate) fn new(b: &'a [u8]) -> Self {
+        Self { b, at: Some(2) }
+    }
+}
+
+impl Iterator for JpegSegments<'_> {
+    type Item = (u8, usize);
+
+    fn next(&mut self) -> Option<(u8, usize)> {
+        let b = self.b;
+        let mut i = self.at.take()?;
+        loop {
+            // Tolerate junk between segments, as decoders do; fill bytes (0xFF runs) too.
+            while *b.get(i)? != 0xFF {
+                i += 1;
+            }
+            while *b.get(i)? == 0xFF {
+                i += 1;
+            }
+            let marker = *b.get(i)?;
             i += 1;
+            match marker {
+                0x01 | 0xD0..=0xD8 => continue, // standalone markers, no length
+                0xD9 => return None,
+                _ => {}
+            }
+            let len = be16(b, i)? as usize;
+            if len < 2 {
+                return None;
+            }
+            if marker != 0xDA {
+                self.at = Some(i + len);
+            }
+            return Some((marker, i));
         }
-        while *b.get(i)? == 0xFF {
-            i += 1;
-        }
-        let marker = *b.get(i)?;
-        i += 1;
-        match marker {
-            0x01 | 0xD0..=0xD8 => continue, // standalone markers, no length
-            0xD9 => return None,
-            m if want(m) => return Some((m, i)),
-            _ => {}
-        }
-        let len = be16(b, i)? as usize;
-        if len < 2 {
-            return None;
-        }
-        i += len;
     }
 }
 

@@ -8,7 +8,9 @@
 //! - [`decode_base64`] turns a base64 field or `data:` URL into bytes, refusing oversized text
 //!   by its length before decoding.
 //! - [`sniff`] names the [`Format`] by magic bytes only.
-//! - [`probe`] checks size, format and dimensions from the header.
+//! - [`probe`] checks size, format, dimensions and decoded size from the header.
+//! - [`intake_peak_bytes`] says, from the header, the most memory [`intake`] will hold for a
+//!   file, so a service can reserve it from a budget before decoding.
 //! - [`intake`] decodes, applies EXIF orientation and re-encodes (JPEG stays JPEG at quality 92,
 //!   PNG and WebP become PNG), returning the pixels for later stages too.
 //! - [`Detector`] (`detect.rs`): CenterFace run by tract → boxes, scores, five landmarks.
@@ -44,10 +46,19 @@
 //!   from the header before a pixel is decoded, so a decompression bomb (a tiny file claiming
 //!   100 000 × 100 000 pixels) is refused without allocating for it.
 //! - **Bounded allocation.** Nothing is sized from a claim in the input that has not been
-//!   checked against [`Limits`]: header dimensions against `max_side`/`max_pixels`, WebP chunk
-//!   sizes against the file length, base64 length against `max_bytes`; the decoder also runs
-//!   with `image::Limits` (side and allocation caps) as a second line. Model files are checked
-//!   the same way: every tensor shape is checked against the architecture before it is read.
+//!   checked against [`Limits`]: header dimensions against `max_side`/`max_pixels`, the decoded
+//!   buffer (width × height × channels × bytes per sample) against `max_decoded_bytes`, WebP
+//!   chunk sizes against the file length, base64 length against `max_bytes`; the decoder also
+//!   runs with `image::Limits` (side caps, and an allocation cap the PNG decoder applies to its
+//!   own buffers) as a second line. What intake holds in all, decoders' working buffers and
+//!   the encoder's output included, is what [`intake_peak_bytes`] returns; it is not capped by
+//!   `Limits` (a 40 MP photo legitimately needs a few hundred MB), so a service running several
+//!   intakes at once should reserve it from a budget. Model files are checked the same way:
+//!   every tensor shape is checked against the architecture before it is read.
+//! - **Known gap:** image-webp builds every Huffman table a lossless WebP declares (up to 65 536
+//!   groups of five) before decoding a pixel; a hostile file of a few MB could ask for on the
+//!   order of a gigabyte, which neither `Limits` nor [`intake_peak_bytes`] sees (found by
+//!   reading image-webp 0.2.4, not reproduced).
 //! - **Metadata stripped.** Output bytes are encoded from decoded pixels, so no EXIF (GPS,
 //!   camera serials), XMP, ICC profile or text chunk survives. Orientation is applied to the
 //!   pixels first, so the image stays upright without its EXIF tag. Colour profiles are
@@ -78,7 +89,7 @@ pub use error::IntakeError;
 pub use face_error::FaceError;
 pub use format::{Format, sniff};
 pub use identity::{Embedding, identity_score};
-pub use intake::{Intake, Limits, Probe, encode, intake, probe};
+pub use intake::{Intake, Limits, Probe, encode, intake, intake_peak_bytes, probe};
 pub use models::{CheckedReference, FaceModels, MODEL_FILES, ModelFile, ReferenceRules};
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! a message saying what to send) or a clean accept whose output carries nothing but pixels.
 
 use image::{DynamicImage, ImageBuffer, Rgb, RgbImage};
-use likeness_face::{Format, Intake, IntakeError, Limits, intake, probe};
+use likeness_face::{Format, Intake, IntakeError, Limits, intake, intake_peak_bytes, probe};
 
 #[path = "hostile/files.rs"]
 mod files;
@@ -16,7 +16,10 @@ use files::*;
 #[allow(dead_code)]
 #[path = "../src/testutil.rs"]
 mod testutil;
-use testutil::{largest_allocation, png_chunk, png_chunk_types as chunk_names, zlib_zeros};
+use testutil::{
+    allocations, largest_allocation, png_chunk, png_chunk_types as chunk_names, png_zeros,
+    zlib_zeros,
+};
 
 // ---- checking outcomes ---------------------------------------------------------------------
 
@@ -116,6 +119,67 @@ fn png_whose_data_inflates_past_its_pixels_is_bounded() {
     let out = result.expect("the declared 64×64 image is accepted");
     assert_eq!((out.width, out.height), (64, 64));
     assert!(out.image.to_rgb8().pixels().all(|p| p.0 == [0, 0, 0]));
+}
+
+#[test]
+fn sixteen_bit_png_is_refused_by_its_decoded_size_before_decoding() {
+    // Issue 12: 40 MP is within the pixel limits, but at 6 bytes a pixel the decoded buffer
+    // alone is 240 MB, before the 8-bit copy, a rotation and the encoder's output.
+    let file = png_zeros(8000, 5000, 16, 2);
+    assert!(file.len() < 2 << 20, "{} bytes", file.len());
+    for limits in [Limits::default(), Limits::reference()] {
+        let (result, seen) = allocations(|| intake(&file, &limits));
+        // The PNG decoder's header read and a row buffer; nothing sized by the pixels.
+        assert!(seen.peak < 1 << 20, "allocated {seen:?}");
+        let e = assert_refused(result, "image.too_many_pixels", "8000×5000 pixels");
+        assert_eq!(e.http_status(), 400);
+        assert_eq!(
+            e.to_string(),
+            "image is 8000×5000 pixels of 16-bit RGB, which needs 240 MB to decode; the limit is \
+             160 MB — send an 8-bit JPEG or PNG, or a smaller image"
+        );
+        assert_eq!(probe(&file, &limits).unwrap_err(), e);
+        assert_eq!(intake_peak_bytes(&file, &limits).unwrap_err(), e);
+    }
+    // The same pixels at 8 bits fit: 120 MB.
+    let eight = png_zeros(8000, 5000, 8, 2);
+    assert!(probe(&eight, &Limits::default()).is_ok());
+}
+
+#[test]
+fn sixteen_bit_rgba_is_refused_past_twenty_megapixels() {
+    // 8 bytes a pixel: 20 MP is exactly 160 MB and passes the header checks.
+    let (ok, over) = (png_zeros(5000, 4000, 16, 6), png_zeros(5000, 4001, 16, 6));
+    assert!(probe(&ok, &Limits::default()).is_ok());
+    let (e, largest) = largest_allocation(|| probe(&over, &Limits::default()).unwrap_err());
+    assert!(largest < 1 << 20, "allocated {largest} bytes at once");
+    assert_eq!(e.code(), "image.too_many_pixels");
+    // Rounded, both would read "160 MB": exact bytes instead.
+    assert!(
+        e.to_string().starts_with(
+            "image is 5000×4001 pixels of 16-bit RGBA, which needs 160040000 bytes to decode; \
+             the limit is 160000000 bytes"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn small_sixteen_bit_pngs_are_still_converted() {
+    let rgb16 = ImageBuffer::from_fn(600, 600, |x, y| {
+        image::Rgb([(x * 100) as u16, (y * 100) as u16, 0x8080])
+    });
+    let file = png_of(&DynamicImage::ImageRgb16(rgb16));
+    let out = intake(&file, &Limits::reference()).expect("a 600×600 16-bit PNG is accepted");
+    assert_eq!((out.format, out.width, out.height), (Format::Png, 600, 600));
+    let rgb = out.image.as_rgb8().expect("8-bit RGB");
+    // 16-bit samples round to the nearest 8-bit value (v / 257).
+    assert_eq!(rgb.get_pixel(0, 0).0, [0, 0, 128]);
+    assert_eq!(rgb.get_pixel(599, 300).0, [233, 117, 128]);
+    assert_eq!(
+        image::load_from_memory(&out.bytes).unwrap().color(),
+        image::ColorType::Rgb8
+    );
 }
 
 // ---- truncation ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 use super::*;
 use crate::testutil::*;
+use image::RgbImage;
 
 fn code(result: Result<impl std::fmt::Debug, IntakeError>) -> &'static str {
     result.expect_err("expected an error").code()
@@ -359,5 +360,320 @@ fn mutated_files_never_panic() {
             tally(intake(&file[..pos], &limits));
         }
         assert!(err > 0, "{name}: {ok} ok, {err} errors");
+    }
+}
+
+fn png_of(image: &DynamicImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image.write_with_encoder(PngEncoder::new(&mut out)).unwrap();
+    out
+}
+
+fn jpeg_of(image: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image
+        .write_with_encoder(JpegEncoder::new_with_quality(&mut out, quality))
+        .unwrap();
+    out
+}
+
+/// Files covering every decoder path and the encoders' worst case, and whether each is an
+/// 8-bit photo (for which the estimate must stay within 3× of what intake held).
+fn peak_cases() -> Vec<(&'static str, Vec<u8>, bool)> {
+    let photo16 = |w, h| {
+        let p = photo(w, h);
+        DynamicImage::ImageRgb16(image::ImageBuffer::from_fn(w, h, |x, y| {
+            image::Rgb(
+                p.get_pixel(x, y)
+                    .0
+                    .map(|c| u16::from(c) * 257 + (x % 7) as u16),
+            )
+        }))
+    };
+    let rgba = |img: RgbImage| {
+        DynamicImage::ImageRgba8(image::RgbaImage::from_fn(
+            img.width(),
+            img.height(),
+            |x, y| {
+                let [r, g, b] = img.get_pixel(x, y).0;
+                image::Rgba([r, g, b, (x + y) as u8])
+            },
+        ))
+    };
+    let iccp = {
+        let mut chunk = b"icc\0\0".to_vec();
+        chunk.extend(zlib_zeros(2_000)); // a 516 KB profile of zeros
+        png_chunk(b"iCCP", &chunk)
+    };
+    vec![
+        (
+            "JPEG photo 2400×1600",
+            jpeg_of(&photo(2400, 1600), 90),
+            true,
+        ),
+        (
+            "JPEG photo, EXIF 6",
+            jpeg_insert_after_soi(&jpeg_of(&photo(2400, 1600), 90), &exif_app1(6)),
+            true,
+        ),
+        ("JPEG photo 600×600", jpeg_of(&photo(600, 600), 85), true),
+        (
+            "JPEG noise 1000×1000",
+            jpeg_of(&noise(1000, 1000), 100),
+            false,
+        ),
+        (
+            "JPEG grey 4:4:4 progressive 3000×2000",
+            jpeg_grey(3000, 2000, &[(1, 1); 3], JpegScans::Progressive),
+            false,
+        ),
+        (
+            "JPEG grey CMYK progressive 2000×2000",
+            jpeg_grey(2000, 2000, &[(1, 1); 4], JpegScans::Progressive),
+            false,
+        ),
+        (
+            "JPEG grey 4:2:0 separate scans 3000×2000",
+            jpeg_grey(3000, 2000, &[(2, 2), (1, 1), (1, 1)], JpegScans::Separate),
+            false,
+        ),
+        (
+            "JPEG grey 4:2:0 baseline 3000×2000",
+            jpeg_grey(
+                3000,
+                2000,
+                &[(2, 2), (1, 1), (1, 1)],
+                JpegScans::Interleaved,
+            ),
+            false,
+        ),
+        (
+            "JPEG grey 1 component 3000×2000",
+            jpeg_grey(3000, 2000, &[(1, 1)], JpegScans::Interleaved),
+            false,
+        ),
+        (
+            "PNG photo 1600×1200",
+            png_of(&DynamicImage::ImageRgb8(photo(1600, 1200))),
+            true,
+        ),
+        (
+            "PNG photo RGBA 1200×900",
+            png_of(&rgba(photo(1200, 900))),
+            true,
+        ),
+        (
+            "PNG 16-bit photo 1200×900",
+            png_of(&photo16(1200, 900)),
+            false,
+        ),
+        (
+            "PNG 16-bit black 4000×3000",
+            png_zeros(4000, 3000, 16, 2),
+            false,
+        ),
+        (
+            "PNG noise RGBA 1000×1000",
+            png_of(&rgba(noise(1000, 1000))),
+            false,
+        ),
+        (
+            "PNG grey 1-bit 3000×2000",
+            png_zeros(3000, 2000, 1, 0),
+            false,
+        ),
+        (
+            "PNG with a 516 KB ICC profile 800×600",
+            png_insert_after_ihdr(&png(800, 600), &iccp),
+            false,
+        ),
+        (
+            "PNG eXIf 6 1600×1200",
+            png_insert_after_ihdr(
+                &png_of(&DynamicImage::ImageRgb8(photo(1600, 1200))),
+                &png_chunk(b"eXIf", &exif_app1(6)[10..]),
+            ),
+            true,
+        ),
+        (
+            "PNG iCCP bomb (inflates to 77 MB) 16×16",
+            png_insert_after_ihdr(&png(16, 16), &{
+                let mut chunk = b"icc\0\0".to_vec();
+                chunk.extend(zlib_zeros(300_000));
+                png_chunk(b"iCCP", &chunk)
+            }),
+            false,
+        ),
+        (
+            "PNG with 9 MB of tEXt 800×600",
+            {
+                let text = png_chunk(b"tEXt", &[&b"Comment\0"[..], &[b'x'; 1_000_000]].concat());
+                (0..9).fold(png(800, 600), |file, _| png_insert_after_ihdr(&file, &text))
+            },
+            false,
+        ),
+        (
+            "JPEG with 9 MB of ICC segments 800×600",
+            {
+                let mut icc = b"ICC_PROFILE\0".to_vec();
+                icc.extend_from_slice(&[1, 1]);
+                icc.resize(65_000, 7);
+                let mut segment = vec![0xFF, 0xE2];
+                segment.extend_from_slice(&((icc.len() + 2) as u16).to_be_bytes());
+                segment.extend(icc);
+                (0..140).fold(jpeg(800, 600), |file, _| {
+                    jpeg_insert_after_soi(&file, &segment)
+                })
+            },
+            false,
+        ),
+        (
+            "WebP lossless photo 1200×900",
+            webp_of(&photo(1200, 900)),
+            true,
+        ),
+        (
+            "WebP lossless noise 800×800",
+            webp_of(&noise(800, 800)),
+            false,
+        ),
+        ("WebP lossy 1600×1200", webp_lossy(1600, 1200), false),
+        (
+            "WebP lossy + alpha 1600×1200",
+            webp_lossy_alpha(1600, 1200),
+            false,
+        ),
+        ("WebP animated 800×600", webp_animated(800, 600), false),
+    ]
+}
+
+#[test]
+fn peak_header_matches_the_decoder() {
+    for (name, file, _) in peak_cases() {
+        let header = peak::read_header(format::sniff(&file).unwrap(), &file).expect(name);
+        let (_, decoder) = open(&file, &Limits::default()).expect(name);
+        assert_eq!(
+            (header.width, header.height, header.layout),
+            (
+                decoder.dimensions().0,
+                decoder.dimensions().1,
+                Layout::of(decoder.color_type())
+            ),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn intake_peak_bytes_bounds_what_intake_holds() {
+    let limits = Limits::default();
+    let mb = |n: u64| n as f64 / 1e6;
+    for (name, file, photo) in peak_cases() {
+        let (estimate, seen) = allocations(|| intake_peak_bytes(&file, &limits));
+        // Read in place: nothing to speak of allocated, whatever the file.
+        assert!(seen.peak < 1024, "{name}: the estimate allocated {seen:?}");
+        let estimate = estimate.expect(name);
+        let (out, seen) = allocations(|| intake(&file, &limits));
+        let out = out.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let held = seen.peak as u64;
+        println!(
+            "{name:42} {:>7} bytes in  {:>8.1} MB held  {:>8.1} MB estimated  {:.2}×",
+            file.len(),
+            mb(held),
+            mb(estimate),
+            estimate as f64 / held as f64
+        );
+        assert!(
+            estimate >= held,
+            "{name}: held {held}, estimated {estimate}"
+        );
+        if photo {
+            assert!(
+                estimate <= 3 * held,
+                "{name}: held {held}, estimated {estimate}"
+            );
+        }
+        // What is kept: the pixels and the output, within the estimate too.
+        assert!(out.image.as_bytes().len() + out.bytes.capacity() <= estimate as usize);
+    }
+}
+
+#[test]
+fn estimates_at_the_default_limits() {
+    // The figures in `intake_peak_bytes`'s documentation.
+    let limits = Limits::default();
+    let mb = |file: &[u8]| intake_peak_bytes(file, &limits).unwrap() / 1_000_000;
+    let yuv420 = [(2, 2), (1, 1), (1, 1)];
+    assert_eq!(mb(&png_zeros(8000, 5000, 8, 6)), 811);
+    assert_eq!(
+        mb(&jpeg_grey(8000, 5000, &yuv420, JpegScans::Interleaved)),
+        360
+    );
+    assert_eq!(
+        mb(&jpeg_grey(8000, 5000, &[(1, 1); 3], JpegScans::Progressive)),
+        367
+    );
+    assert_eq!(
+        mb(&jpeg_grey(4000, 3000, &yuv420, JpegScans::Interleaved)),
+        108
+    );
+}
+
+#[test]
+fn decoded_bytes_limit_is_exact() {
+    // 100×50 16-bit RGB: 30 000 bytes decoded.
+    let img = image::ImageBuffer::from_pixel(100, 50, image::Rgb([1000u16, 2000, 3000]));
+    let file = png_of(&DynamicImage::ImageRgb16(img));
+    let at = Limits {
+        max_decoded_bytes: 30_000,
+        ..Limits::default()
+    };
+    assert!(intake(&file, &at).is_ok());
+    assert!(intake_peak_bytes(&file, &at).is_ok());
+    let below = Limits {
+        max_decoded_bytes: 29_999,
+        ..Limits::default()
+    };
+    let e = intake(&file, &below).unwrap_err();
+    assert_eq!(
+        e,
+        IntakeError::TooManyDecodedBytes {
+            format: Format::Png,
+            width: 100,
+            height: 50,
+            bits: 16,
+            channels: 3,
+            needed: 30_000,
+            max: 29_999
+        }
+    );
+    assert_eq!(probe(&file, &below).unwrap_err(), e);
+    assert_eq!(intake_peak_bytes(&file, &below).unwrap_err(), e);
+    // 8-bit pixels within `max_pixels` always fit the default.
+    let rgba = png_zeros(8000, 5000, 8, 6);
+    assert!(probe(&rgba, &Limits::default()).is_ok());
+}
+
+#[test]
+fn intake_peak_bytes_refuses_what_probe_refuses_from_the_header() {
+    let (any, reference) = (Limits::default(), Limits::reference());
+    let cases: Vec<(Vec<u8>, &Limits)> = vec![
+        (Vec::new(), &any),
+        (b"GIF89a\x01\0\x01\0\x80\0\0".to_vec(), &any),
+        (png(8, 8)[..5].to_vec(), &any),
+        (png_header_only(100_000, 100_000), &any),
+        (png_header_only(8000, 8000), &any),
+        (jpeg_header_only(65000, 65000), &any),
+        (png(100, 100), &reference),
+        (png_zeros(8000, 5000, 16, 2), &any),
+        (
+            jpeg_grey(400, 300, &[(1, 1)], JpegScans::Progressive),
+            &reference,
+        ),
+    ];
+    for (file, limits) in cases {
+        let (estimate, largest) = largest_allocation(|| intake_peak_bytes(&file, limits));
+        assert!(largest < 1024, "allocated {largest} bytes");
+        assert_eq!(estimate.unwrap_err(), probe(&file, limits).unwrap_err());
     }
 }
