@@ -204,6 +204,8 @@ fn output_limits() -> likeness_face::Limits {
         max_side: 8192,
         max_pixels: 8192 * 8192,
         min_side: 1,
+        // Every 8-bit output the pixel limit allows (providers return 8-bit RGB(A)).
+        max_decoded_bytes: 8192 * 8192 * 4,
     }
 }
 
