@@ -671,3 +671,103 @@ fn map_renames_id_and_deceased_column() {
         "dead: \"maybe\" is neither true/false nor a date"
     );
 }
+
+/// The same six people in FHIR, CSV and JSONL (`testdata/implausible/`): a placeholder birth
+/// date, one 123 years ago, one in the future, a death before the birth, .NET's
+/// `DateTime.MinValue`, and one plain record. CSV and JSONL add a historical persona.
+#[test]
+fn implausible_birth_dates_give_unknown_age_and_a_notice() {
+    let wanted_notices = [
+        "birth date 1900-01-01 looks like a placeholder; age treated as unknown",
+        "birth date 1903-05-01 gives an age of 123, over the plausible maximum of 120; \
+         age treated as unknown",
+        "birth date 2030-01-01 is in the future; age treated as unknown",
+        "deceased date 1980-06-01 is before the birth date 1990-03-04; age treated as unknown",
+        "birth date 0001-01-01 looks like a placeholder; age treated as unknown",
+    ];
+    let records = [
+        [
+            "entry 1 (Patient/placeholder-1900)",
+            "entry 2 (Patient/too-old)",
+            "entry 3 (Patient/future)",
+            "entry 4 (Patient/died-first)",
+            "entry 5 (Patient/net-min)",
+        ],
+        ["row 1", "row 2", "row 3", "row 4", "row 5"],
+        ["line 1", "line 2", "line 3", "line 4", "line 5"],
+    ];
+    let files = ["bundle.json", "subjects.csv", "subjects.jsonl"];
+    for (file, records) in files.iter().zip(records) {
+        let got = read(&common::testdata(&format!("implausible/{file}")));
+        assert!(got.rejected.is_empty(), "{file}: {:?}", got.rejected);
+        // Nothing is lost: every record is a subject and keeps its dates as given.
+        let births: Vec<String> = got
+            .subjects
+            .iter()
+            .take(6)
+            .map(|s| s.birth_date.unwrap().to_string())
+            .collect();
+        assert_eq!(
+            births,
+            [
+                "1900-01-01",
+                "1903-05-01",
+                "2030-01-01",
+                "1990-03-04",
+                "0001-01-01",
+                "1962-05-22"
+            ],
+            "{file}"
+        );
+        assert_eq!(
+            got.subjects[3].deceased_date.unwrap().to_string(),
+            "1980-06-01"
+        );
+        let ages: Vec<Option<u32>> = got
+            .subjects
+            .iter()
+            .map(|s| s.demographics(common::today()).age)
+            .collect();
+        let mut want_ages = vec![None, None, None, None, None, Some(64)];
+        if *file != "bundle.json" {
+            // Ada Lovelace, 1815-12-10 to 1852-11-27: an age at death, not a placeholder.
+            want_ages.push(Some(36));
+        }
+        assert_eq!(ages, want_ages, "{file}");
+        // One notice per implausible record, naming the record and saying what is wrong.
+        let notices: Vec<String> = got.notices.iter().map(|n| n.message.clone()).collect();
+        let want: Vec<String> = records
+            .iter()
+            .zip(wanted_notices)
+            .map(|(record, message)| format!("{record}: {message}"))
+            .collect();
+        assert_eq!(notices, want, "{file}");
+        assert!(got.notices.iter().all(|n| n.file.ends_with(file)));
+    }
+}
+
+/// A lone FHIR Patient born on 1900-01-01: a subject with the date kept, no age, one notice.
+#[test]
+fn fhir_patient_with_placeholder_birth_date() {
+    let d = dir();
+    let got = read_bytes(
+        d.path(),
+        "p.json",
+        br#"{"resourceType": "Patient", "id": "p1", "birthDate": "1900-01-01"}"#,
+    );
+    assert_eq!(ids(&got), ["p1"]);
+    let s = &got.subjects[0];
+    assert_eq!(s.birth_date.unwrap().to_string(), "1900-01-01");
+    assert_eq!(
+        s.field("birth_date", common::today()).as_deref(),
+        Some("1900-01-01")
+    );
+    let demo = s.demographics(common::today());
+    assert_eq!((demo.age, demo.age_band), (None, None));
+    assert_eq!(got.notices.len(), 1);
+    assert_eq!(
+        got.notices[0].message,
+        "resource (Patient/p1): birth date 1900-01-01 looks like a placeholder; \
+         age treated as unknown"
+    );
+}

@@ -11,6 +11,14 @@
 //! the record, and the import goes on. Files that hold no subjects by design (a Bundle of
 //! Organizations) give a [`Notice`].
 //!
+//! Ages: every subject read is checked with [`crate::demographics::checked_age`] as of today
+//! (the clock's UTC date for [`read_paths`], the date given to [`read_paths_as_of`]). When its
+//! dates give no believable age — a placeholder birth date such as `1900-01-01`, a birth after
+//! today, a death before the birth, an age over 120 — the subject is still read, with its dates
+//! as given, and a [`Notice`] follows it: `"row 3: birth date 1900-01-01 looks like a
+//! placeholder; age treated as unknown"` (the record, then what is wrong). The age is then
+//! `None` wherever it is computed ([`crate::demographics::age`]).
+//!
 //! Format detection when [`ReadOptions::kind`] is `None`, per file, by extension:
 //! `.csv` → CSV; `.jsonl`/`.ndjson` → NDJSON FHIR if the first JSON line is an object with a
 //! `resourceType`, else JSONL subjects; `.json` → a FHIR resource if the document is an
@@ -34,6 +42,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{ParseEnumError, SourceError};
@@ -139,17 +148,28 @@ pub struct ReadSummary {
 /// Read subjects from files and directories, streaming records to `sink`.
 ///
 /// Directories are walked recursively in file-name order. See the module docs for detection,
-/// skipping and the failure policy.
+/// skipping and the failure policy. Ages are checked for plausibility as of today's date (UTC)
+/// read from the clock, as the rest of the application does; [`read_paths_as_of`] takes the
+/// date instead.
 pub fn read_paths(
     paths: &[PathBuf],
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Record),
 ) -> Result<ReadSummary, SourceError> {
+    read_paths_as_of(paths, opts, chrono::Utc::now().date_naive(), sink)
+}
+
+/// [`read_paths`] with the date that ages are checked against (see
+/// [`crate::demographics::checked_age`]): a subject whose dates give no believable age on
+/// `today` gets a [`Notice`].
+pub fn read_paths_as_of(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    today: NaiveDate,
+    sink: &mut dyn FnMut(Record),
+) -> Result<ReadSummary, SourceError> {
     let map = tabular::Mapping::from_options(&opts.map)?;
-    let cohort = match &opts.cohort {
-        None => None,
-        Some(raw) => Some(check_cohort(raw)?),
-    };
+    let mut out = Emitter::new(opts, today, sink)?;
     // Check every path before reading any, so a typo fails before half an import.
     for path in paths {
         if let Err(source) = std::fs::metadata(path) {
@@ -163,12 +183,6 @@ pub fn read_paths(
             });
         }
     }
-    let mut out = Emitter {
-        sink,
-        cohort,
-        seen: HashMap::new(),
-        summary: ReadSummary::default(),
-    };
     for path in paths {
         if path.is_dir() {
             read_dir(path, opts.kind, &map, &mut out);
@@ -394,9 +408,29 @@ pub(crate) struct Emitter<'s> {
     /// id → where it was first seen ("file, record").
     seen: HashMap<String, String>,
     summary: ReadSummary,
+    /// For the plausibility of ages ([`crate::demographics::checked_age`]).
+    today: NaiveDate,
 }
 
-impl Emitter<'_> {
+impl<'s> Emitter<'s> {
+    fn new(
+        opts: &ReadOptions,
+        today: NaiveDate,
+        sink: &'s mut dyn FnMut(Record),
+    ) -> Result<Emitter<'s>, SourceError> {
+        let cohort = match &opts.cohort {
+            None => None,
+            Some(raw) => Some(check_cohort(raw)?),
+        };
+        Ok(Emitter {
+            sink,
+            cohort,
+            seen: HashMap::new(),
+            summary: ReadSummary::default(),
+            today,
+        })
+    }
+
     pub(crate) fn subject(&mut self, file: &str, record: &str, mut subject: Subject) {
         let where_ = format!("{file}, {record}");
         if let Some(first) = self.seen.get(subject.id.as_str()) {
@@ -410,8 +444,12 @@ impl Emitter<'_> {
         if let Some(cohort) = &self.cohort {
             subject.add_cohort(cohort);
         }
+        let problem = crate::demographics::checked_age(&subject, self.today).err();
         self.summary.subjects += 1;
         (self.sink)(Record::Subject(subject));
+        if let Some(problem) = problem {
+            self.notice(file, &format!("{record}: {problem}"));
+        }
     }
 
     pub(crate) fn reject(&mut self, file: &str, record: &str, reason: &str) {
