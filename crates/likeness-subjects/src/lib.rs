@@ -53,7 +53,7 @@ pub use error::{DateError, IdError, ParseEnumError, RecordError, SourceError};
 pub use id::SubjectId;
 pub use names::MAX_NAME_CHARS;
 pub use read::{
-    Kind, MAP_FIELDS, Notice, ReadOptions, ReadSummary, Record, Rejection, read_paths,
+    Kind, MAP_FIELDS, Notice, ReadOptions, ReadSummary, Record, Rejection, read_bytes, read_paths,
     read_paths_as_of, subject_from_json,
 };
 pub use subject::{Gender, Source, Subject};
