@@ -93,10 +93,53 @@ impl PartialDate {
         }
         .expect("validated on construction")
     }
+
+    /// Whether this date, as a birth date, looks like a placeholder for "unknown": one of
+    /// [`PLACEHOLDER_BIRTH_DATES`] (full dates only: `1900` alone is not one), or any date in
+    /// year 0001.
+    pub fn is_placeholder(&self) -> bool {
+        if self.year == 1 {
+            return true;
+        }
+        let (Some(month), Some(day)) = (self.month, self.day) else {
+            return false;
+        };
+        PLACEHOLDER_BIRTH_DATES.contains(&(self.year, month, day))
+    }
 }
 
-/// The longest age reported; an older computed age is treated as bad data (`None`).
-pub const MAX_AGE: u32 = 130;
+/// The oldest plausible age, in whole years; an older computed age is treated as bad data
+/// (`None`). The oldest verified human lived to 122; in an export, an age over 120 is far more
+/// likely a placeholder birth date or a typo than a real person.
+pub const MAX_AGE: u32 = 120;
+
+/// Birth dates that exports write when the real one is unknown, as `(year, month, day)`.
+///
+/// | date | where it comes from |
+/// | --- | --- |
+/// | 0001-01-01 | .NET `DateTime.MinValue`, Go's zero `time.Time` (also every date in year 1, see [`PartialDate::is_placeholder`]) |
+/// | 1753-01-01 | SQL Server's `datetime` minimum |
+/// | 1800-01-01, 1850-01-01 | round "unknown" years typed by hand (1850 is one that US library systems used for an unknown birth year) |
+/// | 1899-12-30 | day 0 of OLE Automation dates (Access, Delphi, VB, COM) |
+/// | 1899-12-31 | day 1 of OLE Automation dates, and Excel's serial 0 (which Excel shows as 1900-01-00) as converters render it |
+/// | 1900-01-01 | day 0 of SQL Server `datetime` / `smalldatetime`, day 1 of Excel; the classic "unknown" default of messaging interfaces |
+/// | 1901-01-01 | a pharmacy benefit manager's default date of birth, flagged in a US all-payer claims database |
+///
+/// The list is short on purpose: a real person can be born on 1 January of any year, so only
+/// dates that no living patient has (every one of these is more than [`MAX_AGE`] years ago
+/// today, which the age rule catches anyway) or that are known machine defaults are listed.
+/// The list makes the notice say "placeholder" and keeps such a date from ever giving an age,
+/// even for a deceased subject or with an earlier `today`.
+pub const PLACEHOLDER_BIRTH_DATES: &[(i32, u32, u32)] = &[
+    (1, 1, 1),
+    (1753, 1, 1),
+    (1800, 1, 1),
+    (1850, 1, 1),
+    (1899, 12, 30),
+    (1899, 12, 31),
+    (1900, 1, 1),
+    (1901, 1, 1),
+];
 
 /// Age in whole years of someone born on `birth`, on the day `on` (today, or the death date).
 ///
@@ -107,15 +150,23 @@ pub const MAX_AGE: u32 = 130;
 ///
 /// `None` when `birth` is certainly after `on` (a future birth date, a death before birth), or
 /// when the age would exceed [`MAX_AGE`]. When the ranges overlap (born and died in the same
-/// year, year-only) the age is 0.
+/// year, year-only, or born in May of a year given alone for the death) the age is 0.
+///
+/// This is a rule on dates alone; [`crate::demographics::age`] adds the subject-level rules
+/// (placeholder birth dates, deceased subjects) and
+/// [`crate::demographics::checked_age`] says why an age is unknown.
 pub fn age_between(birth: &PartialDate, on: &PartialDate) -> Option<u32> {
-    let on_day = on.earliest();
-    if birth.earliest() > on_day {
+    years_between(birth, on).filter(|age| *age <= MAX_AGE)
+}
+
+/// [`age_between`] without the [`MAX_AGE`] cap: `None` only when `birth` is certainly after
+/// `on`.
+pub(crate) fn years_between(birth: &PartialDate, on: &PartialDate) -> Option<u32> {
+    if birth.earliest() > on.latest() {
         return None;
     }
-    let age = whole_years(birth.latest(), on_day).max(0);
-    let age = u32::try_from(age).ok()?;
-    (age <= MAX_AGE).then_some(age)
+    let age = whole_years(birth.latest(), on.earliest()).max(0);
+    u32::try_from(age).ok()
 }
 
 /// Whole years from `from` to `to` (negative when `to` is earlier). A 29 February birthday
@@ -205,5 +256,63 @@ impl<'de> Deserialize<'de> for PartialDate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = String::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> PartialDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn placeholders() {
+        for yes in [
+            "0001-01-01",
+            "0001-06-15",
+            "0001",
+            "1753-01-01",
+            "1800-01-01",
+            "1850-01-01",
+            "1899-12-30",
+            "1899-12-31",
+            "1900-01-01",
+            "1901-01-01",
+            "1900-01-01T00:00:00Z",
+        ] {
+            assert!(d(yes).is_placeholder(), "{yes}");
+        }
+        // Partial forms of those years, neighbours, and ordinary 1 Januaries are real dates.
+        for no in [
+            "1900",
+            "1900-01",
+            "1900-01-02",
+            "1899-12-29",
+            "1849-05-01",
+            "1950-01-01",
+            "1970-01-01",
+            "0002-01-01",
+        ] {
+            assert!(!d(no).is_placeholder(), "{no}");
+        }
+        // Every listed date is a valid date, and none could be a living person's.
+        for &(y, m, day) in PLACEHOLDER_BIRTH_DATES {
+            let date = PartialDate::new(y, Some(m), Some(day)).unwrap();
+            let today = d("2026-01-01");
+            assert!(years_between(&date, &today).unwrap() > MAX_AGE, "{date}");
+        }
+    }
+
+    #[test]
+    fn years_between_has_no_cap_and_age_between_does() {
+        assert_eq!(years_between(&d("1800-06-01"), &d("2026-06-01")), Some(226));
+        assert_eq!(age_between(&d("1800-06-01"), &d("2026-06-01")), None);
+        assert_eq!(years_between(&d("2027"), &d("2026-06-01")), None);
+        // Overlapping ranges: the minimum age, 0.
+        assert_eq!(age_between(&d("1990-05"), &d("1990")), Some(0));
+        assert_eq!(age_between(&d("1990-05-02"), &d("1990-05")), Some(0));
+        assert_eq!(age_between(&d("1990-06"), &d("1990-05")), None);
     }
 }

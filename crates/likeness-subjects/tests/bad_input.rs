@@ -671,3 +671,266 @@ fn map_renames_id_and_deceased_column() {
         "dead: \"maybe\" is neither true/false nor a date"
     );
 }
+
+/// The same six people in FHIR, CSV and JSONL (`testdata/implausible/`): a placeholder birth
+/// date, one 123 years ago, one in the future, a death before the birth, .NET's
+/// `DateTime.MinValue`, and one plain record. CSV and JSONL add a historical persona.
+#[test]
+fn implausible_birth_dates_give_unknown_age_and_a_notice() {
+    let wanted_notices = [
+        "birth date 1900-01-01 looks like a placeholder; age treated as unknown",
+        "birth date 1903-05-01 gives an age of 123, over the plausible maximum of 120; \
+         age treated as unknown",
+        "birth date 2030-01-01 is in the future; age treated as unknown",
+        "deceased date 1980-06-01 is before the birth date 1990-03-04; age treated as unknown",
+        "birth date 0001-01-01 looks like a placeholder; age treated as unknown",
+    ];
+    let records = [
+        [
+            "entry 1 (Patient/placeholder-1900)",
+            "entry 2 (Patient/too-old)",
+            "entry 3 (Patient/future)",
+            "entry 4 (Patient/died-first)",
+            "entry 5 (Patient/net-min)",
+        ],
+        ["row 1", "row 2", "row 3", "row 4", "row 5"],
+        ["line 1", "line 2", "line 3", "line 4", "line 5"],
+    ];
+    let files = ["bundle.json", "subjects.csv", "subjects.jsonl"];
+    for (file, records) in files.iter().zip(records) {
+        let got = read(&common::testdata(&format!("implausible/{file}")));
+        assert!(got.rejected.is_empty(), "{file}: {:?}", got.rejected);
+        // Nothing is lost: every record is a subject and keeps its dates as given.
+        let births: Vec<String> = got
+            .subjects
+            .iter()
+            .take(6)
+            .map(|s| s.birth_date.unwrap().to_string())
+            .collect();
+        assert_eq!(
+            births,
+            [
+                "1900-01-01",
+                "1903-05-01",
+                "2030-01-01",
+                "1990-03-04",
+                "0001-01-01",
+                "1962-05-22"
+            ],
+            "{file}"
+        );
+        assert_eq!(
+            got.subjects[3].deceased_date.unwrap().to_string(),
+            "1980-06-01"
+        );
+        let ages: Vec<Option<u32>> = got
+            .subjects
+            .iter()
+            .map(|s| s.demographics(common::today()).age)
+            .collect();
+        let mut want_ages = vec![None, None, None, None, None, Some(64)];
+        if *file != "bundle.json" {
+            // Ada Lovelace, 1815-12-10 to 1852-11-27: an age at death, not a placeholder.
+            want_ages.push(Some(36));
+        }
+        assert_eq!(ages, want_ages, "{file}");
+        // One notice per implausible record, naming the record and saying what is wrong.
+        let notices: Vec<String> = got.notices.iter().map(|n| n.message.clone()).collect();
+        let want: Vec<String> = records
+            .iter()
+            .zip(wanted_notices)
+            .map(|(record, message)| format!("{record}: {message}"))
+            .collect();
+        assert_eq!(notices, want, "{file}");
+        assert!(got.notices.iter().all(|n| n.file.ends_with(file)));
+    }
+}
+
+/// A lone FHIR Patient born on 1900-01-01: a subject with the date kept, no age, one notice.
+#[test]
+fn fhir_patient_with_placeholder_birth_date() {
+    let d = dir();
+    let got = read_bytes(
+        d.path(),
+        "p.json",
+        br#"{"resourceType": "Patient", "id": "p1", "birthDate": "1900-01-01"}"#,
+    );
+    assert_eq!(ids(&got), ["p1"]);
+    let s = &got.subjects[0];
+    assert_eq!(s.birth_date.unwrap().to_string(), "1900-01-01");
+    assert_eq!(
+        s.field("birth_date", common::today()).as_deref(),
+        Some("1900-01-01")
+    );
+    let demo = s.demographics(common::today());
+    assert_eq!((demo.age, demo.age_band), (None, None));
+    assert_eq!(got.notices.len(), 1);
+    assert_eq!(
+        got.notices[0].message,
+        "resource (Patient/p1): birth date 1900-01-01 looks like a placeholder; \
+         age treated as unknown"
+    );
+}
+
+/// Run [`read_with`] on its own thread and fail, instead of hanging, if it takes more than a
+/// few seconds (opening a FIFO for reading blocks until a writer comes).
+fn read_promptly(paths: &[PathBuf], opts: &ReadOptions) -> common::Read {
+    let (paths, opts) = (paths.to_vec(), opts.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(read_with(&paths, &opts));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("read_paths did not return within 10 s: it blocked on a special file")
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_are_rejected_without_blocking() {
+    let d = dir();
+    let root = d.path();
+    std::fs::write(root.join("a.jsonl"), b"{\"id\":\"a\"}\n").unwrap();
+    mkfifo(&root.join("b.csv"));
+    mkfifo(&root.join("c.jsonl"));
+    std::fs::write(root.join("d.csv"), b"id\nd\n").unwrap();
+    // A directory walk: the FIFOs are rejected, the regular files around them are read.
+    let got = read_promptly(&[root.to_path_buf()], &ReadOptions::default());
+    assert_eq!(ids(&got), ["a", "d"]);
+    assert_eq!(got.files, 2);
+    let rejected: Vec<(String, &str, &str)> = got
+        .rejected
+        .iter()
+        .map(|r| {
+            let name = std::path::Path::new(&r.file).file_name().unwrap();
+            (
+                name.to_string_lossy().into_owned(),
+                r.record.as_str(),
+                r.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            ("b.csv".to_string(), "file", "not a regular file (a FIFO)"),
+            ("c.jsonl".to_string(), "file", "not a regular file (a FIFO)"),
+        ]
+    );
+    // Named explicitly, with or without a kind.
+    for kind in [None, Some(Kind::Csv)] {
+        let opts = ReadOptions {
+            kind,
+            ..Default::default()
+        };
+        let got = read_promptly(&[root.join("b.csv")], &opts);
+        assert_eq!(got.files, 0);
+        assert_eq!(got.rejected.len(), 1);
+        assert_eq!(got.rejected[0].reason, "not a regular file (a FIFO)");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_sockets_are_rejected() {
+    let d = dir();
+    let root = d.path();
+    // A symlink that looks like a CSV file but leads to /dev/zero.
+    std::os::unix::fs::symlink("/dev/zero", root.join("x.csv")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", root.join("n.jsonl")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("s.json")).unwrap();
+    std::fs::write(root.join("y.csv"), b"id\ny\n").unwrap();
+    let got = read_promptly(&[root.to_path_buf()], &ReadOptions::default());
+    assert_eq!(ids(&got), ["y"]);
+    let reasons: Vec<&str> = got.rejected.iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "not a regular file (a character device)",
+            "not a regular file (a socket)",
+            "not a regular file (a character device)",
+        ]
+    );
+    for path in [root.join("x.csv"), PathBuf::from("/dev/zero")] {
+        let opts = ReadOptions {
+            kind: Some(Kind::Jsonl),
+            ..Default::default()
+        };
+        let got = read_promptly(std::slice::from_ref(&path), &opts);
+        assert_eq!(got.files, 0, "{}", path.display());
+        assert_eq!(
+            got.rejected[0].reason,
+            "not a regular file (a character device)",
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn overlong_csv_record_is_skipped_and_the_rest_goes_on() {
+    let limit = likeness_subjects::read::MAX_LINE_BYTES;
+    let d = dir();
+    // A quoted field may span lines: the limit is on the record, not the line.
+    let mut text = b"id,bio\na,short\nb,\"".to_vec();
+    for _ in 0..(limit / 64 + 1) {
+        text.extend_from_slice(&[b'x'; 63]);
+        text.push(b'\n');
+    }
+    text.extend_from_slice(b"\"\nc,also short\n");
+    let got = read_bytes(d.path(), "big.csv", &text);
+    assert_eq!(ids(&got), ["a", "c"]);
+    assert_eq!(got.rejected.len(), 1);
+    assert_eq!(got.rejected[0].record, "row 2");
+    assert!(
+        got.rejected[0]
+            .reason
+            .contains(&format!("the limit is {limit}")),
+        "{}",
+        got.rejected[0].reason
+    );
+    // An unterminated quoted field running to the end of the file.
+    let mut text = b"id,bio\na,short\nb,\"".to_vec();
+    text.resize(text.len() + limit + 10, b'y');
+    let got = read_bytes(d.path(), "open.csv", &text);
+    assert_eq!(ids(&got), ["a"]);
+    assert_eq!(got.rejected.len(), 1);
+    assert!(got.rejected[0].reason.contains("the limit is"));
+    // A header longer than the limit rejects the file.
+    let mut text = b"id,".to_vec();
+    text.resize(text.len() + limit + 10, b'h');
+    text.extend_from_slice(b"\n1,x\n");
+    let got = read_bytes(d.path(), "wide.csv", &text);
+    assert!(got.subjects.is_empty());
+    assert_eq!(got.rejected[0].record, "header");
+    assert!(got.rejected[0].reason.contains("the limit is"));
+}
+
+#[test]
+fn overlong_last_line_without_newline_is_rejected_with_the_limit() {
+    let limit = likeness_subjects::read::MAX_LINE_BYTES;
+    let d = dir();
+    let mut text = b"{\"id\":\"a\"}\n{\"id\":\"b\",\"pad\":\"".to_vec();
+    text.resize(text.len() + limit + 10, b'x');
+    for name in ["big.jsonl", "big.ndjson"] {
+        let got = read_bytes(d.path(), name, &text);
+        assert_eq!(ids(&got), ["a"], "{name}");
+        assert_eq!(got.rejected.len(), 1, "{name}");
+        assert_eq!(got.rejected[0].record, "line 2");
+        assert_eq!(
+            got.rejected[0].reason,
+            format!(
+                "the line is {} bytes; the limit is {limit}",
+                text.len() - 11
+            )
+        );
+    }
+}

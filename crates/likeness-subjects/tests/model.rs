@@ -209,11 +209,16 @@ fn age_rule() {
         ("1990", "1990", Some(0)),
         // Death in year only: counted from 1 January.
         ("1936-08-18", "2019", Some(82)),
-        // Over 130 is bad data.
-        ("1896-11-21", "2026-11-21", Some(130)),
-        ("1896-11-22", "2026-11-21", Some(129)),
-        ("1895-11-21", "2026-11-21", None),
+        // Born in May of a year given alone for the death: the ranges overlap, age 0.
+        ("1990-05", "1990", Some(0)),
+        // Over 120 is bad data.
+        ("1906-11-21", "2026-11-21", Some(120)),
+        ("1906-11-22", "2026-11-21", Some(119)),
+        ("1905-11-21", "2026-11-21", None),
+        ("1896-11-21", "2026-11-21", None),
         ("1001", "2026-11-21", None),
+        // A date rule only: placeholders are the subject rule's business.
+        ("1900-01-01", "1950-06-01", Some(50)),
     ];
     for (birth, on, want) in cases {
         assert_eq!(age_between(&d(birth), &d(on)), *want, "{birth} on {on}");
@@ -560,4 +565,58 @@ fn demographics_serialise() {
             "deceased": false
         })
     );
+}
+
+#[test]
+fn implausible_birth_dates_give_no_age() {
+    let born = |date: &str| {
+        let mut s = subject("x");
+        s.birth_date = Some(date.parse().unwrap());
+        s
+    };
+    // Placeholders that exports use for "unknown": no age, whatever today is.
+    for placeholder in [
+        "0001-01-01",
+        "0001",
+        "1753-01-01",
+        "1800-01-01",
+        "1850-01-01",
+        "1899-12-30",
+        "1899-12-31",
+        "1900-01-01",
+        "1901-01-01",
+    ] {
+        let s = born(placeholder);
+        assert_eq!(s.demographics(today()).age, None, "{placeholder}");
+        assert_eq!(
+            likeness_subjects::demographics::age(&s, day(1950, 6, 1)),
+            None,
+            "{placeholder} is a placeholder even when the age would be plausible"
+        );
+    }
+    // Over 120 (the documented maximum), in the future, died before born.
+    assert_eq!(born("1903-05-01").demographics(today()).age, None);
+    assert_eq!(born("1906-11-21").demographics(today()).age, Some(120));
+    assert_eq!(born("1906-11-22").demographics(today()).age, Some(119));
+    assert_eq!(born("1906-11-20").demographics(today()).age, Some(120));
+    assert_eq!(born("1905-11-21").demographics(today()).age, None);
+    assert_eq!(born("2030-01-01").demographics(today()).age, None);
+    let mut s = born("1990-03-04");
+    s.deceased_date = Some("1980".parse().unwrap());
+    s.deceased = true;
+    assert_eq!(s.demographics(today()).age, None);
+    // Near-placeholders are ordinary dates.
+    assert_eq!(
+        born("1900-01-02").demographics(day(1950, 6, 1)).age,
+        Some(50)
+    );
+    assert_eq!(born("1950-01-01").demographics(today()).age, Some(76));
+    // A historical persona keeps the age at death, even born before 1850.
+    let mut ada = born("1815-12-10");
+    ada.deceased_date = Some("1852-11-27".parse().unwrap());
+    ada.deceased = true;
+    assert_eq!(ada.demographics(today()).age, Some(36));
+    // Alive, she would be 210: no age.
+    assert_eq!(born("1815-12-10").demographics(today()).age, None);
+    assert_eq!(likeness_subjects::date::MAX_AGE, 120);
 }

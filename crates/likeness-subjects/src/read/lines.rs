@@ -1,7 +1,6 @@
 //! JSON-lines files: NDJSON FHIR or JSONL subjects, read line by line with a length limit.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 
 use super::{Emitter, Kind, MAX_LINE_BYTES, fhir, tabular};
 
@@ -47,6 +46,9 @@ fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
 
 /// Undecidable lines (not JSON objects) kept before giving up sniffing and reading as JSONL.
 const SNIFF_LINES: usize = 1000;
+/// The bytes of undecidable lines kept before giving up sniffing the same way: without it,
+/// 1000 lines just under [`MAX_LINE_BYTES`] would be held at once (16 GiB).
+const SNIFF_BYTES: usize = MAX_LINE_BYTES;
 
 /// What a JSON-lines file holds, decided by its first JSON line unless the kind says.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -56,7 +58,7 @@ enum LinesMode {
 }
 
 pub(super) fn read_lines(
-    mut reader: BufReader<File>,
+    mut reader: impl BufRead,
     file: &str,
     kind: Option<Kind>,
     map: &tabular::Mapping,
@@ -69,6 +71,7 @@ pub(super) fn read_lines(
     };
     // Lines read before the mode is known wait here (only undecidable lines: blank or bad).
     let mut pending: Vec<(usize, Line)> = Vec::new();
+    let mut pending_bytes = 0usize;
     let mut fhir_state = fhir::LinesState::default();
     let mut buf = Vec::new();
     let mut number = 0usize;
@@ -97,14 +100,19 @@ pub(super) fn read_lines(
             if mode.is_none() {
                 mode = sniff_line(bytes);
             }
-            if mode.is_none() && pending.len() >= SNIFF_LINES {
+            if mode.is_none() && (pending.len() >= SNIFF_LINES || pending_bytes >= SNIFF_BYTES) {
                 mode = Some(LinesMode::Subjects);
             }
         } else {
             any_content = true;
         }
         match mode {
-            None => pending.push((number, line)),
+            None => {
+                if let Line::Text(bytes) = &line {
+                    pending_bytes += bytes.len();
+                }
+                pending.push((number, line));
+            }
             Some(m) => {
                 for (n, l) in pending.drain(..) {
                     handle_line(m, n, l, file, map, &mut fhir_state, out);
@@ -175,5 +183,56 @@ fn handle_line(
     match mode {
         LinesMode::Fhir => fhir::read_line(text, &label, file, fhir_state, out),
         LinesMode::Subjects => tabular::read_json_line(text, &label, file, map, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use crate::read::{ReadOptions, Record, read_bytes};
+
+    #[test]
+    fn undecided_lines_are_held_up_to_a_byte_budget() {
+        // 17 lines of 1 MiB that are not JSON objects, then a FHIR resource. Holding every
+        // undecided line until the first object would cost 1000 × 16 MiB in the worst case;
+        // past SNIFF_BYTES the file is read as JSONL subjects instead.
+        let mut text = Vec::new();
+        for _ in 0..17 {
+            text.extend(std::iter::repeat_n(b'x', 1 << 20));
+            text.push(b'\n');
+        }
+        text.extend_from_slice(b"{\"resourceType\": \"Patient\", \"id\": \"p\"}\n");
+        let mut records = Vec::new();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        read_bytes(
+            "a.ndjson",
+            &text,
+            &ReadOptions::default(),
+            today,
+            &mut |r| records.push(r),
+        )
+        .unwrap();
+        assert_eq!(records.len(), 18);
+        let Record::Subject(s) = &records[17] else {
+            panic!("{:?}", records[17]);
+        };
+        assert_eq!(s.source, crate::Source::Jsonl);
+        assert_eq!(s.attributes["resourcetype"], "Patient");
+        // A few undecided lines still wait for the first object.
+        let text = b"[1]\nnope\n{\"resourceType\": \"Patient\", \"id\": \"p\"}\n";
+        let mut records = Vec::new();
+        read_bytes("a.ndjson", text, &ReadOptions::default(), today, &mut |r| {
+            records.push(r)
+        })
+        .unwrap();
+        let Record::Rejected(r) = &records[0] else {
+            panic!("{records:?}");
+        };
+        assert_eq!(
+            r.reason,
+            "not a FHIR resource: expected a JSON object with a resourceType"
+        );
+        assert!(matches!(&records[2], Record::Subject(s) if s.source == crate::Source::Fhir));
     }
 }

@@ -6,10 +6,18 @@
 //! Nothing but ids (for duplicate detection) is kept across records.
 //!
 //! Failure policy: a path that does not exist, or a bad `--map`/cohort, is a [`SourceError`]
-//! up front. Everything else — an unreadable file, invalid UTF-8, malformed JSON, a row with
-//! the wrong number of fields, a record without an id — is a [`Rejection`] naming the file and
-//! the record, and the import goes on. Files that hold no subjects by design (a Bundle of
+//! up front. Everything else — an unreadable file, a special file, invalid UTF-8, malformed
+//! JSON, a line or row over the limits, a row with the wrong number of fields, a record without
+//! an id — is a [`Rejection`] naming the file and the record, and the import goes on. Files that hold no subjects by design (a Bundle of
 //! Organizations) give a [`Notice`].
+//!
+//! Ages: every subject read is checked with [`crate::demographics::checked_age`] as of today
+//! (the clock's UTC date for [`read_paths`], the date given to [`read_paths_as_of`]). When its
+//! dates give no believable age — a placeholder birth date such as `1900-01-01`, a birth after
+//! today, a death before the birth, an age over 120 — the subject is still read, with its dates
+//! as given, and a [`Notice`] follows it: `"row 3: birth date 1900-01-01 looks like a
+//! placeholder; age treated as unknown"` (the record, then what is wrong). The age is then
+//! `None` wherever it is computed ([`crate::demographics::age`]).
 //!
 //! Format detection when [`ReadOptions::kind`] is `None`, per file, by extension:
 //! `.csv` → CSV; `.jsonl`/`.ndjson` → NDJSON FHIR if the first JSON line is an object with a
@@ -18,6 +26,16 @@
 //! directories, files with other extensions are skipped with a notice, as are hidden files
 //! and directories (name starting with `.`). A file named explicitly with an unknown
 //! extension is rejected unless a kind is given.
+//!
+//! **Regular files only, every read bounded.** A FIFO, socket or device — named explicitly,
+//! met in a directory, or reached through a symlink — is rejected (`not a regular file (a
+//! FIFO)`) without being opened. Files are opened non-blocking and their type is checked again
+//! on the open handle, so a file swapped for a FIFO after the first check cannot block the
+//! import either. A JSON document is read up to [`MAX_JSON_FILE_BYTES`]; a JSONL / NDJSON line
+//! or a CSV record (quoted fields may span lines) up to [`MAX_LINE_BYTES`], a CSV record up to
+//! [`MAX_CSV_FIELDS`] fields: a longer one is rejected with the limit in the reason and
+//! skipped, and reading goes on after it. [`read_bytes`] reads bytes already in memory through
+//! the same code, as if they were one regular file.
 //!
 //! Ids must be unique across one call: a later record with an id already seen is rejected
 //! with a pointer to the first one (so two files both holding `Patient/example` do not
@@ -29,11 +47,12 @@ mod tabular;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::fs::File;
+use std::fs::{File, FileType, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::error::{ParseEnumError, SourceError};
@@ -45,8 +64,13 @@ pub use tabular::{MAP_FIELDS, subject_from_json};
 pub const MAX_COHORT_CHARS: usize = 128;
 /// JSON documents (`.json`) larger than this are rejected (use NDJSON / JSONL for big data).
 pub const MAX_JSON_FILE_BYTES: u64 = 256 * 1024 * 1024;
-/// JSONL / NDJSON lines longer than this are rejected (and skipped).
+/// JSONL / NDJSON lines and CSV records (a quoted field may span lines) longer than this are
+/// rejected and skipped; the reader never holds more of one.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+/// CSV records (the header too) with more fields than this are rejected and skipped: wide
+/// enough for any real export, and it keeps a line of commas from costing a string and an
+/// attribute per byte.
+pub const MAX_CSV_FIELDS: usize = 10_000;
 
 /// A source format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -139,54 +163,87 @@ pub struct ReadSummary {
 /// Read subjects from files and directories, streaming records to `sink`.
 ///
 /// Directories are walked recursively in file-name order. See the module docs for detection,
-/// skipping and the failure policy.
+/// skipping and the failure policy. Ages are checked for plausibility as of today's date (UTC)
+/// read from the clock, as the rest of the application does; [`read_paths_as_of`] takes the
+/// date instead.
 pub fn read_paths(
     paths: &[PathBuf],
     opts: &ReadOptions,
     sink: &mut dyn FnMut(Record),
 ) -> Result<ReadSummary, SourceError> {
+    read_paths_as_of(paths, opts, chrono::Utc::now().date_naive(), sink)
+}
+
+/// [`read_paths`] with the date that ages are checked against (see
+/// [`crate::demographics::checked_age`]): a subject whose dates give no believable age on
+/// `today` gets a [`Notice`].
+pub fn read_paths_as_of(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    today: NaiveDate,
+    sink: &mut dyn FnMut(Record),
+) -> Result<ReadSummary, SourceError> {
     let map = tabular::Mapping::from_options(&opts.map)?;
-    let cohort = match &opts.cohort {
-        None => None,
-        Some(raw) => Some(check_cohort(raw)?),
-    };
-    // Check every path before reading any, so a typo fails before half an import.
+    let mut out = Emitter::new(opts, today, sink)?;
+    // Check every path before reading any, so a typo fails before half an import. Nothing is
+    // opened here: `metadata` follows symlinks but does not block on a FIFO or touch a device.
+    let mut types = Vec::with_capacity(paths.len());
     for path in paths {
-        if let Err(source) = std::fs::metadata(path) {
-            return Err(if source.kind() == io::ErrorKind::NotFound {
-                SourceError::NotFound { path: path.clone() }
-            } else {
-                SourceError::Unreadable {
-                    path: path.clone(),
-                    source,
-                }
-            });
+        match std::fs::metadata(path) {
+            Ok(meta) => types.push(meta.file_type()),
+            Err(source) => {
+                return Err(if source.kind() == io::ErrorKind::NotFound {
+                    SourceError::NotFound { path: path.clone() }
+                } else {
+                    SourceError::Unreadable {
+                        path: path.clone(),
+                        source,
+                    }
+                });
+            }
         }
     }
-    let mut out = Emitter {
-        sink,
-        cohort,
-        seen: HashMap::new(),
-        summary: ReadSummary::default(),
-    };
-    for path in paths {
-        if path.is_dir() {
+    for (path, file_type) in paths.iter().zip(types) {
+        let file = path.display().to_string();
+        if file_type.is_dir() {
             read_dir(path, opts.kind, &map, &mut out);
+        } else if !file_type.is_file() {
+            out.reject(&file, "file", &not_regular(file_type));
         } else {
-            let file = path.display().to_string();
             match plan_for(path, opts.kind) {
                 Some(plan) => read_file(path, &file, plan, &map, &mut out),
-                None => out.reject(
-                    &file,
-                    "file",
-                    "cannot tell the format from the file name; \
-                     expected .json, .jsonl, .ndjson or .csv, or give the kind",
-                ),
+                None => out.reject(&file, "file", UNKNOWN_FORMAT),
             }
         }
     }
     Ok(out.summary)
 }
+
+/// Read subjects from bytes already in memory, as if they were the one regular file `name`:
+/// the format comes from `name`'s extension unless [`ReadOptions::kind`] says, and the checks,
+/// limits, records and summary are those [`read_paths_as_of`] gives for such a file (`name` is
+/// the `file` of every record). Nothing is opened. The fuzz targets read through this.
+pub fn read_bytes(
+    name: &str,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    today: NaiveDate,
+    sink: &mut dyn FnMut(Record),
+) -> Result<ReadSummary, SourceError> {
+    let map = tabular::Mapping::from_options(&opts.map)?;
+    let mut out = Emitter::new(opts, today, sink)?;
+    match plan_for(Path::new(name), opts.kind) {
+        Some(plan) => {
+            out.summary.files += 1;
+            read_source(bytes, name, plan, &map, &mut out);
+        }
+        None => out.reject(name, "file", UNKNOWN_FORMAT),
+    }
+    Ok(out.summary)
+}
+
+const UNKNOWN_FORMAT: &str = "cannot tell the format from the file name; \
+                              expected .json, .jsonl, .ndjson or .csv, or give the kind";
 
 fn check_cohort(raw: &str) -> Result<String, SourceError> {
     let cohort = crate::names::sanitize(raw);
@@ -234,6 +291,11 @@ fn read_dir(root: &Path, kind: Option<Kind>, map: &tabular::Mapping, out: &mut E
                     out.notice(&h, "skipped: hidden file or directory");
                 }
             }
+            continue;
+        }
+        // With `follow_links`, this is the type of what a symlink points to.
+        if !entry.file_type().is_file() {
+            out.reject(&file, "file", &not_regular(entry.file_type()));
             continue;
         }
         match plan_for(path, kind) {
@@ -310,12 +372,81 @@ fn plan_for(path: &Path, kind: Option<Kind>) -> Option<Plan> {
 }
 
 fn read_file(path: &Path, file: &str, plan: Plan, map: &tabular::Mapping, out: &mut Emitter<'_>) {
-    let handle = match File::open(path) {
+    let handle = match open_regular(path) {
         Ok(handle) => handle,
-        Err(err) => return out.reject(file, "file", &format!("cannot open: {err}")),
+        Err(reason) => return out.reject(file, "file", &reason),
     };
     out.summary.files += 1;
-    let mut reader = BufReader::new(handle);
+    read_source(BufReader::new(handle), file, plan, map, out);
+}
+
+/// Open a file for reading only if it is a regular file, without ever blocking on or reading
+/// from anything else.
+///
+/// The caller has checked the path's type already, but the path may have changed since (a FIFO
+/// swapped in for a file). So the open does not wait (`O_NONBLOCK`: a FIFO without a writer
+/// opens at once instead of blocking until one comes; `O_NOCTTY`: a terminal never becomes
+/// ours), and the type is checked again on the open handle (`fstat`), so what is read is what
+/// was checked. `O_NONBLOCK` changes nothing for reads from a regular file.
+fn open_regular(path: &Path) -> Result<File, String> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let handle = options
+        .open(path)
+        .map_err(|err| format!("cannot open: {err}"))?;
+    let meta = handle
+        .metadata()
+        .map_err(|err| format!("cannot read: {err}"))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    Ok(handle)
+}
+
+/// `not a regular file (a FIFO)`.
+fn not_regular(file_type: FileType) -> String {
+    format!("not a regular file ({})", file_kind(file_type))
+}
+
+fn file_kind(file_type: FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// Read one file's bytes (from disk or memory) with the checks every format shares.
+fn read_source(
+    mut reader: impl BufRead,
+    file: &str,
+    plan: Plan,
+    map: &tabular::Mapping,
+    out: &mut Emitter<'_>,
+) {
     // Empty files and binary files are rejected whatever the format; a UTF-8 BOM is skipped.
     let head = match reader.fill_buf() {
         Ok(head) => head,
@@ -342,7 +473,7 @@ fn read_file(path: &Path, file: &str, plan: Plan, map: &tabular::Mapping, out: &
 }
 
 fn read_document(
-    reader: BufReader<File>,
+    reader: impl Read,
     file: &str,
     kind: Option<Kind>,
     map: &tabular::Mapping,
@@ -394,9 +525,29 @@ pub(crate) struct Emitter<'s> {
     /// id → where it was first seen ("file, record").
     seen: HashMap<String, String>,
     summary: ReadSummary,
+    /// For the plausibility of ages ([`crate::demographics::checked_age`]).
+    today: NaiveDate,
 }
 
-impl Emitter<'_> {
+impl<'s> Emitter<'s> {
+    fn new(
+        opts: &ReadOptions,
+        today: NaiveDate,
+        sink: &'s mut dyn FnMut(Record),
+    ) -> Result<Emitter<'s>, SourceError> {
+        let cohort = match &opts.cohort {
+            None => None,
+            Some(raw) => Some(check_cohort(raw)?),
+        };
+        Ok(Emitter {
+            sink,
+            cohort,
+            seen: HashMap::new(),
+            summary: ReadSummary::default(),
+            today,
+        })
+    }
+
     pub(crate) fn subject(&mut self, file: &str, record: &str, mut subject: Subject) {
         let where_ = format!("{file}, {record}");
         if let Some(first) = self.seen.get(subject.id.as_str()) {
@@ -410,8 +561,12 @@ impl Emitter<'_> {
         if let Some(cohort) = &self.cohort {
             subject.add_cohort(cohort);
         }
+        let problem = crate::demographics::checked_age(&subject, self.today).err();
         self.summary.subjects += 1;
         (self.sink)(Record::Subject(subject));
+        if let Some(problem) = problem {
+            self.notice(file, &format!("{record}: {problem}"));
+        }
     }
 
     pub(crate) fn reject(&mut self, file: &str, record: &str, reason: &str) {
@@ -429,5 +584,99 @@ impl Emitter<'_> {
             file: file.to_string(),
             message: message.to_string(),
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The second check, on the open handle: a FIFO that passed no first check (swapped in
+    /// after it) is refused at once instead of blocking the open or the reads.
+    #[cfg(unix)]
+    #[test]
+    fn open_regular_refuses_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("p.csv");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(open_regular(&fifo).map(|_| ()));
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("opening a FIFO must not block");
+        assert_eq!(got, Err("not a regular file (a FIFO)".to_string()));
+        assert_eq!(
+            open_regular(Path::new("/dev/null")).map(|_| ()),
+            Err("not a regular file (a character device)".to_string())
+        );
+        assert_eq!(
+            open_regular(dir.path()).map(|_| ()),
+            Err("not a regular file (a directory)".to_string())
+        );
+        let file = dir.path().join("f.csv");
+        std::fs::write(&file, b"id\n1\n").unwrap();
+        assert!(open_regular(&file).is_ok());
+    }
+
+    #[test]
+    fn read_bytes_reads_like_a_file() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let mut records = Vec::new();
+        let summary = read_bytes(
+            "people.csv",
+            b"\xEF\xBB\xBFid,name\n1,Ann\n2,\n",
+            &ReadOptions {
+                cohort: Some("c".into()),
+                ..Default::default()
+            },
+            today,
+            &mut |r| records.push(r),
+        )
+        .unwrap();
+        assert_eq!(
+            summary,
+            ReadSummary {
+                files: 1,
+                subjects: 2,
+                rejected: 0,
+                notices: 0
+            }
+        );
+        let Record::Subject(s) = &records[0] else {
+            panic!("{records:?}");
+        };
+        assert_eq!(
+            (s.id.as_str(), s.cohorts.as_slice()),
+            ("1", ["c".to_string()].as_slice())
+        );
+        // The name decides the format; an unknown one is a rejection, as for a file.
+        let mut records = Vec::new();
+        let summary = read_bytes(
+            "notes.txt",
+            b"id\n1\n",
+            &ReadOptions::default(),
+            today,
+            &mut |r| records.push(r),
+        )
+        .unwrap();
+        assert_eq!((summary.files, summary.rejected), (0, 1));
+        let err = read_bytes(
+            "x.csv",
+            b"",
+            &ReadOptions {
+                cohort: Some(" ".into()),
+                ..Default::default()
+            },
+            today,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "source.bad_cohort");
     }
 }

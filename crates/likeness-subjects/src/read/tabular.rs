@@ -30,11 +30,11 @@
 //! as is one with neither an id nor a name.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{self, BufRead};
 
 use serde_json::{Map, Value};
 
-use super::Emitter;
+use super::{Emitter, MAX_CSV_FIELDS, MAX_LINE_BYTES};
 use crate::date::PartialDate;
 use crate::error::{RecordError, SourceError, quote};
 use crate::id::SubjectId;
@@ -464,20 +464,131 @@ pub(super) fn read_json_document(text: &str, file: &str, mapping: &Mapping, out:
     }
 }
 
-/// A CSV file with a header row. Rows are streamed.
-pub(super) fn read_csv(reader: impl Read, file: &str, mapping: &Mapping, out: &mut Emitter<'_>) {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader);
-    let mut record = csv::ByteRecord::new();
-    let header = match rdr.read_byte_record(&mut record) {
-        Ok(true) => record.clone(),
-        Ok(false) => return out.reject(file, "file", "the file is empty"),
-        Err(err) => return out.reject(file, "header", &format!("cannot read the header: {err}")),
+/// One CSV record, read with the size limits.
+enum Row {
+    /// No more records.
+    End,
+    /// A record, in [`CsvRows::field`].
+    Record,
+    /// A record of more than [`MAX_LINE_BYTES`] bytes (its size), skipped.
+    TooLong(u64),
+    /// A record of more than [`MAX_CSV_FIELDS`] fields, skipped.
+    TooWide,
+}
+
+/// CSV records from a reader, parsed by `csv-core` (the `csv` crate's parser) into buffers that
+/// never grow past the limits: a record over [`MAX_LINE_BYTES`] bytes or [`MAX_CSV_FIELDS`]
+/// fields is read to its end without being kept, and reading goes on with the next one.
+struct CsvRows<R> {
+    reader: R,
+    core: csv_core::Reader,
+    /// The fields of the current record, back to back.
+    fields: Vec<u8>,
+    /// Where each field of the current record ends in `fields`.
+    ends: Vec<usize>,
+    len: usize,
+}
+
+impl<R: BufRead> CsvRows<R> {
+    fn new(reader: R) -> Self {
+        CsvRows {
+            reader,
+            core: csv_core::Reader::new(),
+            fields: vec![0; 1024],
+            ends: vec![0; 32],
+            len: 0,
+        }
+    }
+
+    /// The next record, as `csv::Reader::read_byte_record` reads it (blank lines skipped, `\r`,
+    /// `\n` or `\r\n` endings, `"` quoting with `""` escapes), with the limits.
+    fn next(&mut self) -> io::Result<Row> {
+        use csv_core::ReadRecordResult;
+        let limit = MAX_LINE_BYTES as u64;
+        let (mut out_len, mut ends_len) = (0usize, 0usize);
+        let mut bytes = 0u64;
+        let mut too_long = false;
+        let mut too_wide = false;
+        loop {
+            let input = self.reader.fill_buf()?;
+            let (result, read, written, ended) = self.core.read_record(
+                input,
+                &mut self.fields[out_len..],
+                &mut self.ends[ends_len..],
+            );
+            self.reader.consume(read);
+            bytes += read as u64;
+            out_len += written;
+            ends_len += ended;
+            too_long |= bytes > limit;
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                // Past a limit, keep parsing to the end of the record but drop what it holds.
+                ReadRecordResult::OutputFull if too_long || too_wide => out_len = 0,
+                ReadRecordResult::OutputFull => {
+                    let grown = (self.fields.len() * 2).min(MAX_LINE_BYTES + 1);
+                    self.fields.resize(grown.max(self.fields.len() + 1), 0);
+                }
+                ReadRecordResult::OutputEndsFull if too_long || too_wide => ends_len = 0,
+                ReadRecordResult::OutputEndsFull if self.ends.len() >= MAX_CSV_FIELDS => {
+                    too_wide = true;
+                    ends_len = 0;
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = (self.ends.len() * 2).min(MAX_CSV_FIELDS);
+                    self.ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record | ReadRecordResult::End => {
+                    let end = matches!(result, ReadRecordResult::End);
+                    return Ok(if too_long {
+                        Row::TooLong(bytes)
+                    } else if too_wide {
+                        Row::TooWide
+                    } else if end {
+                        Row::End
+                    } else {
+                        self.len = ends_len;
+                        Row::Record
+                    });
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Field `i` of the current record.
+    fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.fields[start..self.ends[i]]
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len).map(|i| self.field(i))
+    }
+}
+
+/// A CSV file with a header row. Rows are streamed; each is at most [`MAX_LINE_BYTES`] bytes
+/// and [`MAX_CSV_FIELDS`] fields (a longer or wider row is rejected and skipped).
+pub(super) fn read_csv(reader: impl BufRead, file: &str, mapping: &Mapping, out: &mut Emitter<'_>) {
+    let mut rows = CsvRows::new(reader);
+    let too_long = |what: &str, bytes: u64| {
+        format!("the {what} is {bytes} bytes; the limit is {MAX_LINE_BYTES}")
     };
-    let mut keys = Vec::with_capacity(header.len());
-    for (i, field) in header.iter().enumerate() {
+    let too_wide = |what: &str| {
+        format!("the {what} has more than {MAX_CSV_FIELDS} fields; the limit is {MAX_CSV_FIELDS}")
+    };
+    match rows.next() {
+        Ok(Row::Record) => {}
+        Ok(Row::End) => return out.reject(file, "file", "the file is empty"),
+        Ok(Row::TooLong(bytes)) => return out.reject(file, "header", &too_long("header", bytes)),
+        Ok(Row::TooWide) => return out.reject(file, "header", &too_wide("header")),
+        Err(err) => return out.reject(file, "header", &format!("cannot read the header: {err}")),
+    }
+    let mut keys = Vec::with_capacity(rows.len());
+    for (i, field) in rows.fields().enumerate() {
         match std::str::from_utf8(field) {
             Ok(name) => keys.push(norm_key(name)),
             Err(_) => {
@@ -507,36 +618,45 @@ pub(super) fn read_csv(reader: impl Read, file: &str, mapping: &Mapping, out: &m
         }
     }
     // "row N" counts the records after the header (a quoted field may span lines, so this
-    // is not a line number; csv's own line positions are off by one with CRLF endings).
-    let mut rows = 0usize;
+    // is not a line number).
+    let mut number = 0usize;
     let mut subjects_or_rejections = 0usize;
     loop {
-        let result = rdr.read_byte_record(&mut record);
-        match result {
-            Ok(false) => break,
-            Ok(true) => rows += 1,
-            Err(err) => {
-                rows += 1;
+        let row = rows.next();
+        if !matches!(row, Ok(Row::End)) {
+            number += 1;
+        }
+        let label = format!("row {number}");
+        match row {
+            Ok(Row::End) => break,
+            Ok(Row::Record) => {}
+            Ok(Row::TooLong(bytes)) => {
                 subjects_or_rejections += 1;
-                out.reject(file, &format!("row {rows}"), &err.to_string());
-                if matches!(err.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
+                out.reject(file, &label, &too_long("row", bytes));
                 continue;
             }
+            Ok(Row::TooWide) => {
+                subjects_or_rejections += 1;
+                out.reject(file, &label, &too_wide("row"));
+                continue;
+            }
+            Err(err) => {
+                subjects_or_rejections += 1;
+                out.reject(file, &label, &format!("cannot read: {err}"));
+                break;
+            }
         }
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        if rows.fields().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
         subjects_or_rejections += 1;
-        let label = format!("row {rows}");
-        if record.len() != keys.len() {
+        if rows.len() != keys.len() {
             out.reject(
                 file,
                 &label,
                 &format!(
                     "the row has {} fields; the header has {}",
-                    record.len(),
+                    rows.len(),
                     keys.len()
                 ),
             );
@@ -544,7 +664,7 @@ pub(super) fn read_csv(reader: impl Read, file: &str, mapping: &Mapping, out: &m
         }
         let mut cells = Vec::with_capacity(keys.len());
         let mut bad = None;
-        for (i, field) in record.iter().enumerate() {
+        for (i, field) in rows.fields().enumerate() {
             match std::str::from_utf8(field) {
                 Ok(value) => cells.push((keys[i].clone(), Cell::Text(value.to_string()))),
                 Err(_) => {
@@ -566,5 +686,92 @@ pub(super) fn read_csv(reader: impl Read, file: &str, mapping: &Mapping, out: &m
     }
     if subjects_or_rejections == 0 {
         out.notice(file, "the file has a header but no rows");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record as `csv-core` gives it to [`read_csv`], limits included.
+    fn rows(input: &[u8]) -> Vec<Result<Vec<Vec<u8>>, String>> {
+        let mut rows = CsvRows::new(input);
+        let mut out = Vec::new();
+        loop {
+            match rows.next().unwrap() {
+                Row::End => return out,
+                Row::Record => out.push(Ok(rows.fields().map(<[u8]>::to_vec).collect())),
+                Row::TooLong(n) => out.push(Err(format!("too long: {n}"))),
+                Row::TooWide => out.push(Err("too wide".into())),
+            }
+        }
+    }
+
+    /// The same records as the `csv` crate reads them (flexible, no headers).
+    fn csv_crate(input: &[u8]) -> Vec<Result<Vec<Vec<u8>>, String>> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        rdr.byte_records()
+            .map(|r| Ok(r.unwrap().iter().map(<[u8]>::to_vec).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn records_match_the_csv_crate() {
+        let inputs: &[&[u8]] = &[
+            b"",
+            b"\n\n",
+            b"a,b\n1,2\n",
+            b"a,b\r\n1,2\r\n\r\n3,4",
+            b"a\r1\r2",
+            b"\"quoted, comma\",\"multi\nline\",\"dq \"\"x\"\"\"\n",
+            b"a\"b,c\n",
+            b"\"unterminated\n,x\n",
+            b",,,\n,\n",
+            b"\xEF\xBB\xBFid\n1\n",
+            b"x,\"y\"z,w\n",
+        ];
+        for input in inputs {
+            assert_eq!(
+                rows(input),
+                csv_crate(input),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn long_and_wide_records_are_skipped_and_reading_goes_on() {
+        let mut input = b"a,b\n\"".to_vec();
+        input.resize(input.len() + MAX_LINE_BYTES, b'x');
+        input.extend_from_slice(b"\"\nc,d\n");
+        let got = rows(&input);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], Ok(vec![b"a".to_vec(), b"b".to_vec()]));
+        assert_eq!(got[1], Err(format!("too long: {}", MAX_LINE_BYTES + 3)));
+        assert_eq!(got[2], Ok(vec![b"c".to_vec(), b"d".to_vec()]));
+
+        let wide = format!("{}\n1,2\n", ",".repeat(MAX_CSV_FIELDS));
+        let got = rows(wide.as_bytes());
+        assert_eq!(got[0], Err("too wide".into()));
+        assert_eq!(got[1], Ok(vec![b"1".to_vec(), b"2".to_vec()]));
+        // Exactly the limit is fine.
+        let widest = format!("{}\n", ",".repeat(MAX_CSV_FIELDS - 1));
+        let got = rows(widest.as_bytes());
+        assert_eq!(got[0].as_ref().map(Vec::len), Ok(MAX_CSV_FIELDS));
+    }
+
+    #[test]
+    fn buffers_stay_within_the_limits() {
+        let mut input = vec![b'"'];
+        input.resize(3 * MAX_LINE_BYTES, b'x');
+        let mut rows = CsvRows::new(input.as_slice());
+        assert!(matches!(rows.next().unwrap(), Row::TooLong(_)));
+        assert!(rows.fields.len() <= MAX_LINE_BYTES + 1);
+        assert!(rows.ends.len() <= MAX_CSV_FIELDS);
+        assert!(matches!(rows.next().unwrap(), Row::End));
     }
 }

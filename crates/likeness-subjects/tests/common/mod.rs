@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use likeness_subjects::{Notice, ReadOptions, Record, Rejection, Subject, read_paths};
+use likeness_subjects::{Notice, ReadOptions, Record, Rejection, Subject, read_paths_as_of};
 
 /// The fixed "today" of every test.
 pub fn today() -> NaiveDate {
@@ -27,7 +27,7 @@ pub struct Read {
 
 pub fn read_with(paths: &[PathBuf], opts: &ReadOptions) -> Read {
     let mut out = Read::default();
-    let summary = read_paths(paths, opts, &mut |r| match r {
+    let summary = read_paths_as_of(paths, opts, today(), &mut |r| match r {
         Record::Subject(s) => out.subjects.push(s),
         Record::Rejected(r) => out.rejected.push(r),
         Record::Notice(n) => out.notices.push(n),
