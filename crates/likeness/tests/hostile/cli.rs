@@ -302,3 +302,42 @@ fn a_read_only_data_directory_can_still_be_read() {
         generate.stderr
     );
 }
+
+#[test]
+fn implausible_birth_dates_are_unknown_ages_with_a_notice() {
+    let t = TestDir::new();
+    let run = quick(
+        &t,
+        &["--json", "import", &testdata("implausible/bundle.json")],
+    )
+    .ok();
+    let report = run.json();
+    let notices: Vec<String> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect();
+    for needle in [
+        "placeholder-1900",
+        "too-old",
+        "future",
+        "died-first",
+        "net-min",
+    ] {
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.contains(needle) && n.contains("age treated as unknown")),
+            "{needle}: {notices:?}"
+        );
+    }
+    let shown = quick(&t, &["--json", "subjects", "show", "placeholder-1900"])
+        .ok()
+        .json();
+    assert_eq!(
+        shown["birth_date"], "1900-01-01",
+        "the date as given is kept"
+    );
+    assert!(shown["age"].is_null(), "{shown}");
+}
