@@ -15,6 +15,32 @@ fn server_with(t: &TestDir, config: &str) -> Server {
     Server::start(t, Some(TOKEN))
 }
 
+/// Creates (or updates) one subject over the API without queueing its portrait.
+async fn put_subject(server: &Server, subject: Value) {
+    let r = client()
+        .post(server.url("/api/subjects?generate=false"))
+        .bearer_auth(TOKEN)
+        .json(&subject)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Generates `id`'s `initials` portrait and waits for the job: the job as JSON.
+async fn generate_initials(server: &Server, id: &str) -> Value {
+    client()
+        .post(server.url(&format!("/api/avatars/generate/{id}?wait=true")))
+        .bearer_auth(TOKEN)
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_auth_scheme_is_case_insensitive_and_anything_else_is_refused() {
     let t = TestDir::new();
@@ -247,24 +273,8 @@ async fn variants_are_made_only_of_originals() {
     let t = TestDir::new();
     let server = Server::start(&t, Some(TOKEN));
     let c = client();
-    let r = c
-        .post(server.url("/api/subjects?generate=false"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"id": "v1", "name": "Vera Variant"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: Value = c
-        .post(server.url("/api/avatars/generate/v1?wait=true"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"style": "initials"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    put_subject(&server, json!({"id": "v1", "name": "Vera Variant"})).await;
+    let job = generate_initials(&server, "v1").await;
     let url = job["asset"]["url"].as_str().expect("an image").to_string();
     let r = c
         .get(server.url(&format!("{url}?w=64")))
@@ -296,18 +306,8 @@ async fn a_wrong_slug_is_not_found_and_unknown_subjects_get_an_image() {
     let t = TestDir::new();
     let server = Server::start(&t, Some(TOKEN));
     let c = client();
-    c.post(server.url("/api/subjects?generate=false"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"id": "1661", "name": "Cooper Flagg"}))
-        .send()
-        .await
-        .unwrap();
-    c.post(server.url("/api/avatars/generate/1661?wait=true"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"style": "initials"}))
-        .send()
-        .await
-        .unwrap();
+    put_subject(&server, json!({"id": "1661", "name": "Cooper Flagg"})).await;
+    generate_initials(&server, "1661").await;
     let r = c
         .get(server.url("/assets/1661_cooper-flagg_initials.png"))
         .send()
@@ -399,12 +399,7 @@ async fn every_generating_endpoint_has_the_same_field_limits() {
     let t = TestDir::new();
     let server = server_with(&t, "[server]\ngenerate_per_minute = 0\n");
     let c = client();
-    c.post(server.url("/api/subjects?generate=false"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"id": "f1", "name": "Field Limit"}))
-        .send()
-        .await
-        .unwrap();
+    put_subject(&server, json!({"id": "f1", "name": "Field Limit"})).await;
     let long_prompt = "p".repeat(5 << 20);
     let long_seed = "1".repeat(1 << 20);
     let requests = [
@@ -491,26 +486,12 @@ async fn recorded_errors_do_not_show_server_paths() {
     let c = client();
     // A reference photo path that does not exist: the job fails reading it, and the message
     // the worker records names the file on the server.
-    let r = c
-        .post(server.url("/api/subjects?generate=false"))
-        .bearer_auth(TOKEN)
-        .json(
-            &json!({"id": "r1", "name": "Rita Ref", "attributes": {"reference_photo": "gone.jpg"}}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: Value = c
-        .post(server.url("/api/avatars/generate/r1?wait=true"))
-        .bearer_auth(TOKEN)
-        .json(&json!({"style": "initials"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    put_subject(
+        &server,
+        json!({"id": "r1", "name": "Rita Ref", "attributes": {"reference_photo": "gone.jpg"}}),
+    )
+    .await;
+    let job = generate_initials(&server, "r1").await;
     assert_eq!(job["status"], "failed", "{job}");
     let history = c
         .get(server.url("/api/subjects/r1/history"))
