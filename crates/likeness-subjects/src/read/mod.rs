@@ -7,9 +7,9 @@
 //!
 //! Failure policy: a path that does not exist, or a bad `--map`/cohort, is a [`SourceError`]
 //! up front. Everything else — an unreadable file, a special file, invalid UTF-8, malformed
-//! JSON, a line or row over the limits, a row with the wrong number of fields, a record without
-//! an id — is a [`Rejection`] naming the file and the record, and the import goes on. Files that hold no subjects by design (a Bundle of
-//! Organizations) give a [`Notice`].
+//! JSON, a record over the limits, a row with the wrong number of fields, a record without an
+//! id — is a [`Rejection`] naming the file and the record, and the import goes on. Files that
+//! hold no subjects by design (a Bundle of Organizations) give a [`Notice`].
 //!
 //! Ages: every subject read is checked with [`crate::demographics::checked_age`] as of today
 //! (the clock's UTC date for [`read_paths`], the date given to [`read_paths_as_of`]). When its
@@ -37,8 +37,9 @@
 //! bigger one is rejected with the limit in the reason and skipped, and reading goes on after
 //! it. A JSON document is checked whole without building anything, then read item by item or
 //! Bundle entry by entry, borrowing from its text: memory is the document's text plus one
-//! record being parsed (a parsed record can take tens of times its text, so well under 1 GiB
-//! at the record limit), never a tree of the whole document, nor a copy per nested Bundle.
+//! record being parsed (a parsed record can take up to about 50 times its text, so under
+//! 1 GiB at the record limit), never a tree of the whole document, nor a copy per nested
+//! Bundle.
 //! [`read_bytes`] reads bytes already in memory through the same code, as if they were one
 //! regular file.
 //!
