@@ -934,3 +934,87 @@ fn overlong_last_line_without_newline_is_rejected_with_the_limit() {
         );
     }
 }
+
+/// One record, one limit, in every format: a Patient, an item of a JSON array and a lone JSON
+/// object are held like a JSONL line, so at most MAX_LINE_BYTES each.
+#[test]
+fn records_over_the_limit_in_json_documents() {
+    let limit = likeness_subjects::read::MAX_LINE_BYTES;
+    let pad = "x".repeat(limit);
+    let d = dir();
+    let big =
+        format!("{{\"resourceType\":\"Patient\",\"id\":\"big\",\"text\":{{\"div\":\"{pad}\"}}}}");
+    let bundle = format!(
+        "{{\"resourceType\":\"Bundle\",\"entry\":[{{\"resource\":{big}}},\
+         {{\"resource\":{{\"resourceType\":\"Patient\",\"id\":\"small\"}}}}]}}"
+    );
+    let got = read_bytes(d.path(), "bundle.json", bundle.as_bytes());
+    assert_eq!(ids(&got), ["small"]);
+    assert_eq!(got.rejected[0].record, "entry 1 (Patient)");
+    assert_eq!(
+        got.rejected[0].reason,
+        format!("the Patient is {} bytes; the limit is {limit}", big.len())
+    );
+    let item = format!("{{\"id\":\"b\",\"bio\":\"{pad}\"}}");
+    let items = format!("[{{\"id\":\"a\"}}, {item}, {{\"id\":\"c\"}}]");
+    let got = read_bytes(d.path(), "items.json", items.as_bytes());
+    assert_eq!(ids(&got), ["a", "c"]);
+    assert_eq!(got.rejected[0].record, "item 2");
+    assert_eq!(
+        got.rejected[0].reason,
+        format!("the object is {} bytes; the limit is {limit}", item.len())
+    );
+    let object = format!("{{\"id\":\"b\",\"bio\":\"{pad}\"}}");
+    let got = read_bytes(d.path(), "object.json", object.as_bytes());
+    assert!(got.subjects.is_empty());
+    assert_eq!(got.rejected[0].record, "object");
+}
+
+/// A malformed document gives one rejection and no subjects, even when its first items are
+/// fine (the document is checked whole before it is read item by item).
+#[test]
+fn malformed_json_documents_give_no_subjects() {
+    let d = dir();
+    for (name, text) in [
+        ("items.json", "[{\"id\":\"a\"}, {\"id\":\"b\"}, {\"id\":"),
+        (
+            "bundle.json",
+            "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":\
+             {\"resourceType\":\"Patient\",\"id\":\"a\"}}, {\"fullUrl\": 7}]}",
+        ),
+    ] {
+        let got = read_bytes(d.path(), name, text.as_bytes());
+        assert!(got.subjects.is_empty(), "{name}");
+        assert_eq!(got.rejected.len(), 1, "{name}");
+    }
+}
+
+/// Resource types come from the file: a long or strange one is quoted and shortened in
+/// notices, and a Bundle of many types lists ten of them.
+#[test]
+fn resource_types_in_notices_are_shown_safely() {
+    let d = dir();
+    let long = "X".repeat(100_000);
+    let text = format!("{{\"resourceType\":\"\\u001b[31m{long}\"}}");
+    let got = read_bytes(d.path(), "odd.json", text.as_bytes());
+    let message = &got.notices[0].message;
+    assert!(
+        message.starts_with("the resource is a \"\\u{1b}[31mXXX"),
+        "{message}"
+    );
+    assert!(message.len() < 200, "{message}");
+    let entries: Vec<String> = (0..25)
+        .map(|i| format!("{{\"resource\":{{\"resourceType\":\"Type{i:02}\"}}}}"))
+        .collect();
+    let text = format!(
+        "{{\"resourceType\":\"Bundle\",\"entry\":[{}]}}",
+        entries.join(",")
+    );
+    let got = read_bytes(d.path(), "many.json", text.as_bytes());
+    assert_eq!(
+        got.notices[0].message,
+        "Bundle has no Patient entries (25 entries: Type00 x1, Type01 x1, Type02 x1, \
+         Type03 x1, Type04 x1, Type05 x1, Type06 x1, Type07 x1, Type08 x1, Type09 x1, \
+         and 15 more types)"
+    );
+}

@@ -2,9 +2,13 @@
 //! too), or NDJSON with one resource per line.
 //!
 //! Only the fields used are modelled (hand-written serde structs, unknown fields ignored), so
-//! the rest of a resource may be anything. Bundle entries are kept as raw JSON until their
-//! `resourceType` is known, so an Organization's `name` (a string) never meets the Patient's
-//! `name` (an array).
+//! the rest of a resource may be anything. Bundle entries are read one at a time and kept as
+//! raw JSON (a slice of the document, not a copy) until their `resourceType` is known, so an
+//! Organization's `name` (a string) never meets the Patient's `name` (an array), and a big or
+//! deeply nested Bundle is never built whole. A Bundle is checked whole before its first entry
+//! is read: a malformed one is one rejection and no subjects. A Patient over
+//! [`super::MAX_LINE_BYTES`] is rejected before it is parsed. Resource types from the file are
+//! shown in notices as FHIR names, or quoted and shortened when they are not.
 //!
 //! Patient → Subject:
 //! * id: `Patient.id`; inside a Bundle, when it is missing, the id from `fullUrl`
@@ -18,12 +22,13 @@
 //!   else code, else text).
 //! * cohorts: none from FHIR (the import cohort is added by the reader).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::Emitter;
+use super::{Emitter, MAX_LINE_BYTES, stream};
 use crate::date::PartialDate;
 use crate::id::SubjectId;
 use crate::names::{HumanName, fhir_display_name};
@@ -31,22 +36,22 @@ use crate::subject::{Gender, Source, Subject};
 
 const ANIMAL_EXTENSION: &str = "http://hl7.org/fhir/StructureDefinition/patient-animal";
 
+/// Just the `resourceType`, kept raw (a non-string one is not built either); every other
+/// member is skipped.
 #[derive(Deserialize)]
-struct Head {
-    #[serde(rename = "resourceType")]
-    resource_type: Option<serde_json::Value>,
+struct Head<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct Bundle {
-    entry: Option<Vec<Entry>>,
-}
-
+/// A Bundle entry; the resource stays a slice of the document until its type is known.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Entry {
-    full_url: Option<String>,
-    resource: Option<Box<RawValue>>,
+struct Entry<'a> {
+    #[serde(borrow)]
+    full_url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -107,11 +112,13 @@ pub(super) fn resource_type(text: &str) -> Result<Option<String>, serde_json::Er
         return Ok(None);
     }
     let head: Head = serde_json::from_str(text)?;
-    Ok(match head.resource_type {
-        Some(serde_json::Value::String(rt)) => Some(rt),
-        _ => None,
-    })
+    Ok(head
+        .resource_type
+        .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok()))
 }
+
+/// The most resource types a notice lists.
+const SHOWN_TYPES: usize = 10;
 
 /// What a resource (recursively, for Bundles) held.
 #[derive(Default)]
@@ -121,9 +128,24 @@ struct Tally {
     others: BTreeMap<String, usize>,
 }
 
+/// A resource type as shown in a message: a name as FHIR spells them (`Organization`) as is,
+/// anything else quoted, escaped and shortened (it comes from the file: it may be megabytes
+/// long or hold terminal escapes).
+fn shown_type(resource_type: &str) -> Cow<'_, str> {
+    let plain = (1..=64).contains(&resource_type.len())
+        && resource_type.starts_with(|c: char| c.is_ascii_alphabetic())
+        && resource_type.chars().all(|c| c.is_ascii_alphanumeric());
+    if plain {
+        Cow::Borrowed(resource_type)
+    } else {
+        Cow::Owned(crate::error::quote(resource_type))
+    }
+}
+
 impl Tally {
-    fn other(&mut self, resource_type: &str) {
-        *self.others.entry(resource_type.to_string()).or_default() += 1;
+    /// Count one resource of another type (as shown: see [`shown_type`]).
+    fn other(&mut self, shown: &str) {
+        *self.others.entry(shown.to_string()).or_default() += 1;
     }
 
     fn merge(&mut self, other: Tally) {
@@ -133,15 +155,20 @@ impl Tally {
         }
     }
 
-    /// `Organization x3, Observation x1` (most frequent first).
+    /// `Organization x3, Observation x1` (most frequent first; at most [`SHOWN_TYPES`], then
+    /// `and N more types`).
     fn describe_others(&self) -> String {
         let mut others: Vec<(&String, &usize)> = self.others.iter().collect();
         others.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        others
+        let mut shown: Vec<String> = others
             .iter()
+            .take(SHOWN_TYPES)
             .map(|(k, v)| format!("{k} x{v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        if others.len() > SHOWN_TYPES {
+            shown.push(format!("and {} more types", others.len() - SHOWN_TYPES));
+        }
+        shown.join(", ")
     }
 }
 
@@ -189,7 +216,10 @@ pub(super) fn read_document(text: &str, file: &str, out: &mut Emitter<'_>) {
     } else if rt != "Bundle" && rt != "Patient" {
         out.notice(
             file,
-            &format!("the resource is a {rt}, not a Patient or a Bundle: no subjects"),
+            &format!(
+                "the resource is a {}, not a Patient or a Bundle: no subjects",
+                shown_type(&rt)
+            ),
         );
     }
 }
@@ -268,19 +298,18 @@ fn resource(
             patient(json, path, full_url, file, out);
         }
         "Bundle" => {
-            let bundle: Bundle = match serde_json::from_str(json) {
-                Ok(bundle) => bundle,
-                Err(err) => {
-                    let label = if path.is_empty() {
-                        "resource (Bundle)"
-                    } else {
-                        path
-                    };
-                    out.reject(file, label, &format!("invalid Bundle: {err}"));
-                    return tally;
-                }
+            // Entry by entry, never all at once (see `stream`). The whole Bundle is checked
+            // first, so a malformed one gives one rejection and no subjects.
+            let label = if path.is_empty() {
+                "resource (Bundle)"
+            } else {
+                path
             };
-            for (i, entry) in bundle.entry.unwrap_or_default().into_iter().enumerate() {
+            if let Err(err) = stream::member_array::<Entry>(json, "entry", &mut |_, _| {}) {
+                out.reject(file, label, &format!("invalid Bundle: {err}"));
+                return tally;
+            }
+            let read = stream::member_array::<Entry>(json, "entry", &mut |i, entry| {
                 tally.entries += 1;
                 let child = if path.is_empty() {
                     format!("entry {}", i + 1)
@@ -289,7 +318,7 @@ fn resource(
                 };
                 let Some(raw) = entry.resource else {
                     tally.other("(no resource)");
-                    continue;
+                    return;
                 };
                 match resource_type(raw.get()) {
                     Ok(Some(child_rt)) => {
@@ -310,15 +339,32 @@ fn resource(
                         &format!("invalid JSON: {}", without_position(&err)),
                     ),
                 }
+            });
+            // The same text parsed the same way a moment ago: this cannot fail, but if it
+            // did, it is one more rejection, not a panic.
+            if let Err(err) = read {
+                out.reject(file, label, &format!("invalid Bundle: {err}"));
             }
         }
-        other => tally.other(other),
+        other => tally.other(&shown_type(other)),
     }
     tally
 }
 
 fn patient(json: &str, path: &str, full_url: Option<&str>, file: &str, out: &mut Emitter<'_>) {
     let base = if path.is_empty() { "resource" } else { path };
+    // One record, one limit: a Patient is held like a JSONL line (its names and extensions
+    // cost many times their text once parsed).
+    if json.len() > MAX_LINE_BYTES {
+        return out.reject(
+            file,
+            &format!("{base} (Patient)"),
+            &format!(
+                "the Patient is {} bytes; the limit is {MAX_LINE_BYTES}",
+                json.len()
+            ),
+        );
+    }
     let patient: Patient = match serde_json::from_str(json) {
         Ok(p) => p,
         Err(err) => {

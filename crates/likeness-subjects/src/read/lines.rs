@@ -132,17 +132,16 @@ pub(super) fn read_lines(
     }
 }
 
+/// A valid JSON object decides: FHIR if it has a string `resourceType`, else subjects.
+/// Anything else is undecided. Nothing but the `resourceType` is built.
 fn sniff_line(bytes: &[u8]) -> Option<LinesMode> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    match serde_json::from_str::<serde_json::Value>(text).ok()? {
-        serde_json::Value::Object(obj) => {
-            Some(if obj.get("resourceType").is_some_and(|v| v.is_string()) {
-                LinesMode::Fhir
-            } else {
-                LinesMode::Subjects
-            })
-        }
-        _ => None,
+    let text = std::str::from_utf8(bytes).ok()?.trim();
+    if !text.starts_with('{') {
+        return None;
+    }
+    match fhir::resource_type(text).ok()? {
+        Some(_) => Some(LinesMode::Fhir),
+        None => Some(LinesMode::Subjects),
     }
 }
 

@@ -7,9 +7,9 @@
 //!
 //! Failure policy: a path that does not exist, or a bad `--map`/cohort, is a [`SourceError`]
 //! up front. Everything else — an unreadable file, a special file, invalid UTF-8, malformed
-//! JSON, a line or row over the limits, a row with the wrong number of fields, a record without
-//! an id — is a [`Rejection`] naming the file and the record, and the import goes on. Files that hold no subjects by design (a Bundle of
-//! Organizations) give a [`Notice`].
+//! JSON, a record over the limits, a row with the wrong number of fields, a record without an
+//! id — is a [`Rejection`] naming the file and the record, and the import goes on. Files that
+//! hold no subjects by design (a Bundle of Organizations) give a [`Notice`].
 //!
 //! Ages: every subject read is checked with [`crate::demographics::checked_age`] as of today
 //! (the clock's UTC date for [`read_paths`], the date given to [`read_paths_as_of`]). When its
@@ -31,11 +31,17 @@
 //! met in a directory, or reached through a symlink — is rejected (`not a regular file (a
 //! FIFO)`) without being opened. Files are opened non-blocking and their type is checked again
 //! on the open handle, so a file swapped for a FIFO after the first check cannot block the
-//! import either. A JSON document is read up to [`MAX_JSON_FILE_BYTES`]; a JSONL / NDJSON line
-//! or a CSV record (quoted fields may span lines) up to [`MAX_LINE_BYTES`], a CSV record up to
-//! [`MAX_CSV_FIELDS`] fields: a longer one is rejected with the limit in the reason and
-//! skipped, and reading goes on after it. [`read_bytes`] reads bytes already in memory through
-//! the same code, as if they were one regular file.
+//! import either. A JSON document is read up to [`MAX_JSON_FILE_BYTES`]. One record — a JSONL
+//! / NDJSON line, a CSV record (quoted fields may span lines), an item of a JSON array, a FHIR
+//! Patient — is at most [`MAX_LINE_BYTES`], a CSV record at most [`MAX_CSV_FIELDS`] fields: a
+//! bigger one is rejected with the limit in the reason and skipped, and reading goes on after
+//! it. A JSON document is checked whole without building anything, then read item by item or
+//! Bundle entry by entry, borrowing from its text: memory is the document's text plus one
+//! record being parsed (a parsed record can take up to about 50 times its text, so under
+//! 1 GiB at the record limit), never a tree of the whole document, nor a copy per nested
+//! Bundle.
+//! [`read_bytes`] reads bytes already in memory through the same code, as if they were one
+//! regular file.
 //!
 //! Ids must be unique across one call: a later record with an id already seen is rejected
 //! with a pointer to the first one (so two files both holding `Patient/example` do not
@@ -43,6 +49,7 @@
 
 mod fhir;
 mod lines;
+mod stream;
 mod tabular;
 
 use std::collections::{BTreeMap, HashMap};
@@ -64,8 +71,9 @@ pub use tabular::{MAP_FIELDS, subject_from_json};
 pub const MAX_COHORT_CHARS: usize = 128;
 /// JSON documents (`.json`) larger than this are rejected (use NDJSON / JSONL for big data).
 pub const MAX_JSON_FILE_BYTES: u64 = 256 * 1024 * 1024;
-/// JSONL / NDJSON lines and CSV records (a quoted field may span lines) longer than this are
-/// rejected and skipped; the reader never holds more of one.
+/// One record longer than this — a JSONL / NDJSON line, a CSV record (a quoted field may span
+/// lines), an item of a `.json` array or a lone object, a FHIR Patient — is rejected and
+/// skipped; the readers never hold more of one.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// CSV records (the header too) with more fields than this are rejected and skipped: wide
 /// enough for any real export, and it keeps a line of commas from costing a string and an
@@ -235,7 +243,7 @@ pub fn read_bytes(
     match plan_for(Path::new(name), opts.kind) {
         Some(plan) => {
             out.summary.files += 1;
-            read_source(bytes, name, plan, &map, &mut out);
+            read_source(bytes, bytes.len() as u64, name, plan, &map, &mut out);
         }
         None => out.reject(name, "file", UNKNOWN_FORMAT),
     }
@@ -372,12 +380,12 @@ fn plan_for(path: &Path, kind: Option<Kind>) -> Option<Plan> {
 }
 
 fn read_file(path: &Path, file: &str, plan: Plan, map: &tabular::Mapping, out: &mut Emitter<'_>) {
-    let handle = match open_regular(path) {
-        Ok(handle) => handle,
+    let (handle, size) = match open_regular(path) {
+        Ok(opened) => opened,
         Err(reason) => return out.reject(file, "file", &reason),
     };
     out.summary.files += 1;
-    read_source(BufReader::new(handle), file, plan, map, out);
+    read_source(BufReader::new(handle), size, file, plan, map, out);
 }
 
 /// Open a file for reading only if it is a regular file, without ever blocking on or reading
@@ -388,7 +396,9 @@ fn read_file(path: &Path, file: &str, plan: Plan, map: &tabular::Mapping, out: &
 /// opens at once instead of blocking until one comes; `O_NOCTTY`: a terminal never becomes
 /// ours), and the type is checked again on the open handle (`fstat`), so what is read is what
 /// was checked. `O_NONBLOCK` changes nothing for reads from a regular file.
-fn open_regular(path: &Path) -> Result<File, String> {
+///
+/// Gives the file and its size.
+fn open_regular(path: &Path) -> Result<(File, u64), String> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -405,7 +415,7 @@ fn open_regular(path: &Path) -> Result<File, String> {
     if !meta.is_file() {
         return Err(not_regular(meta.file_type()));
     }
-    Ok(handle)
+    Ok((handle, meta.len()))
 }
 
 /// `not a regular file (a FIFO)`.
@@ -442,6 +452,7 @@ fn file_kind(file_type: FileType) -> &'static str {
 /// Read one file's bytes (from disk or memory) with the checks every format shares.
 fn read_source(
     mut reader: impl BufRead,
+    size: u64,
     file: &str,
     plan: Plan,
     map: &tabular::Mapping,
@@ -468,18 +479,22 @@ fn read_source(
     match plan {
         Plan::Csv => tabular::read_csv(reader, file, map, out),
         Plan::JsonLines { kind } => lines::read_lines(reader, file, kind, map, out),
-        Plan::JsonDocument { kind } => read_document(reader, file, kind, map, out),
+        Plan::JsonDocument { kind } => read_document(reader, size, file, kind, map, out),
     }
 }
 
+/// `size`: what the file said its size was, so that its text is allocated once (it may have
+/// grown since: the limit still holds).
 fn read_document(
     reader: impl Read,
+    size: u64,
     file: &str,
     kind: Option<Kind>,
     map: &tabular::Mapping,
     out: &mut Emitter<'_>,
 ) {
-    let mut bytes = Vec::new();
+    let capacity = size.min(MAX_JSON_FILE_BYTES + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     if let Err(err) = reader.take(MAX_JSON_FILE_BYTES + 1).read_to_end(&mut bytes) {
         return out.reject(file, "file", &format!("cannot read: {err}"));
     }
@@ -621,7 +636,7 @@ mod tests {
         );
         let file = dir.path().join("f.csv");
         std::fs::write(&file, b"id\n1\n").unwrap();
-        assert!(open_regular(&file).is_ok());
+        assert_eq!(open_regular(&file).map(|(_, size)| size), Ok(5));
     }
 
     #[test]

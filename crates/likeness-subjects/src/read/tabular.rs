@@ -32,6 +32,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{Emitter, MAX_CSV_FIELDS, MAX_LINE_BYTES};
@@ -393,6 +395,45 @@ fn emit(result: Result<Subject, String>, file: &str, label: &str, out: &mut Emit
     }
 }
 
+/// The JSON type of a syntactically valid JSON text, from its first character (nothing is
+/// built to tell).
+pub(super) fn json_type_of(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// One JSON object of subject fields, as an item of a JSON document (`label` is `item 3` or
+/// `object`): held like a JSONL line, so at most [`MAX_LINE_BYTES`].
+fn read_json_object(text: &str, label: &str, file: &str, mapping: &Mapping, out: &mut Emitter<'_>) {
+    if !text.starts_with('{') {
+        return out.reject(
+            file,
+            label,
+            &format!("expected a JSON object, got {}", json_type_of(text)),
+        );
+    }
+    if text.len() > MAX_LINE_BYTES {
+        return out.reject(
+            file,
+            label,
+            &format!(
+                "the object is {} bytes; the limit is {MAX_LINE_BYTES}",
+                text.len()
+            ),
+        );
+    }
+    match serde_json::from_str::<Map<String, Value>>(text) {
+        Ok(obj) => emit(from_object(&obj, mapping, Source::Jsonl), file, label, out),
+        Err(err) => out.reject(file, label, &format!("invalid JSON: {err}")),
+    }
+}
+
 /// One JSONL line (trimmed, non-empty, UTF-8).
 pub(super) fn read_json_line(
     text: &str,
@@ -401,12 +442,18 @@ pub(super) fn read_json_line(
     mapping: &Mapping,
     out: &mut Emitter<'_>,
 ) {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(obj)) => emit(from_object(&obj, mapping, Source::Jsonl), file, label, out),
-        Ok(other) => out.reject(
+    // Only an object is built; anything else is only checked, to say what it is.
+    let parsed = if text.starts_with('{') {
+        serde_json::from_str::<Map<String, Value>>(text).map(Some)
+    } else {
+        serde_json::from_str::<IgnoredAny>(text).map(|_| None)
+    };
+    match parsed {
+        Ok(Some(obj)) => emit(from_object(&obj, mapping, Source::Jsonl), file, label, out),
+        Ok(None) => out.reject(
             file,
             label,
-            &format!("expected a JSON object, got {}", json_type(&other)),
+            &format!("expected a JSON object, got {}", json_type_of(text)),
         ),
         Err(err) => {
             let message = err.to_string();
@@ -423,43 +470,31 @@ pub(super) fn read_json_line(
 }
 
 /// A `.json` document of subjects: an array of objects, or one object.
+///
+/// The whole document is checked first without building anything, so a malformed one gives
+/// one rejection and no subjects; then an array is read item by item (see `stream`), each
+/// item held on its own.
 pub(super) fn read_json_document(text: &str, file: &str, mapping: &Mapping, out: &mut Emitter<'_>) {
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(err) => return out.reject(file, "file", &format!("invalid JSON: {err}")),
-    };
-    match value {
-        Value::Array(items) => {
-            if items.is_empty() {
-                out.notice(file, "the array is empty: no subjects");
-            }
-            for (i, item) in items.iter().enumerate() {
-                let label = format!("item {}", i + 1);
-                match item {
-                    Value::Object(obj) => {
-                        emit(from_object(obj, mapping, Source::Jsonl), file, &label, out)
-                    }
-                    other => out.reject(
-                        file,
-                        &label,
-                        &format!("expected a JSON object, got {}", json_type(other)),
-                    ),
-                }
+    if let Err(err) = serde_json::from_str::<IgnoredAny>(text) {
+        return out.reject(file, "file", &format!("invalid JSON: {err}"));
+    }
+    let text = text.trim();
+    match json_type_of(text) {
+        "an array" => {
+            let read = super::stream::array::<&RawValue>(text, &mut |i, item| {
+                read_json_object(item.get(), &format!("item {}", i + 1), file, mapping, out)
+            });
+            match read {
+                Ok(0) => out.notice(file, "the array is empty: no subjects"),
+                Ok(_) => {}
+                Err(err) => out.reject(file, "file", &format!("invalid JSON: {err}")),
             }
         }
-        Value::Object(obj) => emit(
-            from_object(&obj, mapping, Source::Jsonl),
-            file,
-            "object",
-            out,
-        ),
+        "an object" => read_json_object(text, "object", file, mapping, out),
         other => out.reject(
             file,
             "file",
-            &format!(
-                "expected a JSON array of subject objects or one object, got {}",
-                json_type(&other)
-            ),
+            &format!("expected a JSON array of subject objects or one object, got {other}"),
         ),
     }
 }
