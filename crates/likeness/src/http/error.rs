@@ -78,7 +78,16 @@ impl From<Error> for ApiError {
             Error::Face(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
             }
-            Error::ModelsMissing { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::ModelsMissing { .. } => {
+                // The message names folders on the server: for the log, not the client.
+                tracing::error!(code = e.code(), error = %e, "request failed");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    e.code(),
+                    "the face models are not installed on this server; its operator runs \
+                     `likeness models check` to see what to fetch",
+                );
+            }
             Error::Provider(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
             }
@@ -113,6 +122,37 @@ pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
             format!("{}; send Content-Type: application/json", e.body_text()),
         ),
         _ => ApiError::bad_request("http.bad_json", e.body_text()),
+    }
+}
+
+/// A non-empty body must say it is JSON (`application/json` or `…+json`). Without this check a
+/// web page could POST a generation as `text/plain`, which browsers send cross-site without a
+/// CORS preflight, to a token-less loopback server and spend its providers' budget.
+pub fn require_json(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some("application/json") => Ok(()),
+        Some(t) if t.starts_with("application/") && t.ends_with("+json") => Ok(()),
+        other => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "http.unsupported_media_type",
+            format!(
+                "the body is sent as {}; send it as Content-Type: application/json",
+                other.unwrap_or("no Content-Type")
+            ),
+        )),
     }
 }
 

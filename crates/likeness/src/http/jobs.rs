@@ -65,8 +65,10 @@ pub(super) async fn generate(
     Extension(client): Extension<Client>,
     Path(subject_id): Path<String>,
     query: Result<Query<GenerateQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    super::error::require_json(&headers, &body)?;
     generation::take_rate(&state, &client)?;
     let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
     // The body is optional: empty means "the defaults".

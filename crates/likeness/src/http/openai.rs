@@ -107,6 +107,7 @@ pub(super) async fn generations(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, OpenAiError> {
+    super::error::require_json(&headers, &body)?;
     generation::take_rate(&state, &client)?;
     let req: ImagesRequest =
         serde_json::from_slice(&body).map_err(|e| invalid(format!("request body: {e}")))?;

@@ -77,6 +77,7 @@ pub(super) async fn generate(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    super::error::require_json(&headers, &body)?;
     generation::take_rate(&state, &client)?;
     let req: PortraitRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("http.bad_json", format!("request body: {e}")))?;

@@ -515,3 +515,72 @@ async fn recorded_errors_do_not_show_server_paths() {
     let text = r.text().await.unwrap();
     assert!(!text.contains(&data_dir), "a server path in {text}");
 }
+
+#[tokio::test]
+async fn generation_bodies_must_say_they_are_json() {
+    let t = TestDir::new();
+    let server = Server::start(&t, None);
+    put_subject(&server, json!({"id": "j1", "name": "Jo Json"})).await;
+    // What a web page can send cross-site without a preflight: text/plain.
+    let c = client();
+    for (path, body) in [
+        ("/api/generate", r#"{"subject_id":"j1","style":"initials"}"#),
+        ("/api/avatars/generate/j1", r#"{"style":"initials"}"#),
+        (
+            "/v1/images/generations",
+            r#"{"model":"initials","prompt":"x"}"#,
+        ),
+    ] {
+        let r = c
+            .post(server.url(path))
+            .header(CONTENT_TYPE, "text/plain")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+        let r = c
+            .post(server.url(path))
+            .header(CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    // No body at all still means "the defaults" on the avatars route.
+    let r = c
+        .post(server.url("/api/avatars/generate/j1"))
+        .header(CONTENT_TYPE, "text/plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn missing_face_models_do_not_show_where_they_were_looked_for() {
+    let t = TestDir::new();
+    let empty = t.path().join("no-models");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut cmd = Server::command(&t, None, &[]);
+    cmd.env("LIKENESS_MODELS", &empty);
+    let server = Server::spawn(cmd);
+    let photo = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        crate::util::face_jpeg(640, 640),
+    );
+    let r = client()
+        .post(server.url("/api/generate"))
+        .json(&json!({"style": "initials", "reference_image": photo}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("face.models_missing"), "{text}");
+    assert!(
+        !text.contains(&*empty.to_string_lossy()),
+        "a server path in {text}"
+    );
+}
