@@ -243,22 +243,23 @@ pub(super) async fn create(
     tx.commit().await?;
     let ids: Vec<String> = parsed.iter().map(|s| s.id.to_string()).collect();
     let mut answer = json!({"imported": imported, "updated": updated, "unchanged": unchanged, "ids": ids, "queued": null});
-    if query.generate.unwrap_or(true) && !new_ids.is_empty() {
-        // The persona pipeline's behaviour: a new subject gets its portrait in the background,
-        // within the client's generation budget. The rest stay without one until asked for
-        // (`likeness generate` makes missing images; so does the avatars route).
-        let allowed = state.generate_limit.take_up_to(&client.0, new_ids.len());
-        let deferred = new_ids.split_off(allowed);
-        if !deferred.is_empty() {
-            answer["not_queued"] = json!({
-                "ids": deferred,
-                "reason": "the generation rate limit (server.generate_per_minute) is spent; \
-                           `likeness generate` or POST /api/avatars/generate/{id} makes these \
-                           portraits later",
-            });
-        }
+    if !query.generate.unwrap_or(true) || new_ids.is_empty() {
+        return Ok(Json(answer));
     }
-    if query.generate.unwrap_or(true) && !new_ids.is_empty() {
+    // The persona pipeline's behaviour: a new subject gets its portrait in the background,
+    // within the client's generation budget. The rest stay without one until asked for
+    // (`likeness generate` makes missing images; so does the avatars route).
+    let allowed = state.generate_limit.take_up_to(&client.0, new_ids.len());
+    let deferred = new_ids.split_off(allowed);
+    if !deferred.is_empty() {
+        answer["not_queued"] = json!({
+            "ids": deferred,
+            "reason": "the generation rate limit (server.generate_per_minute) is spent; \
+                       `likeness generate` or POST /api/avatars/generate/{id} makes these \
+                       portraits later",
+        });
+    }
+    if !new_ids.is_empty() {
         match queue_default_style(app, new_ids).await {
             Ok(queued) => answer["queued"] = queued,
             Err(e) => {
