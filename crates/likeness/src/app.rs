@@ -24,7 +24,7 @@ pub struct App {
     /// "Today" for ages; fixed once per process so one run sees one date.
     pub today: chrono::NaiveDate,
     /// Job outcomes in this process, for requests waiting on a job and live progress.
-    pub events: tokio::sync::broadcast::Sender<crate::pipeline::worker::JobEvent>,
+    pub events: tokio::sync::broadcast::Sender<crate::events::JobEvent>,
     /// Signalled when this process queues work, so idle workers start at once.
     pub work_available: tokio::sync::Notify,
 }

@@ -5,6 +5,9 @@
 use std::fmt::Display;
 use std::ops::RangeInclusive;
 
+/// The most workers one process runs (`generate.concurrency`, `--concurrency`, `--workers`).
+pub const MAX_CONCURRENCY: usize = 256;
+
 /// `value` within `range`, or a message naming `key`.
 pub fn check<T: PartialOrd + Display>(
     key: &str,

@@ -15,9 +15,6 @@ use crate::provider::settings::ProviderConfig;
 /// A config file is a few kilobytes; anything near this is not one.
 const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
-/// The most workers one process runs (`generate.concurrency`, `--concurrency`, `--workers`).
-pub const MAX_CONCURRENCY: usize = 256;
-
 /// The shortest API token accepted: 16 characters (a random hex token of 64 bits; use more).
 pub const MIN_TOKEN_CHARS: usize = 16;
 
@@ -273,7 +270,11 @@ impl Config {
     fn validate(&self) -> std::result::Result<(), String> {
         use crate::bounds::{check, check_f64};
         let g = &self.generate;
-        check("generate.concurrency", g.concurrency, 0..=MAX_CONCURRENCY)?;
+        check(
+            "generate.concurrency",
+            g.concurrency,
+            0..=crate::bounds::MAX_CONCURRENCY,
+        )?;
         check("generate.max_attempts", g.max_attempts, 1..=20)?;
         check("generate.png_optimization", g.png_optimization, 0..=6)?;
         let q = &self.queue;
@@ -362,7 +363,7 @@ impl Config {
     }
 
     /// Worker count for this machine (`flag` is bounded by its parser, see
-    /// [`MAX_CONCURRENCY`]).
+    /// [`crate::bounds::MAX_CONCURRENCY`]).
     pub fn concurrency(&self, flag: Option<usize>) -> usize {
         let n = flag.unwrap_or(self.generate.concurrency);
         if n > 0 {

@@ -14,8 +14,8 @@ use serde::Serialize;
 use likeness_subjects::Subject;
 
 use crate::app::App;
-use crate::db::subjects::hex_sha256;
 use crate::error::{Error, Result};
+use crate::hash::hex_sha256;
 use crate::provider::gemini::DESCRIBE_MODEL;
 use crate::provider::{ProviderError, Reference};
 

@@ -5,6 +5,7 @@ use likeness_paint::PaintError;
 use likeness_styles::StyleError;
 use likeness_subjects::SourceError;
 
+use crate::codes;
 use crate::local_file::LocalFileError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -63,30 +64,35 @@ impl Error {
     /// Stable code, e.g. `subject.not_found`. Never change a published code; add new ones.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Config(_) => "config.invalid",
-            Error::Usage(_) => "usage.invalid",
-            Error::Db(_) => "db.error",
-            Error::Migrate(_) => "db.migration",
-            Error::Store(_) => "store.failure",
+            Error::Config(_) => codes::CONFIG_INVALID,
+            Error::Usage(_) => codes::USAGE_INVALID,
+            Error::Db(_) => codes::DB_ERROR,
+            Error::Migrate(_) => codes::DB_MIGRATION,
+            Error::Store(_) => codes::STORE_FAILURE,
             Error::Style(e) => e.code(),
             Error::Source(e) => e.code(),
             Error::Paint(e) => e.code(),
-            Error::SubjectNotFound(_) => "subject.not_found",
-            Error::SubjectAmbiguous { .. } => "subject.ambiguous",
+            Error::SubjectNotFound(_) => codes::SUBJECT_NOT_FOUND,
+            Error::SubjectAmbiguous { .. } => codes::SUBJECT_AMBIGUOUS,
             Error::Provider(e) => e.code(),
             Error::Image(e) => e.code(),
             Error::Face(e) => e.code(),
-            Error::ModelsMissing { .. } => "face.models_missing",
+            Error::ModelsMissing { .. } => codes::FACE_MODELS_MISSING,
             Error::Fetch(e) => e.code(),
-            Error::ReferenceMissing(_) => "reference.missing",
+            Error::ReferenceMissing(_) => codes::REFERENCE_MISSING,
             Error::LocalFile(e) => match e {
-                LocalFileError::NotRegular { .. } => "file.not_regular",
-                LocalFileError::TooLarge { .. } => "file.too_large",
-                LocalFileError::Io { .. } => "io.error",
+                LocalFileError::NotRegular { .. } => codes::FILE_NOT_REGULAR,
+                LocalFileError::TooLarge { .. } => codes::FILE_TOO_LARGE,
+                LocalFileError::Io { .. } => codes::IO_ERROR,
             },
-            Error::Corrupt(_) => "db.corrupt",
-            Error::Io { .. } => "io.error",
+            Error::Corrupt(_) => codes::DB_CORRUPT,
+            Error::Io { .. } => codes::IO_ERROR,
         }
+    }
+
+    /// The HTTP status the API answers with (`codes::http_status`).
+    pub fn http_status(&self) -> u16 {
+        codes::http_status(self.code())
     }
 
     /// Errors the user fixes by changing the command or config (exit status 1).

@@ -17,8 +17,8 @@ use likeness_face::{
 use serde::Serialize;
 
 use crate::config::FacesConfig;
-use crate::db::subjects::hex_sha256;
 use crate::error::{Error, Result};
+use crate::hash::hex_sha256;
 
 /// Face models and rules, shared by every command and worker of a process (cheap to clone).
 #[derive(Clone)]

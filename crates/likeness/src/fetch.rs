@@ -333,34 +333,23 @@ impl FetchError {
     /// A stable machine-readable code for the API's error body.
     pub fn code(&self) -> &'static str {
         match self {
-            FetchError::BadUrl { .. } => "fetch.bad_url",
-            FetchError::Scheme { .. } => "fetch.scheme",
-            FetchError::Credentials => "fetch.credentials",
-            FetchError::Forbidden { .. } => "fetch.forbidden_address",
-            FetchError::TooLarge { .. } => "fetch.too_large",
-            FetchError::Timeout { .. } => "fetch.timeout",
-            FetchError::Status { .. } => "fetch.status",
-            FetchError::TooManyRedirects => "fetch.redirects",
-            FetchError::Connect { .. } => "fetch.connect",
-            FetchError::Client(_) => "fetch.client",
+            FetchError::BadUrl { .. } => crate::codes::FETCH_BAD_URL,
+            FetchError::Scheme { .. } => crate::codes::FETCH_SCHEME,
+            FetchError::Credentials => crate::codes::FETCH_CREDENTIALS,
+            FetchError::Forbidden { .. } => crate::codes::FETCH_FORBIDDEN_ADDRESS,
+            FetchError::TooLarge { .. } => crate::codes::FETCH_TOO_LARGE,
+            FetchError::Timeout { .. } => crate::codes::FETCH_TIMEOUT,
+            FetchError::Status { .. } => crate::codes::FETCH_STATUS,
+            FetchError::TooManyRedirects => crate::codes::FETCH_REDIRECTS,
+            FetchError::Connect { .. } => crate::codes::FETCH_CONNECT,
+            FetchError::Client(_) => crate::codes::FETCH_CLIENT,
         }
     }
 
     /// The HTTP status the API answers with: 400 for what the caller sent, 413 for size, 502 for
     /// the remote server's failures, 504 for time, 500 for our own set-up.
     pub fn http_status(&self) -> u16 {
-        match self {
-            FetchError::BadUrl { .. }
-            | FetchError::Scheme { .. }
-            | FetchError::Credentials
-            | FetchError::Forbidden { .. } => 400,
-            FetchError::TooLarge { .. } => 413,
-            FetchError::Timeout { .. } => 504,
-            FetchError::Status { .. }
-            | FetchError::TooManyRedirects
-            | FetchError::Connect { .. } => 502,
-            FetchError::Client(_) => 500,
-        }
+        crate::codes::http_status(self.code())
     }
 }
 

@@ -8,12 +8,15 @@
 
 pub mod app;
 pub mod bounds;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod describe;
 pub mod error;
+pub mod events;
 pub mod faces;
 pub mod fetch;
+pub mod hash;
 pub mod http;
 pub mod import;
 pub mod limits;
@@ -24,6 +27,7 @@ pub mod references;
 pub mod resolve;
 pub mod store;
 pub mod views;
+pub mod worker_identity;
 
 pub use app::App;
 pub use error::{Error, Result};

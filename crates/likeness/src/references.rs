@@ -12,8 +12,8 @@ use likeness_face::Format;
 use likeness_subjects::Subject;
 
 use crate::app::App;
-use crate::db::subjects::hex_sha256;
 use crate::error::{Error, Result};
+use crate::hash::hex_sha256;
 use crate::provider::Reference;
 
 /// The folder of reference images in the store.

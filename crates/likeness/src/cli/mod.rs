@@ -207,13 +207,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(status)
 }
 
-/// `--concurrency N`: 1 to [`likeness::config::MAX_CONCURRENCY`].
+/// `--concurrency N`: 1 to [`likeness::bounds::MAX_CONCURRENCY`].
 fn concurrency_flag(text: &str) -> Result<usize, String> {
     let n: usize = text
         .trim()
         .parse()
         .map_err(|_| format!("expected a whole number, got {text:?}"))?;
-    likeness::bounds::check("--concurrency", n, 1..=likeness::config::MAX_CONCURRENCY)
+    likeness::bounds::check("--concurrency", n, 1..=likeness::bounds::MAX_CONCURRENCY)
 }
 
 /// `--workers N`: 0 (leave the jobs to `likeness worker`) to the same bound.
@@ -222,5 +222,5 @@ fn workers_flag(text: &str) -> Result<usize, String> {
         .trim()
         .parse()
         .map_err(|_| format!("expected a whole number, got {text:?}"))?;
-    likeness::bounds::check("--workers", n, 0..=likeness::config::MAX_CONCURRENCY)
+    likeness::bounds::check("--workers", n, 0..=likeness::bounds::MAX_CONCURRENCY)
 }

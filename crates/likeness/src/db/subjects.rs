@@ -1,7 +1,7 @@
 //! Subject rows: upsert by id (idempotent re-import), lookup by id or slug, paged scans.
 
+use crate::hash::hex_sha256;
 use likeness_subjects::Subject;
-use sha2::{Digest, Sha256};
 use sqlx::{Row, SqliteConnection};
 
 use super::{Db, now_text};
@@ -169,15 +169,6 @@ pub const DERIVED_PREFIX: &str = "likeness_";
 
 fn decode(record: String) -> Result<Subject> {
     serde_json::from_str(&record).map_err(|e| Error::Corrupt(format!("subject record: {e}")))
-}
-
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }
 
 impl Db {

@@ -30,7 +30,7 @@ pub(super) struct AssetQuery {
 }
 
 #[utoipa::path(get, path = "/assets/{path}", tag = "assets", params(("path" = String, Path, description = "a storage key, or a stable name `{id}_{slug}_{style}.png`"), AssetQuery),
-    responses((status = 200, description = "the image (immutable keys cached forever, strong ETag, ranges)"), (status = 304), (status = 307, description = "stable name: to the current version"), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "the image (immutable keys cached forever, strong ETag, ranges)"), (status = 304), (status = 307, description = "stable name: to the current version"), (status = 404, body = super::schema::ErrorBody)))]
 pub(super) async fn asset(
     State(state): State<super::State>,
     Path(path): Path<String>,
@@ -118,7 +118,7 @@ fn check_key(key: &str) -> Result<(), ApiError> {
         return Err(ApiError::not_found(format!("no asset at {key}")));
     }
     if bad {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             "http.bad_path",
             "invalid asset path: use the key from the API, e.g. /assets/<subject>/<name>.png",
         ));
@@ -147,7 +147,7 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
         .ok()
         .filter(|w| VARIANT_WIDTHS.contains(w))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            ApiError::new(
                 "http.bad_width",
                 format!(
                     "w={} is not one of {}",
@@ -168,7 +168,7 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
         .strip_suffix(".png")
         .filter(|s| s.contains('/') && is_original(s))
     else {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             "http.bad_width",
             "resized variants exist for stored images (/assets/<subject>/<name>.<hash>.png), \
              not for variants or other names",
@@ -185,14 +185,8 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
         crate::pipeline::save::optimise_png(png, level)
     })
     .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "image.resize_failed",
-            e.to_string(),
-        )
-    })?
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "image.resize_failed", e))?;
+    .map_err(|e| ApiError::new("image.resize_failed", e.to_string()))?
+    .map_err(|e| ApiError::new("image.resize_failed", e))?;
     store.put(&key, resized.into()).await?;
     Ok(key)
 }

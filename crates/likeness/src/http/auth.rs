@@ -2,7 +2,7 @@
 //! logged; handlers learn only which configured token was used (`Client`), for rate limits.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -101,8 +101,7 @@ fn bearer(request: &Request) -> Option<&str> {
 }
 
 fn unauthorized(message: &str) -> Response {
-    let mut response =
-        ApiError::new(StatusCode::UNAUTHORIZED, "auth.unauthorized", message).into_response();
+    let mut response = ApiError::new("auth.unauthorized", message).into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"likeness\""),

@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::codes;
 use crate::error::Error;
 
 #[derive(Debug)]
@@ -27,7 +28,16 @@ pub struct ApiError {
 const MAX_MESSAGE_CHARS: usize = 1000;
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+    /// An error with `code`'s status from the one table (`codes::http_status`).
+    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+        let status = StatusCode::from_u16(codes::http_status(code))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ApiError::with_status(status, code, message)
+    }
+
+    /// An error whose status was chosen below the handlers (a routing or body layer); only
+    /// `json_errors` uses it, for statuses the table has no code for.
+    fn with_status(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
         let mut message = message.into();
         if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
             message.truncate(cut);
@@ -42,12 +52,8 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(code: &str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "http.not_found", message)
+        ApiError::new(codes::HTTP_NOT_FOUND, message)
     }
 
     pub fn with_details(mut self, details: Value) -> ApiError {
@@ -69,45 +75,26 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
-        let status = match &e {
-            Error::SubjectNotFound(_) => StatusCode::NOT_FOUND,
-            Error::SubjectAmbiguous { .. } => StatusCode::CONFLICT,
-            Error::Image(e) => {
-                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
-            }
-            Error::Face(e) => {
-                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
-            }
-            Error::ModelsMissing { .. } => {
-                // The message names folders on the server: for the log, not the client.
-                tracing::error!(code = e.code(), error = %e, "request failed");
-                return ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    e.code(),
-                    "the face models are not installed on this server; its operator runs \
-                     `likeness models check` to see what to fetch",
-                );
-            }
-            Error::Provider(e) => {
-                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
-            }
-            e if e.is_usage() => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            // The details (a file path in the data directory, a database message) are for the
-            // operator's log, not for whoever sent the request.
-            tracing::error!(code = e.code(), error = %e, "request failed");
+        let code = e.code();
+        if code == codes::FACE_MODELS_MISSING {
+            // The message names folders on the server: for the log, not the client.
+            tracing::error!(code, error = %e, "request failed");
             return ApiError::new(
-                status,
-                e.code(),
-                format!(
-                    "internal error ({}); the server log has the details",
-                    e.code()
-                ),
+                code,
+                "the face models are not installed on this server; its operator runs \
+                 `likeness models check` to see what to fetch",
             );
         }
-        ApiError::new(status, e.code(), e.to_string())
+        if codes::is_internal(code) {
+            // The details (a file path in the data directory, a database message) are for the
+            // operator's log, not for whoever sent the request.
+            tracing::error!(code, error = %e, "request failed");
+            return ApiError::new(
+                code,
+                format!("internal error ({code}); the server log has the details"),
+            );
+        }
+        ApiError::new(code, e.to_string())
     }
 }
 
@@ -117,11 +104,10 @@ pub fn json_rejection(e: axum::extract::rejection::JsonRejection) -> ApiError {
     match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => body_too_large(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "http.unsupported_media_type",
+            codes::HTTP_UNSUPPORTED_MEDIA_TYPE,
             format!("{}; send Content-Type: application/json", e.body_text()),
         ),
-        _ => ApiError::bad_request("http.bad_json", e.body_text()),
+        _ => ApiError::new("http.bad_json", e.body_text()),
     }
 }
 
@@ -146,8 +132,7 @@ pub fn require_json(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), 
         Some("application/json") => Ok(()),
         Some(t) if t.starts_with("application/") && t.ends_with("+json") => Ok(()),
         other => Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "http.unsupported_media_type",
+            codes::HTTP_UNSUPPORTED_MEDIA_TYPE,
             format!(
                 "the body is sent as {}; send it as Content-Type: application/json",
                 other.unwrap_or("no Content-Type")
@@ -159,8 +144,7 @@ pub fn require_json(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), 
 /// The 413 every body-reading route answers past `server.max_body_bytes`.
 pub fn body_too_large() -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "http.body_too_large",
+        codes::HTTP_BODY_TOO_LARGE,
         "the request body is larger than the server accepts (server.max_body_bytes); send a \
          smaller image, or a URL to it",
     )
@@ -207,7 +191,7 @@ pub async fn json_errors(body_limit: usize, request: Request, next: Next) -> Res
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    let fresh = ApiError::new(status, code, message).into_response();
+    let fresh = ApiError::with_status(status, code, message).into_response();
     for (name, value) in fresh.headers() {
         parts.headers.insert(name, value.clone());
     }
@@ -240,12 +224,12 @@ mod tests {
 
     #[test]
     fn long_messages_are_cut() {
-        let e = ApiError::bad_request("x", format!("no subject {}", "é".repeat(5000)));
+        let e = ApiError::new("x", format!("no subject {}", "é".repeat(5000)));
         assert_eq!(
             e.message.chars().count(),
             MAX_MESSAGE_CHARS + "… (cut)".chars().count()
         );
         assert!(e.message.ends_with("… (cut)"));
-        assert_eq!(ApiError::bad_request("x", "short").message, "short");
+        assert_eq!(ApiError::new("x", "short").message, "short");
     }
 }

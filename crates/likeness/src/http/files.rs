@@ -28,7 +28,7 @@ pub struct Object {
 
 impl Object {
     pub fn new(bytes: Bytes) -> Object {
-        let hash = crate::db::subjects::hex_sha256(&bytes);
+        let hash = crate::hash::hex_sha256(&bytes);
         let etag = HeaderValue::from_str(&format!("\"{}\"", &hash[..32]))
             .expect("hex is a valid header value");
         let content_type = HeaderValue::from_static(sniff_type(&bytes));

@@ -11,17 +11,17 @@ use tokio::sync::broadcast;
 use super::ApiError;
 use super::auth::Client;
 use crate::app::App;
+use crate::codes;
 use crate::db::queue::{JobOptions, JobRow};
+use crate::events::JobEvent;
 use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
-use crate::pipeline::worker::JobEvent;
 
 /// 429 with `Retry-After` unless `client` has a generation left this minute.
 pub(super) fn take_rate(state: &super::State, client: &Client) -> Result<(), ApiError> {
     state.generate_limit.check(&client.0).map_err(|wait| {
         let seconds = wait.as_secs() + 1;
         ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
             "http.rate_limited",
             format!("too many generation requests; retry in {seconds} s"),
         )
@@ -49,7 +49,7 @@ pub(super) async fn adhoc_subject(
         fields.as_object().expect("an object"),
         likeness_subjects::Source::Api,
     )
-    .map_err(|e| ApiError::bad_request("subject.invalid", e.to_string()))?;
+    .map_err(|e| ApiError::new("subject.invalid", e.to_string()))?;
     let mut tx = app.db.begin_write().await?;
     crate::db::subjects::upsert(&mut tx, &subject).await?;
     tx.commit().await.map_err(crate::Error::from)?;
@@ -78,7 +78,7 @@ pub(super) struct Queued {
 pub(super) async fn enqueue(app: &App, order: Order) -> Result<Queued, ApiError> {
     for options in &order.jobs {
         crate::limits::check_job_options(options)
-            .map_err(|m| ApiError::bad_request("http.field_too_long", m))?;
+            .map_err(|m| ApiError::new("http.field_too_long", m))?;
     }
     let events = app.events.subscribe();
     let mut jobs = Vec::with_capacity(order.jobs.len());
@@ -100,11 +100,7 @@ pub(super) async fn enqueue(app: &App, order: Order) -> Result<Queued, ApiError>
         let prepared = run::prepare(app, &plan).await?;
         let ids = app.db.job_ids(&prepared.run.id).await?;
         if ids.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "queue.empty_run",
-                "the run has no job",
-            ));
+            return Err(ApiError::new("queue.empty_run", "the run has no job"));
         }
         jobs.extend(ids);
     }
@@ -167,34 +163,26 @@ pub(super) fn renderer_options(
     if !options.is_empty() {
         let style = app.style(style)?;
         crate::provider::builtin::Builtin::recipe(&style, &options)
-            .map_err(|e| ApiError::bad_request(e.code(), format!("options: {e}")))?;
+            .map_err(|e| ApiError::new(e.code(), format!("options: {e}")))?;
     }
     Ok(options)
 }
 
-/// A failed job as an error: the status the provider error table gives its code.
+/// A failed job as an error, with the status its code has when raised directly
+/// (`codes::http_status`).
 pub(super) fn job_error(app: &App, job: &JobRow) -> ApiError {
-    let code = job.error_code.as_deref().unwrap_or("generation.failed");
+    let code = job
+        .error_code
+        .as_deref()
+        .unwrap_or(codes::GENERATION_FAILED);
     let message = match &job.error_message {
         Some(m) => super::redact_text(m, &app.store),
         None => "generation failed".into(),
     };
-    let status = match code {
-        "provider.content_filtered" | "provider.bad_attribute" => StatusCode::UNPROCESSABLE_ENTITY,
-        "provider.rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-        "provider.unavailable"
-        | "provider.no_key"
-        | "provider.timeout"
-        | "provider.breaker_open" => StatusCode::SERVICE_UNAVAILABLE,
-        "provider.references_not_allowed" => StatusCode::BAD_REQUEST,
-        c if c.starts_with("store.") => StatusCode::INTERNAL_SERVER_ERROR,
-        c if c.starts_with("provider.") => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    let error = ApiError::new(status, code, message);
+    let error = ApiError::new(code, message);
     // The job's own retries have already waited out the provider's hints; a client gets a
     // modest pause before asking again.
-    match status {
+    match error.status {
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
             error.with_retry_after(30)
         }

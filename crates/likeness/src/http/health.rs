@@ -18,7 +18,7 @@ pub(super) async fn healthy() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "database and store reachable"), (status = 500, body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "database and store reachable"), (status = 500, body = super::schema::ErrorBody)))]
 pub(super) async fn ready(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
     sqlx::query("SELECT 1").execute(state.app.db.pool()).await?;
     state.app.store.exists("_readyz").await?;

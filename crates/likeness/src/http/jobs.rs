@@ -59,7 +59,7 @@ pub(super) struct GenerateQuery {
     params(("subject_id" = String, Path, description = "subject id or slug"), GenerateQuery),
     request_body(content = Option<GenerateBody>, description = "optional; defaults to the configured default style"),
     responses((status = 200, description = "finished job with its asset (`wait=true`)", body = Object), (status = 202, description = "the queued job", body = Object),
-        (status = 400, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = super::openapi::ErrorBody)))]
+        (status = 400, body = super::schema::ErrorBody), (status = 404, body = super::schema::ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = super::schema::ErrorBody)))]
 pub(super) async fn generate(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -70,13 +70,13 @@ pub(super) async fn generate(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     super::error::require_json(&headers, &body)?;
     generation::take_rate(&state, &client)?;
-    let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
+    let Query(query) = query.map_err(|e| ApiError::new("http.bad_query", e.body_text()))?;
     // The body is optional: empty means "the defaults".
     let body: GenerateBody = if body.iter().all(u8::is_ascii_whitespace) {
         GenerateBody::default()
     } else {
         serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("http.bad_json", format!("request body: {e}")))?
+            .map_err(|e| ApiError::new("http.bad_json", format!("request body: {e}")))?
     };
     let app = &state.app;
     let subject = app.db.find_subject(&subject_id).await?;
@@ -140,7 +140,7 @@ async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
 }
 
 #[utoipa::path(get, path = "/api/jobs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "the job, with its asset once there is one", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "the job, with its asset once there is one", body = Object), (status = 404, body = super::schema::ErrorBody)))]
 pub(super) async fn job(
     State(state): State<super::State>,
     Path(id): Path<String>,
@@ -163,7 +163,7 @@ pub(super) async fn job_events(
     let first = job_view(&app, &id).await?;
     struct Follow {
         app: std::sync::Arc<App>,
-        events: tokio::sync::broadcast::Receiver<crate::pipeline::worker::JobEvent>,
+        events: tokio::sync::broadcast::Receiver<crate::events::JobEvent>,
         id: String,
         pending: Option<Value>,
         last: String,
@@ -243,7 +243,7 @@ pub(super) async fn runs(State(state): State<super::State>) -> Result<Json<Value
 }
 
 #[utoipa::path(get, path = "/api/runs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "the run with counts and cost", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "the run with counts and cost", body = Object), (status = 404, body = super::schema::ErrorBody)))]
 pub(super) async fn run_one(
     State(state): State<super::State>,
     Path(id): Path<String>,

@@ -15,6 +15,7 @@ mod openai;
 mod openapi;
 mod portraits;
 mod ratelimit;
+mod schema;
 mod subjects;
 
 use std::future::Future;

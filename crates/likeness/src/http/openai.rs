@@ -27,7 +27,7 @@ use super::auth::Client;
 use super::{ApiError, generation};
 use crate::app::App;
 use crate::db::queue::JobOptions;
-use crate::db::subjects::hex_sha256;
+use crate::hash::hex_sha256;
 use crate::limits::PROMPT_CHARS as MAX_PROMPT_CHARS;
 use crate::references;
 
@@ -95,7 +95,7 @@ impl IntoResponse for OpenAiError {
 }
 
 fn invalid(message: impl Into<String>) -> OpenAiError {
-    OpenAiError(ApiError::bad_request("openai.invalid_request", message))
+    OpenAiError(ApiError::new("openai.invalid_request", message))
 }
 
 #[utoipa::path(post, path = "/v1/images/generations", tag = "openai", security(("bearer" = [])), request_body = ImagesRequest,
@@ -127,8 +127,7 @@ pub(super) async fn edits(
     generation::take_rate(&state, &client)?;
     let mut multipart = multipart.map_err(|e| {
         OpenAiError(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "openai.invalid_request",
+            crate::codes::HTTP_UNSUPPORTED_MEDIA_TYPE,
             format!(
                 "{}: send multipart/form-data, as OpenAI's clients do",
                 e.body_text()
@@ -203,7 +202,6 @@ fn multipart_error(e: MultipartError) -> OpenAiError {
         return OpenAiError(super::error::body_too_large());
     }
     OpenAiError(ApiError::new(
-        StatusCode::BAD_REQUEST,
         "openai.invalid_request",
         format!("malformed multipart body: {}", e.body_text()),
     ))
@@ -282,7 +280,6 @@ async fn images(
     }
     if done.iter().any(|j| !generation::is_final(&j.status)) {
         return Err(OpenAiError(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
             "openai.timeout",
             format!(
                 "the images were not ready within {} s; jobs keep running: {}",

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::auth::Client;
 use super::{ApiError, generation};
 use crate::db::queue::JobOptions;
-use crate::db::subjects::hex_sha256;
+use crate::hash::hex_sha256;
 use crate::limits::{MAX_STEPS, PROMPT_CHARS as MAX_PROMPT_CHARS, SEED_CHARS};
 use crate::references;
 
@@ -69,8 +69,8 @@ pub(super) struct Settings {
 
 #[utoipa::path(post, path = "/api/generate", tag = "generation", security(("bearer" = [])), request_body = PortraitRequest,
     responses((status = 200, description = "`{status, output_path, output_url, output_base64?, metadata: {style, style_name, resolution, generation_time_ms, prompt_used, provider, model, seed, identity_score (0–1 against the reference, 0.5 = dlib's same-person line), identity, quality, gate, timestamp, …}}`; 422 `face.none_found`/`face.several`/`face.too_small`/`face.blurred` when the reference photo does not show exactly one clear face", body = Object),
-        (status = 400, body = super::openapi::ErrorBody), (status = 413, body = super::openapi::ErrorBody), (status = 415, body = super::openapi::ErrorBody),
-        (status = 422, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody), (status = 502, body = super::openapi::ErrorBody), (status = 503, body = super::openapi::ErrorBody), (status = 504, body = super::openapi::ErrorBody)))]
+        (status = 400, body = super::schema::ErrorBody), (status = 413, body = super::schema::ErrorBody), (status = 415, body = super::schema::ErrorBody),
+        (status = 422, body = super::schema::ErrorBody), (status = 429, body = super::schema::ErrorBody), (status = 502, body = super::schema::ErrorBody), (status = 503, body = super::schema::ErrorBody), (status = 504, body = super::schema::ErrorBody)))]
 pub(super) async fn generate(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -80,7 +80,7 @@ pub(super) async fn generate(
     super::error::require_json(&headers, &body)?;
     generation::take_rate(&state, &client)?;
     let req: PortraitRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("http.bad_json", format!("request body: {e}")))?;
+        .map_err(|e| ApiError::new("http.bad_json", format!("request body: {e}")))?;
     let app = &state.app;
     let style = pick_style(&state, &req)?;
     let mut options = job_options(&req)?;
@@ -104,7 +104,7 @@ pub(super) async fn generate(
             id
         }
         (None, None) => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::new(
                 "http.missing_field",
                 "send `reference_image` (base64, data: URL or http(s) URL) or the `subject_id` \
                  of an imported subject",
@@ -132,7 +132,6 @@ pub(super) async fn generate(
     }
     if !generation::is_final(&job.status) {
         return Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
             "generation.timeout",
             format!(
                 "the portrait was not ready within {} s; job {} keeps running: GET /api/jobs/{}",
@@ -201,7 +200,7 @@ fn pick_style(state: &super::State, req: &PortraitRequest) -> Result<(String, St
     let catalog = &state.app.catalog;
     let name = match (&req.style, &req.scenario) {
         (Some(a), Some(b)) if a != b => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::new(
                 "http.conflicting_fields",
                 format!("`style` {a:?} and `scenario` {b:?} disagree; send one"),
             ));
@@ -215,7 +214,7 @@ fn pick_style(state: &super::State, req: &PortraitRequest) -> Result<(String, St
                     .filter(|s| s.kind == StyleKind::Scenario)
                     .map(|s| s.name.as_str())
                     .collect();
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
                     "style.not_a_scenario",
                     format!(
                         "{s:?} is a style, not a scenario; scenarios: {} (or send it as `style`)",
@@ -235,7 +234,7 @@ fn pick_style(state: &super::State, req: &PortraitRequest) -> Result<(String, St
 fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
     let s = &req.settings;
     let bad = |field: &str, message: String| {
-        ApiError::bad_request("http.bad_setting", format!("settings.{field}: {message}"))
+        ApiError::new("http.bad_setting", format!("settings.{field}: {message}"))
     };
     let (min, max) = (likeness_paint::Size::MIN, likeness_paint::Size::MAX);
     for (field, value) in [("width", s.width), ("height", s.height)] {
@@ -274,7 +273,7 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
     };
     let custom_prompt = req.custom_prompt.as_deref().map(str::trim);
     if let Some(p) = custom_prompt.filter(|p| p.chars().count() > MAX_PROMPT_CHARS) {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             "http.bad_prompt",
             format!(
                 "custom_prompt has {} characters; the limit is {MAX_PROMPT_CHARS}",
@@ -297,13 +296,11 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
 async fn reference(state: &super::State, given: &str) -> Result<references::Stored, ApiError> {
     let max_bytes = state.app.faces.limits().max_bytes;
     let bytes = if crate::fetch::is_http_url(given) {
-        let fetched = state.fetcher.get(given).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-                e.code(),
-                format!("reference_image: {e}"),
-            )
-        })?;
+        let fetched = state
+            .fetcher
+            .get(given)
+            .await
+            .map_err(|e| ApiError::new(e.code(), format!("reference_image: {e}")))?;
         fetched.bytes.to_vec()
     } else {
         likeness_face::decode_base64(given, max_bytes)

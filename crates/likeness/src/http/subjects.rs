@@ -56,7 +56,7 @@ pub(super) async fn avatar(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::http::{HeaderValue, StatusCode, header};
     use axum::response::IntoResponse;
-    let Query(q) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::new("http.bad_query", e.body_text()))?;
     let r = resolve(&state.app, &id, q.style.as_deref()).await?;
     let rule = serde_json::to_value(r.rule)
         .ok()
@@ -92,16 +92,16 @@ pub(super) struct ListQuery {
 }
 
 #[utoipa::path(get, path = "/api/subjects", tag = "subjects", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "`{subjects: [...], next_after}`", body = Object), (status = 400, body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "`{subjects: [...], next_after}`", body = Object), (status = 400, body = super::schema::ErrorBody)))]
 pub(super) async fn list(
     State(state): State<super::State>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::new("http.bad_query", e.body_text()))?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let source: Option<Source> = match &q.source {
         Some(s) => Some(s.parse().map_err(|_| {
-            ApiError::bad_request(
+            ApiError::new(
                 "http.bad_query",
                 format!("source {s:?} is not one of fhir, csv, jsonl, api"),
             )
@@ -150,16 +150,16 @@ fn matches(s: &Subject, source: Option<Source>, needle: Option<&str>) -> bool {
 /// Creates or updates one subject, or `{"subjects": [...]}`. All or nothing: any invalid
 /// subject rejects the request with the reasons in `details`.
 #[utoipa::path(post, path = "/api/subjects", tag = "subjects", security(("bearer" = [])), params(CreateQuery),
-    request_body(content = super::openapi::SubjectInput, description = "one subject, or `{\"subjects\": [...]}`"),
+    request_body(content = super::schema::SubjectInput, description = "one subject, or `{\"subjects\": [...]}`"),
     responses((status = 200, description = "`{imported, updated, unchanged, ids, queued}`", body = Object),
-        (status = 400, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody), (status = 413, description = "body too large")))]
+        (status = 400, body = super::schema::ErrorBody), (status = 409, body = super::schema::ErrorBody), (status = 413, description = "body too large")))]
 pub(super) async fn create(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
     query: Result<Query<CreateQuery>, QueryRejection>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request("http.bad_query", e.body_text()))?;
+    let Query(query) = query.map_err(|e| ApiError::new("http.bad_query", e.body_text()))?;
     let Json(body) = body.map_err(super::error::json_rejection)?;
     let items: Vec<&Map<String, Value>> = match &body {
         Value::Object(m) if m.contains_key("subjects") => match &m["subjects"] {
@@ -168,13 +168,13 @@ pub(super) async fn create(
                 .map(|v| v.as_object().ok_or(()))
                 .collect::<Result<_, ()>>()
                 .map_err(|_| {
-                    ApiError::bad_request(
+                    ApiError::new(
                         "subject.invalid",
                         "every entry of `subjects` must be an object",
                     )
                 })?,
             _ => {
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
                     "subject.invalid",
                     "`subjects` must be an array",
                 ));
@@ -182,14 +182,14 @@ pub(super) async fn create(
         },
         Value::Object(m) => vec![m],
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::new(
                 "subject.invalid",
                 "expected a subject object or {\"subjects\": [...]}",
             ));
         }
     };
     if items.is_empty() || items.len() > MAX_SUBJECTS_PER_REQUEST {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             "subject.invalid",
             format!(
                 "send 1 to {MAX_SUBJECTS_PER_REQUEST} subjects per request, got {}",
@@ -206,7 +206,7 @@ pub(super) async fn create(
         }
     }
     if !problems.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             "subject.invalid",
             "some subjects are invalid; nothing was written",
         )
@@ -234,7 +234,6 @@ pub(super) async fn create(
     if !conflicts.is_empty() {
         tx.rollback().await?;
         return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
             "subject.conflict",
             "some ids belong to subjects from another source; nothing was written",
         )
@@ -295,7 +294,7 @@ async fn queue_default_style(app: &crate::App, ids: Vec<String>) -> crate::Resul
 
 #[utoipa::path(get, path = "/api/subjects/{id}", tag = "subjects", security(("bearer" = [])),
     params(("id" = String, Path, description = "subject id or slug")),
-    responses((status = 200, description = "the normalised subject", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "the normalised subject", body = Object), (status = 404, body = super::schema::ErrorBody)))]
 pub(super) async fn show(
     State(state): State<super::State>,
     Path(id): Path<String>,
@@ -307,7 +306,7 @@ pub(super) async fn show(
 /// Every attempt for a subject; images as `/assets/...` URLs rather than server paths.
 #[utoipa::path(get, path = "/api/subjects/{id}/history", tag = "subjects", security(("bearer" = [])),
     params(("id" = String, Path, description = "subject id or slug")),
-    responses((status = 200, description = "`{subject_id, assets: [...]}`, every attempt", body = Object), (status = 404, body = super::openapi::ErrorBody)))]
+    responses((status = 200, description = "`{subject_id, assets: [...]}`, every attempt", body = Object), (status = 404, body = super::schema::ErrorBody)))]
 pub(super) async fn history(
     State(state): State<super::State>,
     Path(id): Path<String>,

@@ -36,9 +36,6 @@ pub enum Verdict {
     },
 }
 
-/// The stable code of a job failed by its gate.
-pub const GATE_FAILED: &str = "gate.failed";
-
 /// Generates `request` with `provider` under its style's gates. `reference` is the first
 /// reference photo (store key and bytes), which identity is measured against. A provider
 /// error on the first attempt is returned as it is (the worker decides about retries); on a

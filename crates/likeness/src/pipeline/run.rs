@@ -8,12 +8,14 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::app::App;
+use crate::db::now_text;
 use crate::db::queue::JobOptions;
 use crate::db::runs::{self, Run, RunStyle, STATUS_RUNNING};
-use crate::db::{now_text, subjects::hex_sha256};
 use crate::error::{Error, Result};
+use crate::hash::hex_sha256;
 use crate::pipeline::plan::{self, JobWriter, PlanSummary, PlannedStyle, Selection};
 use crate::pipeline::worker::{Progress, Workers};
+use crate::worker_identity::dead_local_workers;
 
 /// What the user asked `generate` for.
 #[derive(Debug, Clone)]
@@ -341,43 +343,6 @@ pub async fn execute(
         stopped: stopped.or(interrupted.then(|| "interrupted".to_string())),
         failures,
     })
-}
-
-/// `host/pid/random`: unique per process, and tells a later process on the same host whether
-/// the holder is still alive.
-pub fn worker_id() -> String {
-    let random = uuid::Uuid::now_v7().simple().to_string();
-    format!("{}/{}/{}", hostname(), std::process::id(), &random[20..])
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty() && !h.contains('/'))
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// Of the given workers, those that ran on this host in a process that no longer exists.
-/// Only decidable where /proc exists; elsewhere leases expire instead.
-pub fn dead_local_workers(workers: &[String]) -> Vec<String> {
-    if !std::path::Path::new("/proc/self").exists() {
-        return Vec::new();
-    }
-    let host = hostname();
-    let me = std::process::id().to_string();
-    workers
-        .iter()
-        .filter(|w| {
-            let mut parts = w.split('/');
-            let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
-                return false;
-            };
-            h == host && pid != me && !std::path::Path::new(&format!("/proc/{pid}")).exists()
-        })
-        .cloned()
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::db::assets::Stored;
-use crate::db::subjects::hex_sha256;
+use crate::hash::hex_sha256;
 use crate::provider::Generated;
 use crate::store::{Store, asset_key};
 

@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::app::App;
 use crate::db::assets::{NewAsset, Outcome, Recorded};
+use crate::db::now_ms;
 use crate::db::queue::{ClaimedJob, JobOptions};
-use crate::db::{now_ms, subjects::hex_sha256};
 use crate::error::{Error, Result};
+use crate::events::JobEvent;
+use crate::hash::hex_sha256;
 use crate::pipeline::budget::Budget;
 use crate::pipeline::judge::{self, Judged, Verdict};
 use crate::pipeline::plan::PlannedStyle;
@@ -30,40 +30,6 @@ pub struct Silent;
 
 impl Progress for Silent {
     fn job_finished(&self, _: &str, _: &str, _: Option<(&str, &str)>) {}
-}
-
-/// What happened to a job, published on `App::events` for waiters and live progress.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobEvent {
-    pub job_id: String,
-    pub run_id: String,
-    pub subject_id: String,
-    pub style: String,
-    /// `running` (claimed), `progress` (of a long generation), `succeeded`, `failed`, or
-    /// `retrying` (failed, queued again after a backoff).
-    pub status: &'static str,
-    pub asset_id: Option<String>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    /// `[value, max]` of a `progress` event.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub progress: Option<[u32; 2]>,
-}
-
-impl JobEvent {
-    fn new(job: &ClaimedJob, status: &'static str) -> JobEvent {
-        JobEvent {
-            job_id: job.id.clone(),
-            run_id: job.run_id.clone(),
-            subject_id: job.subject_id.clone(),
-            style: job.style.clone(),
-            status,
-            asset_id: None,
-            error_code: None,
-            error_message: None,
-            progress: None,
-        }
-    }
 }
 
 /// The workers of one process: of one run (a CLI batch, which ends when the run is done) or of
@@ -93,7 +59,7 @@ impl<'a> Workers<'a> {
         Workers {
             app,
             run_id,
-            worker_id: super::run::worker_id(),
+            worker_id: crate::worker_identity::worker_id(),
             progress,
             stop,
             stop_reason: Mutex::new(None),
@@ -242,7 +208,8 @@ impl<'a> Workers<'a> {
         {
             return Ok(false);
         }
-        let dead = super::run::dead_local_workers(&self.app.db.running_workers(run).await?);
+        let dead =
+            crate::worker_identity::dead_local_workers(&self.app.db.running_workers(run).await?);
         self.app.db.reap(run, &dead).await?;
         let wait = match self.app.db.next_due(run).await? {
             Some(t) => (t - now_ms()).clamp(5, 500),
@@ -384,7 +351,7 @@ impl<'a> Workers<'a> {
                             }) => {
                                 asset.cost_usd = cost_usd;
                                 asset.details = Some(serde_json::json!({ "gate": gate }));
-                                failed(judge::GATE_FAILED, message, None)
+                                failed(crate::codes::GATE_FAILED, message, None)
                             }
                             Ok(Verdict::Keep(judged)) => {
                                 asset.provider = judged.generated.provider.clone();

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::codes;
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
     #[error("provider {provider} cannot draw style {style:?}; it can draw: {}", can_draw.join(", "))]
@@ -122,24 +124,24 @@ pub enum ProviderError {
 impl ProviderError {
     pub fn code(&self) -> &'static str {
         match self {
-            ProviderError::UnsupportedStyle { .. } => "provider.unsupported_style",
-            ProviderError::UnknownProvider { .. } => "provider.unknown",
-            ProviderError::BadRecipe { .. } => "provider.bad_recipe",
-            ProviderError::BadAttribute { .. } => "provider.bad_attribute",
-            ProviderError::Render(_) => "provider.render_failed",
-            ProviderError::ContentFiltered { .. } => "provider.content_filtered",
-            ProviderError::RateLimited { .. } => "provider.rate_limited",
-            ProviderError::Unavailable { .. } => "provider.unavailable",
-            ProviderError::Timeout { .. } => "provider.timeout",
-            ProviderError::BadRequest { .. } => "provider.bad_request",
-            ProviderError::Auth { .. } => "provider.auth",
-            ProviderError::NoKey { .. } => "provider.no_key",
-            ProviderError::NotConfigured { .. } => "provider.not_configured",
-            ProviderError::BadResponse { .. } => "provider.bad_response",
-            ProviderError::NeedsReference { .. } => "provider.needs_reference",
-            ProviderError::Failed { .. } => "provider.generation_failed",
-            ProviderError::BreakerOpen { .. } => "provider.breaker_open",
-            ProviderError::ReferencesNotAllowed { .. } => "provider.references_not_allowed",
+            ProviderError::UnsupportedStyle { .. } => codes::PROVIDER_UNSUPPORTED_STYLE,
+            ProviderError::UnknownProvider { .. } => codes::PROVIDER_UNKNOWN,
+            ProviderError::BadRecipe { .. } => codes::PROVIDER_BAD_RECIPE,
+            ProviderError::BadAttribute { .. } => codes::PROVIDER_BAD_ATTRIBUTE,
+            ProviderError::Render(_) => codes::PROVIDER_RENDER_FAILED,
+            ProviderError::ContentFiltered { .. } => codes::PROVIDER_CONTENT_FILTERED,
+            ProviderError::RateLimited { .. } => codes::PROVIDER_RATE_LIMITED,
+            ProviderError::Unavailable { .. } => codes::PROVIDER_UNAVAILABLE,
+            ProviderError::Timeout { .. } => codes::PROVIDER_TIMEOUT,
+            ProviderError::BadRequest { .. } => codes::PROVIDER_BAD_REQUEST,
+            ProviderError::Auth { .. } => codes::PROVIDER_AUTH,
+            ProviderError::NoKey { .. } => codes::PROVIDER_NO_KEY,
+            ProviderError::NotConfigured { .. } => codes::PROVIDER_NOT_CONFIGURED,
+            ProviderError::BadResponse { .. } => codes::PROVIDER_BAD_RESPONSE,
+            ProviderError::NeedsReference { .. } => codes::PROVIDER_NEEDS_REFERENCE,
+            ProviderError::Failed { .. } => codes::PROVIDER_GENERATION_FAILED,
+            ProviderError::BreakerOpen { .. } => codes::PROVIDER_BREAKER_OPEN,
+            ProviderError::ReferencesNotAllowed { .. } => codes::PROVIDER_REFERENCES_NOT_ALLOWED,
             ProviderError::ChainFailed { last, .. } | ProviderError::StyleUnusable { last, .. } => {
                 last.code()
             }
@@ -194,29 +196,7 @@ impl ProviderError {
 
     /// The HTTP status the API answers with when a request fails with this error.
     pub fn http_status(&self) -> u16 {
-        match self {
-            ProviderError::ContentFiltered { .. } => 422,
-            ProviderError::RateLimited { .. } => 429,
-            ProviderError::Unavailable { .. }
-            | ProviderError::Timeout { .. }
-            | ProviderError::BreakerOpen { .. }
-            | ProviderError::NoKey { .. }
-            | ProviderError::NotConfigured { .. } => 503,
-            ProviderError::BadRequest { .. }
-            | ProviderError::Auth { .. }
-            | ProviderError::BadResponse { .. }
-            | ProviderError::Failed { .. } => 502,
-            ProviderError::UnknownProvider { .. }
-            | ProviderError::UnsupportedStyle { .. }
-            | ProviderError::BadRecipe { .. }
-            | ProviderError::BadAttribute { .. }
-            | ProviderError::ReferencesNotAllowed { .. }
-            | ProviderError::NeedsReference { .. } => 400,
-            ProviderError::Render(_) => 500,
-            ProviderError::ChainFailed { last, .. } | ProviderError::StyleUnusable { last, .. } => {
-                last.http_status()
-            }
-        }
+        codes::http_status(self.code())
     }
 }
 

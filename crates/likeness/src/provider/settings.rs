@@ -305,7 +305,7 @@ impl ProviderSettings {
         check(
             &key("concurrency"),
             self.concurrency,
-            1..=crate::config::MAX_CONCURRENCY,
+            1..=crate::bounds::MAX_CONCURRENCY,
         )?;
         check(&key("breaker_failures"), self.breaker_failures, 1..=1000)?;
         check(

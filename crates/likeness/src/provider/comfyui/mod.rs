@@ -86,7 +86,7 @@ impl ComfyUi {
             "image/webp" => "webp",
             _ => "png",
         };
-        let hash = crate::db::subjects::hex_sha256(&reference.bytes);
+        let hash = crate::hash::hex_sha256(&reference.bytes);
         let filename = format!("likeness-{}.{ext}", &hash[..16]);
         let boundary = format!("likeness-boundary-{}", uuid::Uuid::now_v7().simple());
         let mut body = Vec::with_capacity(reference.bytes.len() + 512);
