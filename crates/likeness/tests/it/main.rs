@@ -1,0 +1,17 @@
+//! The integration tests of likeness, one binary (one link, one build) with a module per area.
+
+mod util;
+
+mod builtin_styles;
+mod cli;
+mod concurrency;
+mod crash;
+mod faces;
+mod hostile;
+mod http;
+mod http_inputs;
+mod provider_comfyui;
+mod provider_gemini;
+mod provider_openai;
+mod providers;
+mod providers_http;
