@@ -38,10 +38,29 @@ pub enum Mode {
     ReadOnly,
 }
 
+/// Settings given on the command line, over the config file and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--database-url`.
+    pub database_url: Option<String>,
+}
+
 impl App {
     /// Opens the data directory, creating it on first use (unless `mode` is read-only).
-    pub async fn open(data_dir: &Path, config_file: Option<&Path>, mode: Mode) -> Result<App> {
+    pub async fn open(
+        data_dir: &Path,
+        config_file: Option<&Path>,
+        mode: Mode,
+        overrides: &Overrides,
+    ) -> Result<App> {
         let config = Config::load(config_file, data_dir)?;
+        let env = |k: &str| std::env::var(k).ok();
+        let database = config.database_options(
+            data_dir,
+            overrides.database_url.as_deref(),
+            &env,
+            config.concurrency(None),
+        )?;
         let catalog = Catalog::load(&config.style_dirs(data_dir))?;
         let (db, store) = match mode {
             Mode::ReadWrite => {
@@ -52,13 +71,12 @@ impl App {
                     )
                 })?;
                 check_writable(data_dir)?;
-                let connections = config.concurrency(None) as u32 + 4;
-                let db = Db::open(&data_dir.join("likeness.db"), connections).await?;
+                let db = Db::open(&database).await?;
                 let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
                 (db, store)
             }
             Mode::ReadOnly => (
-                Db::open_read_only(&data_dir.join("likeness.db")).await?,
+                Db::open_read_only(&database).await?,
                 Store::local_read_only(&data_dir.join("assets"))?,
             ),
         };

@@ -57,9 +57,53 @@ pub struct Config {
     pub server: ServerConfig,
     pub fetch: FetchConfig,
     pub faces: FacesConfig,
+    pub database: DatabaseConfig,
     /// `[providers.gemini]`, `[providers.openai]`, `[providers.comfyui]`: endpoints, keys,
     /// pacing, retries, breaker and prices (see `provider/settings.rs`).
     pub providers: BTreeMap<String, ProviderConfig>,
+}
+
+/// Where the metadata and the queue live.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` (default: `<data-dir>/likeness.db`; a relative path is inside the data
+    /// directory) or `postgres://USER:PASSWORD@HOST:PORT/DB` for several processes on several
+    /// machines. Env LIKENESS_DATABASE_URL and the flag `--database-url` override it.
+    pub url: Option<String>,
+    /// Connections per process; 0 (the default): the process's workers plus 4.
+    pub max_connections: u32,
+    /// PostgreSQL: a statement running longer than this is cancelled.
+    pub statement_timeout_seconds: u64,
+    /// PostgreSQL: a session idle inside a transaction this long is ended by the server, so a
+    /// stalled process cannot hold locks (or hold back VACUUM on the queue table) for ever.
+    pub idle_in_transaction_timeout_seconds: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            max_connections: 0,
+            statement_timeout_seconds: 60,
+            idle_in_transaction_timeout_seconds: 60,
+        }
+    }
+}
+
+// By hand: the URL may hold a password.
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(crate::db::mask_password))
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout_seconds", &self.statement_timeout_seconds)
+            .field(
+                "idle_in_transaction_timeout_seconds",
+                &self.idle_in_transaction_timeout_seconds,
+            )
+            .finish()
+    }
 }
 
 /// Downloading reference images from URLs given to the API.
@@ -197,6 +241,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             fetch: FetchConfig::default(),
             faces: FacesConfig::default(),
+            database: DatabaseConfig::default(),
             providers: BTreeMap::new(),
         }
     }
@@ -223,6 +268,39 @@ impl Default for QueueConfig {
 }
 
 impl Config {
+    /// How to open the database: `flag` (`--database-url`) over env LIKENESS_DATABASE_URL
+    /// over `[database] url` over `<data-dir>/likeness.db`. `workers` sizes the pool.
+    pub fn database_options(
+        &self,
+        data_dir: &Path,
+        flag: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+        workers: usize,
+    ) -> Result<crate::db::Options> {
+        let given = flag
+            .map(str::to_string)
+            .or_else(|| env("LIKENESS_DATABASE_URL").filter(|u| !u.trim().is_empty()))
+            .or_else(|| self.database.url.clone());
+        let url = match given {
+            Some(text) => crate::db::DatabaseUrl::parse(&text, data_dir)?,
+            None => crate::db::DatabaseUrl::default_for(data_dir),
+        };
+        let max_connections = match self.database.max_connections {
+            0 => workers as u32 + 4,
+            n => n,
+        };
+        Ok(crate::db::Options {
+            url,
+            max_connections,
+            statement_timeout: std::time::Duration::from_secs(
+                self.database.statement_timeout_seconds,
+            ),
+            idle_in_transaction_timeout: std::time::Duration::from_secs(
+                self.database.idle_in_transaction_timeout_seconds,
+            ),
+        })
+    }
+
     /// The `[fetch]` section as the fetcher's policy; a bad network names the key.
     pub fn fetch_policy(&self) -> Result<crate::fetch::FetchPolicy> {
         let allow = self
@@ -281,6 +359,18 @@ impl Config {
         check("queue.lease_seconds", q.lease_seconds, 2..=86_400)?;
         check("queue.retry_base_ms", q.retry_base_ms, 1..=600_000)?;
         check("queue.retry_max_seconds", q.retry_max_seconds, 1..=86_400)?;
+        let d = &self.database;
+        check("database.max_connections", d.max_connections, 0..=1000)?;
+        check(
+            "database.statement_timeout_seconds",
+            d.statement_timeout_seconds,
+            1..=86_400,
+        )?;
+        check(
+            "database.idle_in_transaction_timeout_seconds",
+            d.idle_in_transaction_timeout_seconds,
+            1..=86_400,
+        )?;
         let s = &self.server;
         check("server.max_body_bytes", s.max_body_bytes, 1024..=1 << 30)?;
         check(

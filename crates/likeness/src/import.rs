@@ -7,7 +7,7 @@ use likeness_subjects::{Notice, ReadOptions, Record, Rejection};
 use serde::Serialize;
 
 use crate::app::App;
-use crate::db::subjects::{self, Upsert};
+use crate::db::subjects::{OnConflict, Upsert};
 use crate::error::{Error, Result};
 
 const BATCH: usize = 500;
@@ -37,28 +37,31 @@ pub async fn import(app: &App, paths: Vec<PathBuf>, options: ReadOptions) -> Res
         if received == 0 {
             break;
         }
-        let mut db_tx = app.db.begin_write().await?;
+        let mut subjects = Vec::with_capacity(batch.len());
         for record in batch.drain(..) {
             match record {
-                Record::Subject(subject) => match subjects::upsert(&mut db_tx, &subject).await? {
-                    Upsert::Imported => report.imported += 1,
-                    Upsert::Updated => report.updated += 1,
-                    Upsert::Unchanged => report.unchanged += 1,
-                    Upsert::Conflict { existing_source } => report.rejected.push(Rejection {
-                        file: subject.source.as_str().to_string(),
-                        record: format!("subject {}", subject.id),
-                        reason: format!(
-                            "id {} already belongs to a subject imported from {existing_source}; \
-                             ids must be unique across sources",
-                            subject.id
-                        ),
-                    }),
-                },
+                Record::Subject(subject) => subjects.push(subject),
                 Record::Rejected(r) => report.rejected.push(r),
                 Record::Notice(n) => report.notices.push(n),
             }
         }
-        db_tx.commit().await?;
+        let outcomes = app.db.upsert_subjects(&subjects, OnConflict::Skip).await?;
+        for (subject, outcome) in subjects.iter().zip(outcomes) {
+            match outcome {
+                Upsert::Imported => report.imported += 1,
+                Upsert::Updated => report.updated += 1,
+                Upsert::Unchanged => report.unchanged += 1,
+                Upsert::Conflict { existing_source } => report.rejected.push(Rejection {
+                    file: subject.source.as_str().to_string(),
+                    record: format!("subject {}", subject.id),
+                    reason: format!(
+                        "id {} already belongs to a subject imported from {existing_source}; \
+                         ids must be unique across sources",
+                        subject.id
+                    ),
+                }),
+            }
+        }
     }
     let summary = reader
         .await

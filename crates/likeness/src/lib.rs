@@ -19,6 +19,7 @@ pub mod fetch;
 pub mod hash;
 pub mod http;
 pub mod import;
+pub mod job_options;
 pub mod limits;
 pub mod local_file;
 pub mod pipeline;

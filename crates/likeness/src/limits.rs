@@ -2,7 +2,7 @@
 //! avatars route, `/api/generate`, the OpenAI-compatible routes) and checked once more where
 //! every request meets the queue (`http::generation::enqueue`).
 
-use crate::db::queue::JobOptions;
+use crate::job_options::JobOptions;
 
 /// A prompt or the text added to one (`custom_prompt`, OpenAI's `prompt`), in characters.
 pub const PROMPT_CHARS: usize = 4000;

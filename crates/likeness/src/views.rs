@@ -102,7 +102,7 @@ impl HistoryEntry {
             seed: a.seed,
             status: a.status,
             current: a.current,
-            created_at: a.created_at,
+            created_at: a.created_at.text(),
             prompt: a.prompt,
             width: a.width,
             height: a.height,

@@ -54,6 +54,11 @@ pub struct Cli {
     /// Config file (TOML). Default: <data-dir>/likeness.toml when it exists.
     #[arg(long, global = true, env = "LIKENESS_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The database: sqlite://PATH (default <data-dir>/likeness.db) or
+    /// postgres://USER:PASSWORD@HOST:PORT/DB, shared by every server and worker of one
+    /// installation. Over env LIKENESS_DATABASE_URL and `[database] url`.
+    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// Print one JSON document on stdout instead of text (no progress output).
     #[arg(long, global = true)]
     pub json: bool,
@@ -154,16 +159,6 @@ impl Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let out = Output::new(cli.json);
-    if let Command::Generate(args) = &cli.command
-        && args.dry_run
-        && !cli.data_dir.join("likeness.db").exists()
-    {
-        anyhow::bail!(
-            "nothing imported yet in {}: run `likeness import PATH` first (a dry run writes \
-             nothing, so it does not create the data directory)",
-            cli.data_dir.display()
-        );
-    }
     // One-off drawings need the styles, not the database: nothing is created on disk.
     match cli.command {
         Command::Render(args) => {
@@ -182,12 +177,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         _ => {}
     }
-    let mode = if cli.command.only_reads() {
+    // A dry run writes nothing, so it does not create the data directory either.
+    let dry_run = matches!(&cli.command, Command::Generate(args) if args.dry_run);
+    let mode = if cli.command.only_reads() || dry_run {
         likeness::app::Mode::ReadOnly
     } else {
         likeness::app::Mode::ReadWrite
     };
-    let app = std::sync::Arc::new(App::open(&cli.data_dir, cli.config.as_deref(), mode).await?);
+    let overrides = likeness::app::Overrides {
+        database_url: cli.database_url.clone(),
+    };
+    let app = std::sync::Arc::new(
+        App::open(&cli.data_dir, cli.config.as_deref(), mode, &overrides).await?,
+    );
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,
         Command::Generate(args) => generate::run(&app, &out, args).await?,

@@ -1,11 +1,10 @@
 //! What generation has cost, for `likeness runs --costs`: spending per provider and model over
 //! a window of days, and the month it projects to.
 
-use serde::Serialize;
-use sqlx::Row;
-
-use super::Db;
+use super::value::Get;
+use super::{Db, Stamp, on_pool};
 use crate::error::Result;
+use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ModelSpend {
@@ -36,37 +35,32 @@ impl Db {
         days: u32,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Spending> {
-        let since = (now - chrono::Duration::days(days as i64))
-            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string();
-        let rows = sqlx::query(
-            "SELECT provider, model, COUNT(*) AS n, COALESCE(SUM(cost_usd), 0.0) AS c
+        let since =
+            Stamp::from_millis((now - chrono::Duration::days(days as i64)).timestamp_millis());
+        let by_model_sql = "SELECT provider, model, COUNT(*) AS n,
+                 CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) AS c
              FROM assets WHERE status = 'succeeded' AND created_at >= $1
-             GROUP BY provider, model ORDER BY c DESC, provider, model",
-        )
-        .bind(&since)
-        .fetch_all(self.pool())
-        .await?;
-        let by_model: Vec<ModelSpend> = rows
-            .iter()
-            .map(|r| ModelSpend {
-                provider: r.get("provider"),
-                model: r.get("model"),
-                images: r.get("n"),
-                cost_usd: r.get("c"),
-            })
-            .collect();
-        let first: Option<String> = sqlx::query(
-            "SELECT MIN(created_at) AS f FROM assets
-             WHERE status = 'succeeded' AND cost_usd > 0 AND created_at >= $1",
-        )
-        .bind(&since)
-        .fetch_one(self.pool())
-        .await?
-        .get("f");
+             GROUP BY provider, model ORDER BY c DESC, provider, model";
+        let first_sql = "SELECT MIN(created_at) AS f FROM assets
+             WHERE status = 'succeeded' AND cost_usd > 0 AND created_at >= $1";
+        let (by_model, first) = on_pool!(self, p => {
+            let rows = sqlx::query(by_model_sql).bind(since).fetch_all(p).await?;
+            let by_model = rows
+                .iter()
+                .map(|r| {
+                    Ok(ModelSpend {
+                        provider: r.text("provider")?,
+                        model: r.text("model")?,
+                        images: r.int("n")?,
+                        cost_usd: r.float("c")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let first = sqlx::query(first_sql).bind(since).fetch_one(p).await?.opt_stamp("f")?;
+            (by_model, first)
+        });
         let active_days = first
-            .and_then(|f| chrono::DateTime::parse_from_rfc3339(&f).ok())
-            .map(|f| (now - f.with_timezone(&chrono::Utc)).num_seconds() as f64 / 86_400.0)
+            .map(|f| (now - f.datetime()).num_seconds() as f64 / 86_400.0)
             .unwrap_or(days as f64)
             .clamp(1.0, days.max(1) as f64);
         let total_usd: f64 = by_model.iter().map(|m| m.cost_usd).sum();

@@ -1,126 +1,183 @@
-//! The metadata database: subjects, runs, jobs (the durable queue) and assets.
+//! The metadata database: subjects, runs, jobs (the durable queue) and assets, behind one
+//! façade, [`Db`], with two backends: SQLite (WAL, the embedded default) and PostgreSQL (for
+//! several processes on several machines).
 //!
-//! SQLite in WAL mode is the embedded default. SQL is written in the dialect both SQLite and
-//! PostgreSQL accept (`$n` placeholders, `RETURNING`, `ON CONFLICT`) so a second backend is a
-//! new pool type, not a copy of these modules.
+//! Why an enum over the two pools and not a trait with two implementations: the SQL is the
+//! same text on both (`$n` placeholders, `RETURNING`, `ON CONFLICT`, values bound from Rust
+//! rather than computed by SQL functions), so one method body serves both, expanded once per
+//! backend by [`on_pool!`] and [`on_tx!`]; only the few statements whose semantics differ
+//! (the claim's `FOR UPDATE SKIP LOCKED`, advisory locks, NOTIFY) say which backend they are
+//! on. A trait would mean two copies of every query, sqlx's generic `Database` bounds would
+//! mean a page of where-clauses per function, and sqlx's `Any` driver has no timestamps or JSON.
+//!
+//! Nothing outside `db/` sees a pool, a connection, a row or SQL: callers get domain methods
+//! and plain structs, and every transaction lives inside one method.
 
 pub mod assets;
 pub mod costs;
+mod lock;
+mod open;
 pub mod queue;
 pub mod runs;
+pub mod stats;
 pub mod subjects;
+mod url;
+mod value;
 
-use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub use url::{DatabaseUrl, mask_password};
+pub use value::Stamp;
+
+/// How to reach the database and how to use it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub url: DatabaseUrl,
+    /// Connections in this process's pool.
+    pub max_connections: u32,
+    /// PostgreSQL: a statement running longer is cancelled (`statement_timeout`).
+    pub statement_timeout: Duration,
+    /// PostgreSQL: a session idle inside a transaction this long is ended by the server
+    /// (`idle_in_transaction_session_timeout`), so a stalled process cannot hold locks or
+    /// the xmin horizon (queue-table bloat) for ever.
+    pub idle_in_transaction_timeout: Duration,
+}
 
 /// Handle to the metadata database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    backend: Backend,
+    /// Milliseconds to add to this machine's clock to get the database server's: leases are
+    /// compared across machines, so they are reckoned on one clock.
+    clock_offset_ms: i64,
+    url: DatabaseUrl,
 }
 
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A write transaction on either backend; only `db/` opens and sees one.
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool (`&SqlitePool` or `&PgPool`): the
+/// body is compiled once per backend, so the same query text serves both.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.backend {
+            $crate::db::Backend::Sqlite($pool) => $body,
+            $crate::db::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection (`&mut SqliteConnection`
+/// or `&mut PgConnection`).
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on_pool, on_tx};
+
 impl Db {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub async fn open(path: &Path, max_connections: u32) -> Result<Db> {
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL + NORMAL: a commit survives a killed process; only power loss can drop the
-            // last commits, never corrupt the file.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_with(options)
-            .await
-            .map_err(|e| Error::Config(format!("cannot open database {}: {e}", path.display())))?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Db { pool })
+    /// Opens the database the URL names (creating a SQLite file if needed) and brings its
+    /// schema up to date, once, however many processes start together.
+    pub async fn open(options: &Options) -> Result<Db> {
+        open::open(options).await
     }
 
     /// Opens an existing database for reading only, for commands that only look (`subjects`,
     /// `history`, `runs`…): they work on a read-only data directory and on a copy mounted
     /// read-only. The schema is not migrated (that would write); a database from an older
     /// version is reported as such.
-    pub async fn open_read_only(path: &Path) -> Result<Db> {
-        if !path.exists() {
-            return Err(Error::Config(format!(
-                "no database at {}: run `likeness import PATH` first",
-                path.display()
-            )));
-        }
-        let options = |immutable: bool| -> Result<SqliteConnectOptions> {
-            Ok(SqliteConnectOptions::from_str("sqlite://")?
-                .filename(path)
-                .read_only(true)
-                .immutable(immutable)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true))
-        };
-        let pool = |options| {
-            SqlitePoolOptions::new()
-                .max_connections(2)
-                .acquire_timeout(Duration::from_secs(60))
-                .connect_with(options)
-        };
-        // A WAL database needs its shared-memory file, which SQLite cannot create in a
-        // read-only folder; nobody can be writing there, so reading it as immutable is safe.
-        let pool = match pool(options(false)?).await {
-            Ok(pool) if sqlx::query("SELECT 1").execute(&pool).await.is_ok() => pool,
-            _ => pool(options(true)?).await.map_err(|e| {
-                Error::Config(format!("cannot open database {}: {e}", path.display()))
-            })?,
-        };
-        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
-            .fetch_one(&pool)
-            .await
-            .unwrap_or(0);
-        if applied < MIGRATOR.iter().count() as i64 {
-            return Err(Error::Config(format!(
-                "the database {} is from an older likeness and the data directory is read-only: \
-                 run any command once where it can be written, to update it",
-                path.display()
-            )));
-        }
-        Ok(Db { pool })
+    pub async fn open_read_only(options: &Options) -> Result<Db> {
+        open::open_read_only(options).await
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The URL this handle was opened with, password masked: for messages and logs.
+    pub fn describe(&self) -> String {
+        self.url.redacted()
     }
 
-    /// Starts a transaction that will write. It takes the write lock up front (`BEGIN
-    /// IMMEDIATE`): a transaction that reads first and writes later can fail with
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    /// Whether the database answers (`/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later can fail with
     /// SQLITE_BUSY_SNAPSHOT when another process commits in between, which no busy timeout
-    /// retries.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// retries. On PostgreSQL the statements that need it lock rows or keys themselves.
+    async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.backend {
+            Backend::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Unix milliseconds on the database's clock, for queue timing (run_after, leases).
+    pub fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.clock_offset_ms
+    }
+
+    /// Now, on the database's clock, for the audit timestamps.
+    pub fn now(&self) -> Stamp {
+        Stamp::from_millis(self.now_ms())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_pool!(self, p => p.close().await)
     }
 }
 
-/// Milliseconds since the Unix epoch, for queue timing fields.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+impl Tx {
+    async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
 
-/// RFC 3339 UTC with milliseconds, fixed width so that text order is time order.
-pub fn now_text() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    async fn rollback(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
+    /// Serialises this transaction with every other one that locks the same `key`, until it
+    /// ends: a PostgreSQL advisory transaction lock. SQLite needs none (`BEGIN IMMEDIATE`
+    /// already makes writers take turns).
+    async fn lock(&mut self, key: &str) -> Result<()> {
+        lock::lock_key(self, key).await
+    }
 }

@@ -12,8 +12,10 @@ use super::ApiError;
 use super::auth::Client;
 use crate::app::App;
 use crate::codes;
-use crate::db::queue::{JobOptions, JobRow};
+use crate::db::queue::JobRow;
+use crate::db::subjects::OnConflict;
 use crate::events::JobEvent;
+use crate::job_options::JobOptions;
 use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
 
@@ -50,9 +52,9 @@ pub(super) async fn adhoc_subject(
         likeness_subjects::Source::Api,
     )
     .map_err(|e| ApiError::new("subject.invalid", e.to_string()))?;
-    let mut tx = app.db.begin_write().await?;
-    crate::db::subjects::upsert(&mut tx, &subject).await?;
-    tx.commit().await.map_err(crate::Error::from)?;
+    app.db
+        .upsert_subjects(std::slice::from_ref(&subject), OnConflict::Skip)
+        .await?;
     Ok(subject.id.to_string())
 }
 

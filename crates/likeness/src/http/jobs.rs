@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::auth::Client;
 use super::{ApiError, generation};
 use crate::app::App;
-use crate::db::queue::JobOptions;
+use crate::job_options::JobOptions;
 
 /// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
 const MAX_WAIT_SECONDS: u64 = 120;

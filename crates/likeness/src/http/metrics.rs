@@ -11,7 +11,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sqlx::Row;
 
 use super::ApiError;
 
@@ -118,45 +117,25 @@ pub async fn render(State(state): State<super::State>) -> Result<Response, ApiEr
             );
         }
     }
-    let pool = state.app.db.pool();
     out.push_str(
         "# HELP likeness_jobs Jobs by state, across all runs.\n# TYPE likeness_jobs gauge\n",
     );
-    let mut by_status: BTreeMap<String, i64> =
-        ["queued", "running", "succeeded", "failed", "skipped"]
-            .iter()
-            .map(|s| (s.to_string(), 0))
-            .collect();
-    for row in sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
-        .fetch_all(pool)
-        .await?
-    {
-        by_status.insert(row.get("status"), row.get("n"));
-    }
-    for (status, n) in &by_status {
+    for (status, n) in &state.app.db.jobs_by_status().await? {
         let _ = writeln!(out, "likeness_jobs{{status=\"{}\"}} {n}", escape(status));
     }
     out.push_str(
         "# HELP likeness_generations_total Generation attempts by provider and outcome.\n",
     );
     out.push_str("# TYPE likeness_generations_total counter\n");
-    let rows = sqlx::query(
-        "SELECT provider, status, COUNT(*) AS n, COALESCE(SUM(cost_usd), 0.0) AS cost
-         FROM assets GROUP BY provider, status ORDER BY provider, status",
-    )
-    .fetch_all(pool)
-    .await?;
     let mut cost: BTreeMap<String, f64> = BTreeMap::new();
-    for row in &rows {
-        let provider: String = row.get("provider");
-        let status: String = row.get("status");
-        let n: i64 = row.get("n");
-        *cost.entry(provider.clone()).or_default() += row.get::<f64, _>("cost");
+    for g in state.app.db.generations().await? {
+        *cost.entry(g.provider.clone()).or_default() += g.cost_usd;
         let _ = writeln!(
             out,
-            "likeness_generations_total{{provider=\"{}\",status=\"{}\"}} {n}",
-            escape(&provider),
-            escape(&status)
+            "likeness_generations_total{{provider=\"{}\",status=\"{}\"}} {}",
+            escape(&g.provider),
+            escape(&g.status),
+            g.count
         );
     }
     out.push_str("# HELP likeness_cost_usd_total Money spent on generation, by provider.\n");

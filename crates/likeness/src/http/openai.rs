@@ -26,8 +26,8 @@ use axum::extract::multipart::{MultipartError, MultipartRejection};
 use super::auth::Client;
 use super::{ApiError, generation};
 use crate::app::App;
-use crate::db::queue::JobOptions;
 use crate::hash::hex_sha256;
+use crate::job_options::JobOptions;
 use crate::limits::PROMPT_CHARS as MAX_PROMPT_CHARS;
 use crate::references;
 

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 
 use super::auth::Client;
 use super::{ApiError, generation};
-use crate::db::queue::JobOptions;
 use crate::hash::hex_sha256;
+use crate::job_options::JobOptions;
 use crate::limits::{MAX_STEPS, PROMPT_CHARS as MAX_PROMPT_CHARS, SEED_CHARS};
 use crate::references;
 

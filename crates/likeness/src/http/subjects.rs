@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::ApiError;
 use super::auth::Client;
-use crate::db::subjects::{self, Upsert};
+use crate::db::subjects::{OnConflict, Upsert};
 use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
 use crate::resolve::resolve;
@@ -213,12 +213,12 @@ pub(super) async fn create(
         .with_details(Value::Array(problems)));
     }
     let app = &state.app;
-    let mut tx = app.db.begin_write().await?;
+    let outcomes = app.db.upsert_subjects(&parsed, OnConflict::Abort).await?;
     let (mut imported, mut updated, mut unchanged) = (0, 0, 0);
     let mut conflicts = Vec::new();
     let mut new_ids = Vec::new();
-    for s in &parsed {
-        match subjects::upsert(&mut tx, s).await? {
+    for (s, outcome) in parsed.iter().zip(outcomes) {
+        match outcome {
             Upsert::Imported => {
                 imported += 1;
                 new_ids.push(s.id.to_string());
@@ -232,14 +232,12 @@ pub(super) async fn create(
         }
     }
     if !conflicts.is_empty() {
-        tx.rollback().await?;
         return Err(ApiError::new(
             "subject.conflict",
             "some ids belong to subjects from another source; nothing was written",
         )
         .with_details(Value::Array(conflicts)));
     }
-    tx.commit().await?;
     let ids: Vec<String> = parsed.iter().map(|s| s.id.to_string()).collect();
     let mut answer = json!({"imported": imported, "updated": updated, "unchanged": unchanged, "ids": ids, "queued": null});
     if !query.generate.unwrap_or(true) || new_ids.is_empty() {

@@ -8,11 +8,9 @@ use std::sync::Arc;
 use likeness_styles::{Audience, Style};
 use likeness_subjects::Subject;
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
 
 use crate::app::App;
-use crate::db::queue::{self, JobOptions, NewJob};
-use crate::db::subjects;
+use crate::db::queue::NewJob;
 use crate::error::{Error, Result};
 use crate::pipeline::prompt_subject;
 use crate::provider::{Provider, ProviderError};
@@ -113,45 +111,21 @@ impl PlannedStyle {
     }
 }
 
-/// Writes the walk's decisions as job rows of a run (absent in a dry run).
+/// Collects the walk's decisions as the jobs of a run (absent in a dry run), in plan order.
+#[derive(Debug, Default)]
 pub struct JobWriter {
-    pub run_id: String,
-    pub max_attempts: u32,
-    /// Per-request overrides given to every job written.
-    pub options: Option<JobOptions>,
-    seq: i64,
+    pub jobs: Vec<NewJob>,
 }
 
 impl JobWriter {
-    pub fn new(run_id: String, max_attempts: u32) -> JobWriter {
-        JobWriter {
-            run_id,
-            max_attempts,
-            options: None,
-            seq: 0,
-        }
-    }
-
-    async fn write(
-        &mut self,
-        conn: &mut SqliteConnection,
-        subject: &Subject,
-        style: &PlannedStyle,
-        skip_reason: Option<&str>,
-    ) -> Result<()> {
-        self.seq += 1;
-        let id = uuid::Uuid::now_v7().to_string();
-        let job = NewJob {
-            id: &id,
-            run_id: &self.run_id,
-            seq: self.seq,
-            subject_id: subject.id.as_ref(),
-            style: &style.style.name,
-            skip_reason,
-            max_attempts: self.max_attempts,
-            options: self.options.as_ref(),
-        };
-        queue::insert(conn, &job).await
+    fn write(&mut self, subject: &Subject, style: &PlannedStyle, skip_reason: Option<&str>) {
+        self.jobs.push(NewJob {
+            id: uuid::Uuid::now_v7().to_string(),
+            seq: self.jobs.len() as i64 + 1,
+            subject_id: subject.id.to_string(),
+            style: style.style.name.clone(),
+            skip_reason: skip_reason.map(str::to_string),
+        });
     }
 }
 
@@ -177,15 +151,16 @@ pub struct PlanSummary {
 /// the jobs through `writer` when given.
 pub async fn walk(
     app: &App,
-    conn: &mut SqliteConnection,
     selection: &Selection,
     styles: &[PlannedStyle],
     mut writer: Option<&mut JobWriter>,
 ) -> Result<PlanSummary> {
     let mut summary = PlanSummary::default();
     let mut generating_subjects = 0u64;
-    let mut pages = Pages::new(conn, selection).await?;
-    while let Some(page) = pages.next(conn).await? {
+    let mut pages = Pages::new(app, selection).await?;
+    while let Some(page) = pages.next(app).await? {
+        let ids: Vec<&str> = page.iter().map(|s| s.id.as_ref()).collect();
+        let current = app.db.current_styles(&ids).await?;
         for subject in &page {
             if !matches(app, selection, subject) {
                 continue;
@@ -194,8 +169,7 @@ pub async fn walk(
             let mut any_generate = false;
             let mut decisions = Vec::with_capacity(styles.len());
             for style in styles {
-                let has =
-                    subjects::has_current(conn, subject.id.as_ref(), &style.style.name).await?;
+                let has = current.contains(&(subject.id.to_string(), style.style.name.clone()));
                 if has && !selection.force {
                     decisions.push((style, Some(SKIP_HAS_CURRENT)));
                 } else {
@@ -219,7 +193,7 @@ pub async fn walk(
                             .entry(reason.to_string())
                             .or_default() += 1;
                         if let Some(w) = writer.as_deref_mut() {
-                            w.write(conn, subject, style, Some(reason)).await?;
+                            w.write(subject, style, Some(reason));
                         }
                     }
                     None => {
@@ -240,7 +214,7 @@ pub async fn walk(
                                 Some(style.style.render_prompt(&ps, style.audience())?);
                         }
                         if let Some(w) = writer.as_deref_mut() {
-                            w.write(conn, subject, style, None).await?;
+                            w.write(subject, style, None);
                         }
                     }
                 }
@@ -259,15 +233,15 @@ struct Pages<'s> {
 }
 
 impl<'s> Pages<'s> {
-    async fn new(conn: &mut SqliteConnection, selection: &'s Selection) -> Result<Pages<'s>> {
+    async fn new(app: &App, selection: &'s Selection) -> Result<Pages<'s>> {
         Ok(Pages {
-            explicit: resolve_explicit(conn, &selection.subjects).await?,
+            explicit: resolve_explicit(app, &selection.subjects).await?,
             selection,
             after: None,
         })
     }
 
-    async fn next(&mut self, conn: &mut SqliteConnection) -> Result<Option<Vec<Subject>>> {
+    async fn next(&mut self, app: &App) -> Result<Option<Vec<Subject>>> {
         if let Some(list) = self.explicit.take() {
             self.after = Some(String::new());
             return Ok(Some(list));
@@ -275,13 +249,10 @@ impl<'s> Pages<'s> {
         if self.after.as_deref() == Some("") && !self.selection.subjects.is_empty() {
             return Ok(None);
         }
-        let page = subjects::page(
-            conn,
-            self.after.as_deref(),
-            self.selection.cohort.as_deref(),
-            500,
-        )
-        .await?;
+        let page = app
+            .db
+            .subjects_page(self.after.as_deref(), self.selection.cohort.as_deref(), 500)
+            .await?;
         match page.last() {
             Some(last) => self.after = Some(last.id.to_string()),
             None => return Ok(None),
@@ -293,10 +264,9 @@ impl<'s> Pages<'s> {
 /// Every subject of a selection (filters applied, `--limit` honoured), for work done before
 /// planning such as fetching likeness descriptions.
 pub async fn selected(app: &App, selection: &Selection) -> Result<Vec<Subject>> {
-    let mut conn = app.db.pool().acquire().await?;
-    let mut pages = Pages::new(&mut conn, selection).await?;
+    let mut pages = Pages::new(app, selection).await?;
     let mut out = Vec::new();
-    while let Some(page) = pages.next(&mut conn).await? {
+    while let Some(page) = pages.next(app).await? {
         for s in page {
             if selection.limit.is_some_and(|l| out.len() as u64 >= l) {
                 return Ok(out);
@@ -321,17 +291,14 @@ fn matches(app: &App, selection: &Selection, subject: &Subject) -> bool {
         .all(|f| subject.matches(&f.field, &f.value, app.today))
 }
 
-/// The subjects named with `--subject` (ids or slugs), read on the planning connection.
-async fn resolve_explicit(
-    conn: &mut SqliteConnection,
-    ids: &[String],
-) -> Result<Option<Vec<Subject>>> {
+/// The subjects named with `--subject` (ids or slugs).
+async fn resolve_explicit(app: &App, ids: &[String]) -> Result<Option<Vec<Subject>>> {
     if ids.is_empty() {
         return Ok(None);
     }
     let mut out: Vec<Subject> = Vec::with_capacity(ids.len());
     for id in ids {
-        let s = subjects::find(conn, id).await?;
+        let s = app.db.find_subject(id).await?;
         if !out.iter().any(|o| o.id == s.id) {
             out.push(s);
         }

@@ -5,14 +5,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
-use sqlx::Row;
 
 use crate::app::App;
-use crate::db::now_text;
-use crate::db::queue::JobOptions;
-use crate::db::runs::{self, Run, RunStyle, STATUS_RUNNING};
+use crate::db::runs::{Created, NewRun, Run, RunStyle, STATUS_RUNNING};
 use crate::error::{Error, Result};
 use crate::hash::hex_sha256;
+use crate::job_options::JobOptions;
 use crate::pipeline::plan::{self, JobWriter, PlanSummary, PlannedStyle, Selection};
 use crate::pipeline::worker::{Progress, Workers};
 use crate::worker_identity::dead_local_workers;
@@ -100,8 +98,7 @@ pub async fn dry_run(app: &App, opts: &GenerateOptions) -> Result<DryRun> {
     let styles = resolve_styles(app, opts)?;
     let key = opts.run_key();
     let latest = app.db.latest_run(&key).await?;
-    let mut conn = app.db.pool().acquire().await?;
-    let summary = plan::walk(app, &mut conn, &opts.selection, &styles, None).await?;
+    let summary = plan::walk(app, &opts.selection, &styles, None).await?;
     let (resumes_run, remaining) = match &latest {
         Some(r) if r.status == STATUS_RUNNING => (
             Some(r.id.clone()),
@@ -118,48 +115,30 @@ pub async fn dry_run(app: &App, opts: &GenerateOptions) -> Result<DryRun> {
     })
 }
 
-/// Resumes the unfinished run of this key, or plans a new version of it in one transaction.
+/// Resumes the unfinished run of this key, or plans a new version of it: the run and all its
+/// jobs are written in one transaction, under a lock on the key, so two `generate`s started
+/// together (on one machine or two) cannot both plan it: the later one resumes the first's run.
 pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
     plan::check_filters(&opts.selection.filters)?;
     let key = opts.run_key();
-    // The write lock is taken before looking for an unfinished run, so two `generate`s started
-    // together cannot both plan: the second waits, then resumes the first one's run.
-    let mut tx = app.db.begin_write().await?;
-    let latest = runs::latest(&mut tx, &key).await?;
-    if let Some(run) = latest
-        .as_ref()
-        .filter(|r| opts.resume && r.status == STATUS_RUNNING)
+    if opts.resume
+        && let Some(run) = app.db.latest_run(&key).await?
+        && run.status == STATUS_RUNNING
     {
-        tx.rollback().await?;
-        let names: Vec<&str> = run.styles.iter().map(|s| s.name.as_str()).collect();
-        if names != opts.styles.iter().map(String::as_str).collect::<Vec<_>>() {
-            return Err(Error::Usage(format!(
-                "run {key:?} (version {}) is unfinished and uses styles {}; finish it with the same \
-                 styles, or pass another --run-key",
-                run.version,
-                names.join(",")
-            )));
-        }
-        let styles = run
-            .styles
-            .iter()
-            .map(|s| {
-                PlannedStyle::resolve(app, &s.name, run.provider.as_deref(), run.size.as_deref())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        return Ok(Prepared {
-            run: run.clone(),
-            styles,
-            resumed: true,
-            summary: None,
-        });
+        return resume(app, opts, run);
     }
     let styles = resolve_styles(app, opts)?;
-    let mut run = Run {
+    let mut writer = JobWriter::default();
+    let summary = plan::walk(app, &opts.selection, &styles, Some(&mut writer)).await?;
+    if summary.subjects == 0 {
+        return Err(Error::Usage(
+            "no subject matches this selection; `likeness subjects list` shows what is imported"
+                .into(),
+        ));
+    }
+    let run = NewRun {
         id: uuid::Uuid::now_v7().to_string(),
         run_key: key,
-        version: latest.map(|r| r.version + 1).unwrap_or(1),
-        status: STATUS_RUNNING.to_string(),
         styles: styles
             .iter()
             .map(|p| RunStyle {
@@ -174,45 +153,45 @@ pub async fn prepare(app: &App, opts: &GenerateOptions) -> Result<Prepared> {
         selection: serde_json::to_value(&opts.selection)
             .map_err(|e| Error::Corrupt(e.to_string()))?,
         notes: opts.notes.clone(),
-        planned: 0,
-        skipped: 0,
-        estimated_cost_usd: 0.0,
-        app_version: env!("CARGO_PKG_VERSION").to_string(),
-        started_at: now_text(),
-        finished_at: None,
-        duration_ms: None,
+        planned: summary.planned as i64,
+        skipped: summary.skipped as i64,
+        estimated_cost_usd: summary.estimated_cost_usd,
+        job_options: opts.job_options.clone(),
+        max_attempts: app.config.generate.max_attempts,
     };
-    // The run row and all its jobs appear together or not at all: a crash while planning
-    // leaves nothing behind, and the next attempt plans afresh.
-    runs::insert(&mut tx, &run).await?;
-    let mut writer = JobWriter::new(run.id.clone(), app.config.generate.max_attempts);
-    writer.options = opts.job_options.clone();
-    let summary = plan::walk(app, &mut tx, &opts.selection, &styles, Some(&mut writer)).await?;
-    if summary.subjects == 0 {
-        tx.rollback().await?;
-        return Err(Error::Usage(
-            "no subject matches this selection; `likeness subjects list` shows what is imported"
-                .into(),
-        ));
+    match app.db.create_run(run, &writer.jobs, opts.resume).await? {
+        Created::Run(run) => Ok(Prepared {
+            run,
+            styles,
+            resumed: false,
+            summary: Some(summary),
+        }),
+        Created::Unfinished(run) => resume(app, opts, run),
     }
-    run.planned = summary.planned as i64;
-    run.skipped = summary.skipped as i64;
-    run.estimated_cost_usd = summary.estimated_cost_usd;
-    sqlx::query(
-        "UPDATE runs SET planned = $1, skipped = $2, estimated_cost_usd = $3 WHERE id = $4",
-    )
-    .bind(run.planned)
-    .bind(run.skipped)
-    .bind(run.estimated_cost_usd)
-    .bind(&run.id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+}
+
+/// Picks up an unfinished run, with the styles it was planned with.
+fn resume(app: &App, opts: &GenerateOptions, run: Run) -> Result<Prepared> {
+    let names: Vec<&str> = run.styles.iter().map(|s| s.name.as_str()).collect();
+    if names != opts.styles.iter().map(String::as_str).collect::<Vec<_>>() {
+        return Err(Error::Usage(format!(
+            "run {:?} (version {}) is unfinished and uses styles {}; finish it with the same \
+             styles, or pass another --run-key",
+            run.run_key,
+            run.version,
+            names.join(",")
+        )));
+    }
+    let styles = run
+        .styles
+        .iter()
+        .map(|s| PlannedStyle::resolve(app, &s.name, run.provider.as_deref(), run.size.as_deref()))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Prepared {
         run,
         styles,
-        resumed: false,
-        summary: Some(summary),
+        resumed: true,
+        summary: None,
     })
 }
 
@@ -302,23 +281,18 @@ pub async fn execute(
         app.db.finish_run(run).await?;
     }
     let finished = app.db.run(&run.id).await?.unwrap_or_else(|| run.clone());
-    let failures = sqlx::query(
-        "SELECT subject_id, style, error_code, error_message FROM jobs
-         WHERE run_id = $1 AND status = 'failed' ORDER BY seq",
-    )
-    .bind(&run.id)
-    .fetch_all(app.db.pool())
-    .await?
-    .into_iter()
-    .map(|r| Failure {
-        subject_id: r.get("subject_id"),
-        style: r.get("style"),
-        code: r.get::<Option<String>, _>("error_code").unwrap_or_default(),
-        message: r
-            .get::<Option<String>, _>("error_message")
-            .unwrap_or_default(),
-    })
-    .collect();
+    let failures = app
+        .db
+        .failed_jobs(&run.id)
+        .await?
+        .into_iter()
+        .map(|f| Failure {
+            subject_id: f.subject_id,
+            style: f.style,
+            code: f.code,
+            message: f.message,
+        })
+        .collect();
     let timing = app.db.run_timing(&run.id).await?;
     Ok(RunReport {
         run_id: run.id.clone(),

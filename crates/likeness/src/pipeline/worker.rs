@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::db::assets::{NewAsset, Outcome, Recorded};
-use crate::db::now_ms;
-use crate::db::queue::{ClaimedJob, JobOptions};
+use crate::db::queue::ClaimedJob;
 use crate::error::{Error, Result};
 use crate::events::JobEvent;
 use crate::hash::hex_sha256;
+use crate::job_options::JobOptions;
 use crate::pipeline::budget::Budget;
 use crate::pipeline::judge::{self, Judged, Verdict};
 use crate::pipeline::plan::PlannedStyle;
@@ -47,6 +47,8 @@ pub struct Workers<'a> {
     styles: Mutex<HashMap<String, Arc<Vec<PlannedStyle>>>>,
     /// `--max-cost`: what this batch may spend.
     budget: Option<Budget>,
+    /// `likeness worker --drain`: stop once no job of any run is queued or running.
+    drain: bool,
 }
 
 impl<'a> Workers<'a> {
@@ -65,7 +67,14 @@ impl<'a> Workers<'a> {
             stop_reason: Mutex::new(None),
             styles: Mutex::new(HashMap::new()),
             budget: None,
+            drain: false,
         }
+    }
+
+    /// Stops the workers once no job is queued or running anywhere (`worker --drain`).
+    pub fn with_drain(mut self, drain: bool) -> Self {
+        self.drain = drain;
+        self
     }
 
     /// Stops the batch before it would spend more than `usd`.
@@ -127,27 +136,37 @@ impl<'a> Workers<'a> {
             let mut last = Instant::now();
             while !done.load(Ordering::Relaxed) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                if last.elapsed() >= every {
-                    self.app
-                        .db
-                        .heartbeat(&self.worker_id, self.lease_ms())
-                        .await?;
-                    last = Instant::now();
+                if last.elapsed() < every {
+                    continue;
+                }
+                // A failed heartbeat (the database restarting, a network blip) must not end
+                // lease renewal for the life of the process: say so and try again soon. If the
+                // leases run out meanwhile, the jobs go to other workers and the fencing token
+                // turns this process's late results away.
+                match self
+                    .app
+                    .db
+                    .heartbeat(&self.worker_id, self.lease_ms())
+                    .await
+                {
+                    Ok(_) => last = Instant::now(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, code = e.code(), "heartbeat failed; retrying in 1 s");
+                        last = Instant::now() - every + Duration::from_secs(1).min(every);
+                    }
                 }
             }
-            Ok::<(), Error>(())
         };
         let work = async {
             let all = futures::future::join_all((0..concurrency.max(1)).map(|_| self.work())).await;
             done.store(true, Ordering::Relaxed);
             all.into_iter().collect::<Result<Vec<()>>>()
         };
-        let (worked, beat) = tokio::join!(work, heartbeat);
+        let (worked, ()) = tokio::join!(work, heartbeat);
         if worked.is_err() {
             self.app.db.release(&self.worker_id).await.ok();
         }
-        worked?;
-        beat
+        worked.map(|_| ())
     }
 
     /// Works jobs until `stop` is set, or (for one run) until the run has none left.
@@ -208,11 +227,14 @@ impl<'a> Workers<'a> {
         {
             return Ok(false);
         }
+        if self.drain && run.is_none() && self.app.db.unfinished_jobs().await? == 0 {
+            return Ok(false);
+        }
         let dead =
             crate::worker_identity::dead_local_workers(&self.app.db.running_workers(run).await?);
         self.app.db.reap(run, &dead).await?;
         let wait = match self.app.db.next_due(run).await? {
-            Some(t) => (t - now_ms()).clamp(5, 500),
+            Some(t) => (t - self.app.db.now_ms()).clamp(5, 500),
             None => 500,
         };
         // New work wakes us at once; the timeout covers work queued by other processes.
@@ -382,7 +404,12 @@ impl<'a> Workers<'a> {
                 ..
             }
         );
-        match self.app.db.record_attempt(&self.worker_id, &asset).await? {
+        match self
+            .app
+            .db
+            .record_attempt(&self.worker_id, job.attempts, &asset)
+            .await?
+        {
             Recorded::Yes => {
                 if !retrying {
                     self.finish_run_if_done(&job.run_id).await?;
@@ -426,7 +453,7 @@ impl<'a> Workers<'a> {
         if self.run_id.is_some() && (e.is_outage() || e.needs_operator()) {
             self.stop_batch(format!("{}: {e}", e.code()));
             let after = e.retry_after().map_or(1000, |d| d.as_millis() as i64);
-            return failed(e.code(), e.to_string(), Some(now_ms() + after));
+            return failed(e.code(), e.to_string(), Some(self.app.db.now_ms() + after));
         }
         let retry = (e.is_retryable() && job.attempts < job.max_attempts)
             .then(|| self.retry_at(job, e.retry_after()));
@@ -512,7 +539,7 @@ impl<'a> Workers<'a> {
         let h = hex_sha256(format!("{}:{}", job.id, job.attempts).as_bytes());
         let jitter = u64::from_str_radix(&h[..4], 16).unwrap_or(0) % (capped / 5 + 1);
         let backoff = (capped - capped / 10 + jitter) as i64;
-        now_ms() + backoff.max(hint.map_or(0, |h| h.as_millis() as i64))
+        self.app.db.now_ms() + backoff.max(hint.map_or(0, |h| h.as_millis() as i64))
     }
 }
 

@@ -7,7 +7,6 @@ use crate::util;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
 use util::{TestDir, png_dimensions, synthetic_subjects};
 
 const SUBJECTS: usize = 240;
@@ -83,37 +82,29 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_nothing() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let db = likeness::db::Db::open(&t.data_dir().join("likeness.db"), 2).await.unwrap();
-        let pool = db.pool();
-        let runs: i64 = sqlx::query("SELECT COUNT(*) AS n FROM runs").fetch_one(pool).await.unwrap().get("n");
-        assert_eq!(runs, 1, "one run, resumed every time");
-        let run_id: String = sqlx::query("SELECT id FROM runs").fetch_one(pool).await.unwrap().get("id");
+        let db = t.open_db().await;
+        let check = db.integrity().await.unwrap();
+        assert_eq!(check.runs, 1, "one run, resumed every time");
+        let run_id = db
+            .latest_run(&report["run_key"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
         let counts = db.run_counts(&run_id).await.unwrap();
         assert_eq!(counts.succeeded as usize, total, "{counts:?}");
         assert_eq!(counts.remaining(), 0);
 
         // Exactly one current image per subject and style, for every subject and style.
-        let current: i64 = sqlx::query("SELECT COUNT(*) AS n FROM assets WHERE current = 1")
-            .fetch_one(pool).await.unwrap().get("n");
-        assert_eq!(current as usize, total);
-        let doubles = sqlx::query(
-            "SELECT subject_id, style FROM assets WHERE current = 1 GROUP BY subject_id, style HAVING COUNT(*) > 1",
-        )
-        .fetch_all(pool).await.unwrap();
-        assert!(doubles.is_empty());
+        assert_eq!(check.current.len(), total);
+        assert!(check.doubled_currents.is_empty(), "{check:?}");
         // No job produced two successful assets (no duplicated work recorded).
-        let dup_jobs = sqlx::query(
-            "SELECT job_id FROM assets WHERE status = 'succeeded' GROUP BY job_id HAVING COUNT(*) > 1",
-        )
-        .fetch_all(pool).await.unwrap();
-        assert!(dup_jobs.is_empty());
+        assert!(check.jobs_succeeded_twice.is_empty(), "{check:?}");
+        assert!(check.succeeded_without_asset.is_empty(), "{check:?}");
         // Every current asset's file exists and is a complete PNG of the recorded size.
-        let rows = sqlx::query("SELECT storage_key, width, height FROM assets WHERE current = 1")
-            .fetch_all(pool).await.unwrap();
-        for row in rows {
-            let key: String = row.get("storage_key");
-            let dims = png_dimensions(&t.data_dir().join("assets").join(&key));
-            assert_eq!(dims, (row.get::<i64, _>("width") as u32, row.get::<i64, _>("height") as u32));
+        for a in &check.current {
+            let dims = png_dimensions(&t.data_dir().join("assets").join(&a.storage_key));
+            assert_eq!(dims, (a.width as u32, a.height as u32));
         }
         db.close().await;
     });

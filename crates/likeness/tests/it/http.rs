@@ -991,16 +991,12 @@ async fn sigterm_finishes_in_flight_jobs_and_leaves_the_rest_queued() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(server.terminate().success(), "clean exit on SIGTERM");
     let rt_counts = {
-        let db = likeness::db::Db::open(&t.data_dir().join("likeness.db"), 2)
-            .await
-            .unwrap();
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
-        use sqlx::Row;
-        rows.into_iter()
-            .map(|r| (r.get::<String, _>("status"), r.get::<i64, _>("n")))
+        let db = t.open_db().await;
+        let counts = db.jobs_by_status().await.unwrap();
+        db.close().await;
+        counts
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
             .collect::<std::collections::BTreeMap<_, _>>()
     };
     assert_eq!(

@@ -3,12 +3,15 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod stack;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub struct TestDir {
     pub tmp: tempfile::TempDir,
+    /// Set on the PostgreSQL stack: this test's own database.
+    database: Option<stack::TestDatabase>,
 }
 
 pub struct Run {
@@ -39,10 +42,54 @@ impl Run {
 }
 
 impl TestDir {
+    /// A fresh data directory on the stack this test run uses (see `stack`).
     pub fn new() -> TestDir {
+        let database = stack::wants_postgres().then(|| {
+            stack::TestDatabase::create(&stack::postgres_url().expect("a test PostgreSQL"))
+        });
         TestDir {
             tmp: tempfile::tempdir().expect("temp dir"),
+            database,
         }
+    }
+
+    /// A data directory on SQLite whatever the stack, for tests of SQLite itself (its file,
+    /// a read-only directory).
+    pub fn sqlite() -> TestDir {
+        TestDir {
+            tmp: tempfile::tempdir().expect("temp dir"),
+            database: None,
+        }
+    }
+
+    /// A data directory on a fresh PostgreSQL database (PostgreSQL-only tests; see
+    /// `stack::postgres_url` for when they skip).
+    pub fn postgres(server: &str) -> TestDir {
+        TestDir {
+            tmp: tempfile::tempdir().expect("temp dir"),
+            database: Some(stack::TestDatabase::create(server)),
+        }
+    }
+
+    /// The database URL the binary is given, when not the default SQLite file.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_ref().map(|d| d.url.as_str())
+    }
+
+    /// Opens this test's database as the binary does (to check invariants behind it).
+    pub async fn open_db(&self) -> likeness::db::Db {
+        let url = match self.database_url() {
+            Some(url) => likeness::db::DatabaseUrl::parse(url, &self.data_dir()).unwrap(),
+            None => likeness::db::DatabaseUrl::default_for(&self.data_dir()),
+        };
+        likeness::db::Db::open(&likeness::db::Options {
+            url,
+            max_connections: 2,
+            statement_timeout: std::time::Duration::from_secs(60),
+            idle_in_transaction_timeout: std::time::Duration::from_secs(60),
+        })
+        .await
+        .expect("open the test database")
     }
 
     pub fn path(&self) -> &Path {
@@ -58,6 +105,10 @@ impl TestDir {
         cmd.arg("--data-dir").arg(self.data_dir()).args(args);
         cmd.env_remove("LIKENESS_DATA_DIR")
             .env_remove("LIKENESS_CONFIG");
+        match self.database_url() {
+            Some(url) => cmd.env("LIKENESS_DATABASE_URL", url),
+            None => cmd.env_remove("LIKENESS_DATABASE_URL"),
+        };
         // Providers are reached only where a test points them (at a fake).
         // The face models (and photos) that scripts/test fetched.
         cmd.env("LIKENESS_MODELS", models_dir());

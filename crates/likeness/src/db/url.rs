@@ -1,0 +1,127 @@
+//! `[database] url`: which backend, and where. Shown to people only through [`redacted`]
+//! (`DatabaseUrl::redacted`), with the password masked.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// `postgres://user:password@host:port/database?sslmode=...`, as given.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses `sqlite://PATH`, `sqlite:PATH` or `postgres://…` (`postgresql://…`). A relative
+    /// SQLite path is taken relative to `base` (the data directory).
+    pub fn parse(text: &str, base: &Path) -> Result<DatabaseUrl> {
+        let text = text.trim();
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            // Checked now, so a typo fails at start-up with the key, not at first use.
+            text.parse::<sqlx::postgres::PgConnectOptions>()
+                .map_err(|e| {
+                    Error::Config(format!(
+                        "database.url {} is not a PostgreSQL URL: {e}",
+                        mask_password(text)
+                    ))
+                })?;
+            return Ok(DatabaseUrl::Postgres(text.to_string()));
+        }
+        let path = text
+            .strip_prefix("sqlite://")
+            .or_else(|| text.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "database.url {} names no database this build knows: use sqlite://PATH (the \
+                     default is <data-dir>/likeness.db) or postgres://USER:PASSWORD@HOST:PORT/DB",
+                    mask_password(text)
+                ))
+            })?;
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(Error::Config(
+                "database.url sqlite:// has no path: give the file, e.g. sqlite:///srv/likeness.db"
+                    .into(),
+            ));
+        }
+        Ok(DatabaseUrl::Sqlite(base.join(path)))
+    }
+
+    /// The default: `<data-dir>/likeness.db`.
+    pub fn default_for(data_dir: &Path) -> DatabaseUrl {
+        DatabaseUrl::Sqlite(data_dir.join("likeness.db"))
+    }
+
+    /// For messages and logs: the password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => mask_password(url),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// `scheme://user:secret@host/…` → `scheme://user:***@host/…`; a `password=` query parameter
+/// is masked too. Text that is not a URL comes back unchanged.
+pub fn mask_password(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = &out[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            let start = scheme_end + 3 + colon + 1;
+            let end = scheme_end + 3 + at;
+            out.replace_range(start..end, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let masked: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", masked.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_and_never_show_their_password() {
+        let base = Path::new("/data");
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://meta.db", base).unwrap(),
+            DatabaseUrl::Sqlite("/data/meta.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///srv/x.db", base).unwrap(),
+            DatabaseUrl::Sqlite("/srv/x.db".into())
+        );
+        let pg = DatabaseUrl::parse("postgres://app:s3cret@db:5432/likeness", base).unwrap();
+        assert_eq!(pg.redacted(), "postgres://app:***@db:5432/likeness");
+        assert!(!format!("{pg:?}").contains("s3cret"));
+        assert_eq!(
+            mask_password("postgres://db/x?user=a&password=s3cret"),
+            "postgres://db/x?user=a&password=***"
+        );
+        let err = DatabaseUrl::parse("mysql://root:s3cret@db/x", base).unwrap_err();
+        assert!(err.to_string().contains("sqlite://PATH"), "{err}");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+}
