@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::Args;
 use likeness::App;
-use likeness::db::queue::JobOptions;
+use likeness::job_options::JobOptions;
 use likeness::pipeline::plan::{Filter, Selection};
 use likeness::pipeline::run::{self, DryRun, GenerateOptions, RunReport};
 
@@ -25,6 +25,7 @@ Examples:
   likeness generate --style consultant --dry-run      # a paid provider: what would it cost?
   likeness generate --style consultant --max-cost 5   # never past $5; the rest stays queued
   likeness generate --likeness-url 'https://cdn.example.org/{id}.png'   # describe photos first
+  likeness generate --cohort nba --enqueue-only && likeness worker --drain   # workers elsewhere
 
 Exit status: 0 when nothing failed, 2 when some subjects failed or the batch stopped early (a
 provider down, a refused key, the --max-cost budget: the rest stays queued), 1 for usage or
@@ -57,6 +58,11 @@ pub struct GenerateArgs {
     /// Print the plan (counts, skips and why, estimated cost, a sample prompt); write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Plan the run (or find the unfinished one), print it and exit without working it: the
+    /// jobs wait in the queue for `likeness worker`s (on this or other machines sharing the
+    /// database and store) and `serve`s. `--json` prints the usual report, with `remaining`.
+    #[arg(long, conflicts_with_all = ["dry_run", "max_cost", "concurrency"])]
+    enqueue_only: bool,
     /// Generate for at most N subjects.
     #[arg(long, value_name = "N")]
     limit: Option<u64>,
@@ -150,7 +156,18 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
         out.emit(&plan, || print_dry_run(&plan, args.max_cost))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let started = std::time::Instant::now();
     let prepared = run::prepare(app, &options).await?;
+    if args.enqueue_only {
+        let report = run::report(app, &prepared, started, None, run::Spent::default()).await?;
+        out.emit(&report, || {
+            eprintln!(
+                "run {} version {} ({}): {} jobs queued for workers (`likeness worker`)",
+                report.run_key, report.version, report.run_id, report.remaining
+            )
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let counts = app.db.run_counts(&prepared.run.id).await?;
     if !out.json {
         let r = &prepared.run;

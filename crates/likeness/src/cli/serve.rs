@@ -58,6 +58,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
             app.clone(),
             app.worker_count(n),
             stop.clone(),
+            false,
         )),
     };
     eprintln!("listening on http://{bound}");
@@ -83,10 +84,12 @@ pub fn spawn_workers(
     app: Arc<App>,
     concurrency: usize,
     stop: Arc<AtomicBool>,
+    drain: bool,
 ) -> tokio::task::JoinHandle<likeness::Result<()>> {
     tokio::spawn(async move {
         let silent = Silent;
         Workers::new(&app, None, &silent, stop)
+            .with_drain(drain)
             .run(concurrency)
             .await
     })

@@ -11,24 +11,48 @@ use likeness::App;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Runs until SIGTERM or Ctrl-C, then finishes the jobs in flight. Jobs held by a worker that dies
-go back to the queue when their lease runs out (queue.lease_seconds).")]
+Runs until SIGTERM or Ctrl-C (or, with --drain, until no job is queued or running), then
+finishes the jobs in flight. Jobs held by a worker that dies go back to the queue when their
+lease runs out (queue.lease_seconds). Workers on other machines need only the same
+--database-url (PostgreSQL) and --storage-url: no shared disk.
+
+Examples:
+  likeness worker                                     # work every run until stopped
+  likeness generate --cohort nba --enqueue-only && likeness worker --drain")]
 pub struct WorkerArgs {
     /// Jobs worked at once (default: generate.concurrency, else enough for the most parallel
     /// usable provider, at least one per core).
     #[arg(long, value_name = "N", value_parser = super::concurrency_flag)]
     concurrency: Option<usize>,
+    /// Exit once no job of any run is queued or running (batch machines, scripts).
+    #[arg(long)]
+    drain: bool,
 }
 
 pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let concurrency = app.worker_count(args.concurrency);
-    let workers = super::serve::spawn_workers(app.clone(), concurrency, stop.clone());
-    eprintln!("worker started ({concurrency} at once); SIGTERM or Ctrl-C stops it");
-    super::serve::shutdown_signal().await;
-    stop.store(true, Ordering::Relaxed);
-    app.work_available.notify_waiters();
-    workers.await.context("worker task failed")??;
+    let mut workers =
+        super::serve::spawn_workers(app.clone(), concurrency, stop.clone(), args.drain);
+    let until = if args.drain {
+        "until the queue is empty"
+    } else {
+        "until stopped"
+    };
+    eprintln!("worker started ({concurrency} at once, {until}); SIGTERM or Ctrl-C stops it");
+    let finished = tokio::select! {
+        done = &mut workers => Some(done),
+        () = super::serve::shutdown_signal() => None,
+    };
+    let done = match finished {
+        Some(done) => done,
+        None => {
+            stop.store(true, Ordering::Relaxed);
+            app.work_available.notify_waiters();
+            workers.await
+        }
+    };
+    done.context("worker task failed")??;
     eprintln!("worker stopped");
     Ok(ExitCode::SUCCESS)
 }

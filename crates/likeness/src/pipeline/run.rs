@@ -269,14 +269,38 @@ pub async fn execute(
         .with_styles(&run.id, prepared.styles.clone())
         .with_budget(max_cost_usd);
     workers.run(concurrency).await?;
-    let counts = app.db.run_counts(&run.id).await?;
     let stopped = workers
         .stop_reason
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     let interrupted = stop.load(Ordering::Relaxed);
-    let spent_usd = workers.spent_usd();
+    let spent = Spent {
+        max_cost_usd,
+        spent_usd: workers.spent_usd(),
+    };
+    let stopped = stopped.or(interrupted.then(|| "interrupted".to_string()));
+    report(app, prepared, started, stopped, spent).await
+}
+
+/// The `--max-cost` budget of an invocation and what it spent of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Spent {
+    pub max_cost_usd: Option<f64>,
+    pub spent_usd: Option<f64>,
+}
+
+/// The run as it stands, for `generate`'s report: after working it, or right after planning
+/// it (`--enqueue-only`, which leaves the work to `likeness worker`s).
+pub async fn report(
+    app: &App,
+    prepared: &Prepared,
+    started: Instant,
+    stopped: Option<String>,
+    spent: Spent,
+) -> Result<RunReport> {
+    let run = &prepared.run;
+    let counts = app.db.run_counts(&run.id).await?;
     if counts.remaining() == 0 {
         app.db.finish_run(run).await?;
     }
@@ -306,15 +330,15 @@ pub async fn execute(
         remaining: counts.remaining(),
         estimated_cost_usd: run.estimated_cost_usd,
         actual_cost_usd: app.db.run_actual_cost(&run.id).await?,
-        max_cost_usd,
-        spent_usd,
+        max_cost_usd: spent.max_cost_usd,
+        spent_usd: spent.spent_usd,
         duration_ms: finished
             .duration_ms
             .unwrap_or(started.elapsed().as_millis() as i64),
         elapsed_ms: started.elapsed().as_millis() as i64,
         render_ms: timing.0 / 1000,
         encode_ms: timing.1 / 1000,
-        stopped: stopped.or(interrupted.then(|| "interrupted".to_string())),
+        stopped,
         failures,
     })
 }
