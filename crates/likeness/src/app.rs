@@ -23,10 +23,12 @@ pub struct App {
     pub faces: crate::faces::Faces,
     /// "Today" for ages; fixed once per process so one run sees one date.
     pub today: chrono::NaiveDate,
-    /// Job outcomes in this process, for requests waiting on a job and live progress.
-    pub events: tokio::sync::broadcast::Sender<crate::events::JobEvent>,
-    /// Signalled when this process queues work, so idle workers start at once.
-    pub work_available: tokio::sync::Notify,
+    /// Job outcomes, for requests waiting on a job and live progress: this process's, and
+    /// with PostgreSQL every process's (see `events::relay`).
+    pub events: crate::events::Events,
+    /// Signalled when work is queued (here, or with PostgreSQL anywhere), so idle workers
+    /// start at once.
+    pub work_available: Arc<tokio::sync::Notify>,
 }
 
 /// Whether a command writes to the data directory.
@@ -83,6 +85,8 @@ impl App {
         let providers = Providers::from_config(&config.providers, &|k| std::env::var(k).ok())
             .map_err(Error::Config)?;
         let faces = crate::faces::Faces::new(&config.faces, data_dir, &|k| std::env::var(k).ok());
+        providers.share_pace(Arc::new(SharedPace(db.clone())));
+        let events = crate::events::Events::new(&db);
         Ok(App {
             providers,
             faces,
@@ -92,8 +96,8 @@ impl App {
             store,
             catalog,
             today: chrono::Utc::now().date_naive(),
-            events: tokio::sync::broadcast::channel(1024).0,
-            work_available: tokio::sync::Notify::new(),
+            events,
+            work_available: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -107,6 +111,16 @@ impl App {
         self.providers
             .most_parallel()
             .max(self.config.concurrency(None))
+    }
+
+    /// Starts hearing other processes (PostgreSQL): their job events and their new work. For
+    /// the long-lived commands (`serve`, `worker`).
+    pub fn listen_to_others(&self) {
+        tokio::spawn(crate::events::relay(
+            self.db.clone(),
+            self.events.clone(),
+            self.work_available.clone(),
+        ));
     }
 
     pub fn style(&self, name: &str) -> Result<Arc<Style>> {
@@ -139,5 +153,44 @@ fn check_writable(data_dir: &Path) -> Result<()> {
             format!("cannot write in data directory {}", data_dir.display()),
             e,
         )),
+    }
+}
+
+/// Provider pacing slots kept in the database, so every process of an installation (on one
+/// machine or many) draws from one quota per provider.
+#[derive(Debug)]
+struct SharedPace(Db);
+
+impl crate::provider::limiter::SharedSlots for SharedPace {
+    fn take(
+        &self,
+        key: &str,
+        interval_ms: i64,
+    ) -> futures::future::BoxFuture<'_, std::result::Result<std::time::Duration, String>> {
+        let key = key.to_string();
+        Box::pin(async move {
+            let slot = self
+                .0
+                .take_slot(&key, interval_ms)
+                .await
+                .map_err(|e| e.to_string())?;
+            let wait = (slot - self.0.now_ms()).max(0);
+            Ok(std::time::Duration::from_millis(wait as u64))
+        })
+    }
+
+    fn hold(
+        &self,
+        key: &str,
+        for_ms: i64,
+    ) -> futures::future::BoxFuture<'_, std::result::Result<(), String>> {
+        let key = key.to_string();
+        Box::pin(async move {
+            let until = self.0.now_ms() + for_ms;
+            self.0
+                .hold_slots(&key, until)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }

@@ -51,6 +51,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
+    app.listen_to_others();
     let stop = Arc::new(AtomicBool::new(false));
     let workers = match args.workers {
         Some(0) => None,

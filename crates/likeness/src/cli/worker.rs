@@ -32,6 +32,7 @@ pub struct WorkerArgs {
 pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let concurrency = app.worker_count(args.concurrency);
+    app.listen_to_others();
     let mut workers =
         super::serve::spawn_workers(app.clone(), concurrency, stop.clone(), args.drain);
     let until = if args.drain {

@@ -16,7 +16,9 @@
 pub mod assets;
 pub mod costs;
 mod lock;
+pub mod notify;
 mod open;
+mod shared;
 pub mod queue;
 pub mod runs;
 pub mod stats;

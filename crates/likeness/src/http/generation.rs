@@ -20,8 +20,8 @@ use crate::pipeline::plan::Selection;
 use crate::pipeline::run::{self, GenerateOptions};
 
 /// 429 with `Retry-After` unless `client` has a generation left this minute.
-pub(super) fn take_rate(state: &super::State, client: &Client) -> Result<(), ApiError> {
-    state.generate_limit.check(&client.0).map_err(|wait| {
+pub(super) async fn take_rate(state: &super::State, client: &Client) -> Result<(), ApiError> {
+    state.generate_limit.check(&client.0).await.map_err(|wait| {
         let seconds = wait.as_secs() + 1;
         ApiError::new(
             "http.rate_limited",

@@ -69,7 +69,7 @@ pub(super) async fn generate(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     super::error::require_json(&headers, &body)?;
-    generation::take_rate(&state, &client)?;
+    generation::take_rate(&state, &client).await?;
     let Query(query) = query.map_err(|e| ApiError::new("http.bad_query", e.body_text()))?;
     // The body is optional: empty means "the defaults".
     let body: GenerateBody = if body.iter().all(u8::is_ascii_whitespace) {

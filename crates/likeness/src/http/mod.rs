@@ -84,8 +84,9 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         .map_err(|e| Error::Config(format!("cannot build the URL fetcher: {e}")))?;
     let state = State {
         fetcher,
-        generate_limit: Arc::new(ratelimit::RateLimit::new(
+        generate_limit: Arc::new(ratelimit::RateLimit::for_db(
             app.config.server.generate_per_minute,
+            &app.db,
         )),
         metrics: Arc::new(metrics::Metrics::default()),
         files: Arc::new(files::FileCache::new(app.config.server.asset_cache_bytes)),

@@ -108,7 +108,7 @@ pub(super) async fn generations(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, OpenAiError> {
     super::error::require_json(&headers, &body)?;
-    generation::take_rate(&state, &client)?;
+    generation::take_rate(&state, &client).await?;
     let req: ImagesRequest =
         serde_json::from_slice(&body).map_err(|e| invalid(format!("request body: {e}")))?;
     images(&state, &headers, req, Vec::new()).await
@@ -124,7 +124,7 @@ pub(super) async fn edits(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, OpenAiError> {
-    generation::take_rate(&state, &client)?;
+    generation::take_rate(&state, &client).await?;
     let mut multipart = multipart.map_err(|e| {
         OpenAiError(ApiError::new(
             crate::codes::HTTP_UNSUPPORTED_MEDIA_TYPE,

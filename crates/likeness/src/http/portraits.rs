@@ -78,7 +78,7 @@ pub(super) async fn generate(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     super::error::require_json(&headers, &body)?;
-    generation::take_rate(&state, &client)?;
+    generation::take_rate(&state, &client).await?;
     let req: PortraitRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new("http.bad_json", format!("request body: {e}")))?;
     let app = &state.app;

@@ -476,13 +476,13 @@ impl<'a> Workers<'a> {
         ProgressSink(Arc::new(move |value, max| {
             let mut e = template.clone();
             e.progress = Some([value, max]);
-            let _ = events.send(e);
+            events.publish(e);
         }))
     }
 
     fn publish(&self, event: JobEvent) {
         // Nobody listening is fine: the database is the record.
-        let _ = self.app.events.send(event);
+        self.app.events.publish(event);
     }
 
     /// Saves the image. A storage failure stops the batch (the job goes back to the queue for

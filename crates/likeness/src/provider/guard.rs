@@ -47,6 +47,12 @@ impl Guarded {
         self.limiter.pace()
     }
 
+    /// Paces this provider from slots every process shares (see `limiter`).
+    pub fn share_pace(&self, slots: Arc<dyn super::limiter::SharedSlots>) {
+        self.limiter
+            .share(slots, format!("provider:{}", self.inner.name()));
+    }
+
     pub fn settings(&self) -> &ProviderSettings {
         &self.settings
     }

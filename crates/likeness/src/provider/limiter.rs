@@ -7,10 +7,17 @@
 //! under the rate the provider was seen to accept (successes over the last few seconds), which
 //! is then remembered as the ceiling. Each success wins 2 % of the configured rate back below
 //! the ceiling, and only 0.2 % above it, which probes gently for a raised quota.
+//!
+//! Across processes: once [`Limiter::share`] is given a [`SharedSlots`] (the database), slots
+//! come from one counter that every process on every machine draws from, so four workers on
+//! four machines keep one quota between them; each process still adapts its own rate to the
+//! 429s it sees, and a 429's hold is written to the shared counter for everyone.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use tokio::time::Instant;
 
@@ -30,12 +37,23 @@ const MARGIN: f64 = 0.98;
 /// Successes remembered to measure the accepted rate.
 const WINDOW: usize = 32;
 
+/// Slots shared by every process: a counter of the next free moment per key.
+pub trait SharedSlots: Send + Sync + std::fmt::Debug {
+    /// Takes the next slot, `interval_ms` after the previous one (or now); returns how long
+    /// to wait for it.
+    fn take(&self, key: &str, interval_ms: i64) -> BoxFuture<'_, Result<Duration, String>>;
+    /// Lets nobody through before `for_ms` from now.
+    fn hold(&self, key: &str, for_ms: i64) -> BoxFuture<'_, Result<(), String>>;
+}
+
 #[derive(Debug)]
 pub struct Limiter {
     /// Requests per minute as configured (the lower of requests and images per minute: every
     /// request asks for one image).
     per_minute: f64,
     state: Mutex<State>,
+    /// Set once for processes that share a database: slots come from there.
+    shared: OnceLock<(Arc<dyn SharedSlots>, String)>,
 }
 
 #[derive(Debug)]
@@ -67,7 +85,13 @@ impl Limiter {
                 ceiling: 1.0,
                 successes: VecDeque::with_capacity(WINDOW),
             }),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// Draws slots from `slots` under `key` from now on (see the module's notes).
+    pub fn share(&self, slots: Arc<dyn SharedSlots>, key: String) {
+        let _ = self.shared.set((slots, key));
     }
 
     fn interval(&self, factor: f64) -> Duration {
@@ -77,6 +101,21 @@ impl Limiter {
     /// Waits for this request's slot. Slots are handed out in order of asking, one interval
     /// apart, so N workers together keep exactly the rate.
     pub async fn acquire(&self) {
+        if let Some((slots, key)) = self.shared.get() {
+            let interval = self.interval(self.lock().factor).as_millis() as i64;
+            match slots.take(key, interval.max(1)).await {
+                Ok(wait) => {
+                    // A 429 seen here holds this process too (the shared hold may lag).
+                    let local = self.lock().next;
+                    tokio::time::sleep_until(local.max(Instant::now() + wait)).await;
+                    return;
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "shared pace unavailable; pacing this process alone"
+                ),
+            }
+        }
         let slot = {
             let mut s = self.lock();
             let now = Instant::now();
@@ -104,6 +143,15 @@ impl Limiter {
         .max(FLOOR);
         let hold = retry_after.unwrap_or_else(|| self.interval(s.factor));
         s.next = s.next.max(now + hold);
+        if let Some((slots, key)) = self.shared.get() {
+            let (slots, key) = (slots.clone(), key.clone());
+            let ms = hold.as_millis() as i64;
+            tokio::spawn(async move {
+                if let Err(e) = slots.hold(&key, ms).await {
+                    tracing::warn!(error = %e, "could not share a provider's hold");
+                }
+            });
+        }
     }
 
     pub fn succeeded(&self) {

@@ -183,6 +183,14 @@ impl Providers {
         })
     }
 
+    /// Paces every remote provider from slots shared with the other processes of this
+    /// installation (the database), so their quotas hold across machines.
+    pub fn share_pace(&self, slots: Arc<dyn limiter::SharedSlots>) {
+        for g in &self.remote {
+            g.share_pace(slots.clone());
+        }
+    }
+
     pub fn names(&self) -> Vec<String> {
         std::iter::once("builtin".to_string())
             .chain(self.remote.iter().map(|g| g.name().to_string()))
