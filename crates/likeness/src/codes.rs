@@ -203,7 +203,10 @@ mod tests {
         for e in intake {
             assert_eq!(http_status(e.code()), e.http_status(), "{e:?}");
         }
-        for e in [FaceError::NoneFound] {
+        for e in [
+            FaceError::NoneFound,
+            FaceError::Several { boxes: Vec::new() },
+        ] {
             assert_eq!(http_status(e.code()), e.http_status(), "{e:?}");
         }
         assert_eq!(http_status("style.not_found"), 400);

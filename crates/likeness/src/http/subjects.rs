@@ -246,7 +246,10 @@ pub(super) async fn create(
     // The persona pipeline's behaviour: a new subject gets its portrait in the background,
     // within the client's generation budget. The rest stay without one until asked for
     // (`likeness generate` makes missing images; so does the avatars route).
-    let allowed = state.generate_limit.take_up_to(&client.0, new_ids.len()).await;
+    let allowed = state
+        .generate_limit
+        .take_up_to(&client.0, new_ids.len())
+        .await;
     let deferred = new_ids.split_off(allowed);
     if !deferred.is_empty() {
         answer["not_queued"] = json!({

@@ -86,7 +86,7 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_nothing() {
         let check = db.integrity().await.unwrap();
         assert_eq!(check.runs, 1, "one run, resumed every time");
         let run_id = db
-            .latest_run(&report["run_key"].as_str().unwrap())
+            .latest_run(report["run_key"].as_str().unwrap())
             .await
             .unwrap()
             .unwrap()

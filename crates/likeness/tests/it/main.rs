@@ -15,3 +15,4 @@ mod provider_gemini;
 mod provider_openai;
 mod providers;
 mod providers_http;
+mod scale;

@@ -1,0 +1,325 @@
+//! Workers and servers on many processes, on PostgreSQL: several `likeness worker`s killed at
+//! random, a database restart in the middle of a batch, a worker paused past its lease (its
+//! late result fenced off), and job events crossing from the server that works a job to the
+//! server a client listens on. Each test skips only when no test PostgreSQL is given and CI is
+//! unset (`util::stack::postgres_url`).
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use likeness_fakes::gemini::{GeminiFake, Reply};
+use serde_json::json;
+
+use crate::util::server::{Server, client};
+use crate::util::stack::postgres_url;
+use crate::util::{TestDir, png_dimensions, synthetic_subjects};
+
+/// A data directory on a fresh PostgreSQL database with `n` subjects and short leases.
+fn setup(server: &str, n: usize, lease_seconds: u32) -> TestDir {
+    let t = TestDir::postgres(server);
+    t.write(
+        "data/likeness.toml",
+        &format!("[queue]\nlease_seconds = {lease_seconds}\nretry_base_ms = 50\n"),
+    );
+    let file = t.write("people.jsonl", &synthetic_subjects(n));
+    t.run(&["import", file.to_str().unwrap()]).ok();
+    t
+}
+
+fn enqueue(t: &TestDir, style: &str) -> serde_json::Value {
+    let out = t
+        .command(&["--json", "generate", "--style", style, "--enqueue-only"])
+        .env("GEMINI_API_KEY", "test-key")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn worker(t: &TestDir, extra_env: &[(&str, &str)]) -> Child {
+    worker_logging_to(t, extra_env, Stdio::null())
+}
+
+fn worker_logging_to(t: &TestDir, extra_env: &[(&str, &str)], log: Stdio) -> Child {
+    let mut cmd = t.command(&["worker", "--concurrency", "2"]);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start a worker")
+}
+
+/// Every invariant of "kill it at any moment", read from the database and the store.
+async fn check_every_job_ended_once(t: &TestDir, expected: usize) {
+    let db = t.open_db().await;
+    let check = db.integrity().await.unwrap();
+    assert_eq!(
+        check.jobs_by_status.get("succeeded").copied().unwrap_or(0) as usize,
+        expected,
+        "{check:?}"
+    );
+    for status in ["queued", "running", "failed"] {
+        assert_eq!(check.jobs_by_status[status], 0, "{status}: {check:?}");
+    }
+    assert_eq!(
+        check.current.len(),
+        expected,
+        "one current per subject and style"
+    );
+    assert!(check.doubled_currents.is_empty(), "{check:?}");
+    assert!(check.jobs_succeeded_twice.is_empty(), "{check:?}");
+    assert!(check.succeeded_without_asset.is_empty(), "{check:?}");
+    // No dangling row: every current asset's object is there, complete, of its size.
+    for a in &check.current {
+        let dims = png_dimensions(&t.data_dir().join("assets").join(&a.storage_key));
+        assert_eq!(dims, (a.width as u32, a.height as u32), "{}", a.storage_key);
+    }
+    db.close().await;
+}
+
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+fn unfinished(t: &TestDir) -> i64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = t.open_db().await;
+        let n = db.unfinished_jobs().await.unwrap();
+        db.close().await;
+        n
+    })
+}
+
+#[test]
+fn workers_killed_at_random_finish_every_job_once() {
+    let Some(server) = postgres_url() else { return };
+    const SUBJECTS: usize = 60;
+    let t = setup(&server, SUBJECTS, 3);
+    let plan = enqueue(&t, "watercolor");
+    assert_eq!(plan["planned"], SUBJECTS as u64, "{plan}");
+    assert_eq!(plan["remaining"], SUBJECTS as u64, "{plan}");
+
+    let mut workers: Vec<Child> = (0..3).map(|_| worker(&t, &[])).collect();
+    let mut kills = 0;
+    let mut rng = 0x9e37_79b9_u32;
+    let started = Instant::now();
+    while unfinished(&t) > 0 && started.elapsed() < Duration::from_secs(240) {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        std::thread::sleep(Duration::from_millis(150 + u64::from(rng % 600)));
+        if kills < 8 {
+            let i = (rng as usize) % workers.len();
+            workers[i].kill().unwrap(); // SIGKILL, mid-job more often than not
+            workers[i].wait().unwrap();
+            kills += 1;
+            workers[i] = worker(&t, &[]);
+        }
+    }
+    assert!(kills >= 3, "the batch ended before the kills ({kills})");
+    // The last workers drain what the killed ones left.
+    for mut w in workers {
+        w.kill().unwrap();
+        w.wait().unwrap();
+    }
+    let drain = t.run(&["worker", "--drain", "--concurrency", "2"]);
+    assert_eq!(drain.status, 0, "{}", drain.stderr);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(check_every_job_ended_once(&t, SUBJECTS));
+}
+
+#[test]
+fn a_database_restart_mid_batch_loses_nothing() {
+    if postgres_url().is_none() {
+        return;
+    }
+    // A PostgreSQL of this test's own, to restart without disturbing the other tests.
+    let services = tempfile::tempdir().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/test-services");
+    let start = std::process::Command::new(script)
+        .args(["start", services.path().to_str().unwrap()])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(start.status.success(), "scripts/test-services start failed");
+    let exports = String::from_utf8_lossy(&start.stdout).to_string();
+    let own = exports
+        .lines()
+        .find_map(|l| l.strip_prefix("export LIKENESS_TEST_POSTGRES_URL="))
+        .expect("the test PostgreSQL URL")
+        .to_string();
+    let stop = || {
+        let _ = std::process::Command::new(script)
+            .args(["stop", services.path().to_str().unwrap()])
+            .status();
+    };
+
+    const SUBJECTS: usize = 40;
+    let t = setup(&own, SUBJECTS, 3);
+    enqueue(&t, "watercolor");
+    let mut workers: Vec<Child> = (0..2).map(|_| worker(&t, &[])).collect();
+    let some_done = wait_until(Duration::from_secs(120), || {
+        unfinished(&t) < SUBJECTS as i64
+    });
+    let restart = std::process::Command::new(script)
+        .args(["restart-postgres", services.path().to_str().unwrap()])
+        .status()
+        .unwrap();
+    let drained = wait_until(Duration::from_secs(240), || unfinished(&t) == 0);
+    for w in &mut workers {
+        // Still alive: a database restart is survived, not a reason to exit.
+        let alive = w.try_wait().unwrap().is_none();
+        w.kill().ok();
+        w.wait().ok();
+        assert!(alive, "a worker exited when the database restarted");
+    }
+    assert!(some_done, "no job finished before the restart");
+    assert!(restart.success(), "restart-postgres failed");
+    assert!(drained, "the batch did not finish after the restart");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(check_every_job_ended_once(&t, SUBJECTS));
+    drop(t);
+    stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_paused_past_its_lease_is_fenced() {
+    let Some(server) = postgres_url() else { return };
+    // Each image takes 3 s at the fake, and leases last 2 s: a worker stopped while it waits
+    // loses its job to the other, and its late answer must be turned away.
+    let fake = GeminiFake::start().await;
+    fake.set_default(Reply::Slow(
+        Duration::from_millis(3000),
+        Box::new(Reply::Image),
+    ));
+    let t = setup(&server, 4, 2);
+    t.write(
+        "data/likeness.toml",
+        &format!(
+            "[queue]\nlease_seconds = 2\nretry_base_ms = 50\n\n[providers.gemini]\nbase_url = \"{}\"\nmax_attempts = 1\n",
+            fake.base_url()
+        ),
+    );
+    t.write(
+        "data/styles/cloudy.toml",
+        r#"name = "cloudy"
+version = 1
+title = "Cloudy"
+description = "A portrait from a cloud model."
+kind = "portrait"
+aspect_ratio = "1:1"
+default_size = "512"
+providers = ["gemini"]
+prompt = "A calm portrait, soft light."
+
+[renderer]
+kind = "initials"
+"#,
+    );
+    let plan = enqueue(&t, "cloudy");
+    assert_eq!(plan["planned"], 4, "{plan}");
+    let key = [("GEMINI_API_KEY", "test-key")];
+    let log = t.path().join("paused.log");
+    let mut paused = worker_logging_to(&t, &key, std::fs::File::create(&log).unwrap().into());
+    // Let it claim, then stop it mid-request for longer than its lease.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let pid = paused.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut other = worker(&t, &key);
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let db = t.open_db().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db.unfinished_jobs().await.unwrap() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The paused worker's answers come back after it resumes; give them time to be refused.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for w in [&mut paused, &mut other] {
+        w.kill().ok();
+        w.wait().ok();
+    }
+    let check = db.integrity().await.unwrap();
+    assert_eq!(check.jobs_by_status["succeeded"], 4, "{check:?}");
+    assert!(check.doubled_currents.is_empty(), "{check:?}");
+    assert!(check.jobs_succeeded_twice.is_empty(), "{check:?}");
+    // The fake saw more requests than jobs: the stalled attempts were redone elsewhere, and
+    // the paused worker's late results were turned away by the fencing token.
+    assert!(
+        fake.requests().len() > 4,
+        "{} requests",
+        fake.requests().len()
+    );
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("lease lost"),
+        "the paused worker's log:\n{said}"
+    );
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn job_events_reach_a_client_on_another_server() {
+    let Some(server) = postgres_url() else { return };
+    let t = setup(&server, 1, 30);
+    // `front` takes requests and works nothing; `back` works the queue and takes no request.
+    let front = Server::start_with(&t, None, &["--workers", "0"]);
+    let back = Server::start_with(&t, None, &["--workers", "2"]);
+    let http = client();
+    let started = Instant::now();
+    let r = http
+        .post(front.url("/api/avatars/generate/s00000"))
+        .json(&json!({"style": "initials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let job: serde_json::Value = r.json().await.unwrap();
+    let id = job["id"].as_str().expect("the job's id").to_string();
+    let mut events = http
+        .get(front.url(&format!("/api/jobs/{id}/events")))
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !seen.contains("event: succeeded") && Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(5), events.chunk()).await {
+            Ok(Ok(Some(chunk))) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => break,
+            Err(_) => continue,
+        }
+    }
+    assert!(seen.contains("event: succeeded"), "{seen}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    drop(back);
+}
