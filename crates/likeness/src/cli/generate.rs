@@ -61,7 +61,7 @@ pub struct GenerateArgs {
     /// Plan the run (or find the unfinished one), print it and exit without working it: the
     /// jobs wait in the queue for `likeness worker`s (on this or other machines sharing the
     /// database and store) and `serve`s. `--json` prints the usual report, with `remaining`.
-    #[arg(long, conflicts_with_all = ["dry_run", "max_cost", "concurrency"])]
+    #[arg(long, conflicts_with_all = ["dry_run", "concurrency"])]
     enqueue_only: bool,
     /// Generate for at most N subjects.
     #[arg(long, value_name = "N")]
@@ -159,7 +159,11 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
     let started = std::time::Instant::now();
     let prepared = run::prepare(app, &options).await?;
     if args.enqueue_only {
-        let report = run::report(app, &prepared, started, None, run::Spent::default()).await?;
+        // With --max-cost, the workers that take the jobs spend from the run's budget.
+        app.db
+            .set_run_budget(&prepared.run.id, args.max_cost)
+            .await?;
+        let report = run::report(app, &prepared, started, None).await?;
         out.emit(&report, || {
             eprintln!(
                 "run {} version {} ({}): {} jobs queued for workers (`likeness worker`)",

@@ -14,6 +14,7 @@
 //! and plain structs, and every transaction lives inside one method.
 
 pub mod assets;
+pub mod budget;
 pub mod costs;
 mod lock;
 pub mod notify;

@@ -82,12 +82,15 @@ pub struct ClaimedJob {
     pub options: JobOptions,
 }
 
-/// The claim: the oldest due job, of one run or of any. `$5` is the backend's row lock.
+/// The claim: the oldest due job, of one run or of any, skipping runs whose budget is
+/// reached. `{lock}` is the backend's row lock.
 const CLAIM: &str = "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2,
          attempts = attempts + 1
-     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= $4
-                     AND ($3 IS NULL OR run_id = $3)
-                 ORDER BY run_after, seq LIMIT 1 {lock})
+     WHERE id = (SELECT j.id FROM jobs j WHERE j.status = 'queued' AND j.run_after <= $4
+                     AND ($3 IS NULL OR j.run_id = $3)
+                     AND NOT EXISTS (SELECT 1 FROM runs r
+                                     WHERE r.id = j.run_id AND r.budget_reached = TRUE)
+                 ORDER BY j.run_after, j.seq LIMIT 1 {lock})
      RETURNING id, run_id, subject_id, style, attempts, max_attempts, options";
 
 fn claimed_from(row: &impl Get) -> Result<ClaimedJob> {
@@ -118,7 +121,7 @@ impl Db {
             "{lock}",
             match self.backend {
                 Backend::Sqlite(_) => "",
-                Backend::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+                Backend::Postgres(_) => "FOR UPDATE OF j SKIP LOCKED",
             },
         );
         on_pool!(self, p => {
@@ -223,6 +226,18 @@ impl Db {
     pub async fn unfinished_jobs(&self) -> Result<i64> {
         let sql = "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')";
         on_pool!(self, p => sqlx::query(sql).fetch_one(p).await?.int("n"))
+    }
+
+    /// Hands back one job unworked (its run's budget is reached): the attempt is not counted.
+    /// Fenced like a result: only the claim that holds it.
+    pub async fn release_job(&self, job: &ClaimedJob, worker: &str) -> Result<()> {
+        let sql = "UPDATE jobs SET status = 'queued', locked_by = NULL, lease_until = NULL,
+                 attempts = attempts - 1
+             WHERE id = $1 AND locked_by = $2 AND attempts = $3 AND status = 'running'";
+        on_pool!(self, p => {
+            sqlx::query(sql).bind(&job.id).bind(worker).bind(job.attempts).execute(p).await?;
+        });
+        Ok(())
     }
 
     /// Hands back, unworked, the jobs `worker` holds (graceful stop): the attempt is not counted.

@@ -116,6 +116,7 @@ pub trait Get {
     fn int(&self, column: &str) -> Result<i64>;
     fn opt_int(&self, column: &str) -> Result<Option<i64>>;
     fn float(&self, column: &str) -> Result<f64>;
+    fn opt_float(&self, column: &str) -> Result<Option<f64>>;
     fn flag(&self, column: &str) -> Result<bool>;
     fn stamp(&self, column: &str) -> Result<Stamp>;
     fn opt_stamp(&self, column: &str) -> Result<Option<Stamp>>;
@@ -143,6 +144,9 @@ macro_rules! impl_get {
                 self.try_get(column).map_err(|e| corrupt(column, e))
             }
             fn float(&self, column: &str) -> Result<f64> {
+                self.try_get(column).map_err(|e| corrupt(column, e))
+            }
+            fn opt_float(&self, column: &str) -> Result<Option<f64>> {
                 self.try_get(column).map_err(|e| corrupt(column, e))
             }
             fn flag(&self, column: &str) -> Result<bool> {

@@ -265,9 +265,11 @@ pub async fn execute(
     // instead of waiting for their leases to run out.
     let dead = dead_local_workers(&app.db.running_workers(Some(&run.id)).await?);
     app.db.reap(Some(&run.id), &dead).await?;
+    // The budget is the run's, in the database, so every process working its jobs (this one,
+    // `serve`s, `likeness worker`s elsewhere) spends from the same sum.
+    app.db.set_run_budget(&run.id, max_cost_usd).await?;
     let workers = Workers::new(app, Some(run.id.clone()), progress, stop.clone())
-        .with_styles(&run.id, prepared.styles.clone())
-        .with_budget(max_cost_usd);
+        .with_styles(&run.id, prepared.styles.clone());
     workers.run(concurrency).await?;
     let stopped = workers
         .stop_reason
@@ -275,19 +277,8 @@ pub async fn execute(
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     let interrupted = stop.load(Ordering::Relaxed);
-    let spent = Spent {
-        max_cost_usd,
-        spent_usd: workers.spent_usd(),
-    };
     let stopped = stopped.or(interrupted.then(|| "interrupted".to_string()));
-    report(app, prepared, started, stopped, spent).await
-}
-
-/// The `--max-cost` budget of an invocation and what it spent of it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Spent {
-    pub max_cost_usd: Option<f64>,
-    pub spent_usd: Option<f64>,
+    report(app, prepared, started, stopped).await
 }
 
 /// The run as it stands, for `generate`'s report: after working it, or right after planning
@@ -297,9 +288,9 @@ pub async fn report(
     prepared: &Prepared,
     started: Instant,
     stopped: Option<String>,
-    spent: Spent,
 ) -> Result<RunReport> {
     let run = &prepared.run;
+    let budget = app.db.run_budget(&run.id).await?;
     let counts = app.db.run_counts(&run.id).await?;
     if counts.remaining() == 0 {
         app.db.finish_run(run).await?;
@@ -330,8 +321,8 @@ pub async fn report(
         remaining: counts.remaining(),
         estimated_cost_usd: run.estimated_cost_usd,
         actual_cost_usd: app.db.run_actual_cost(&run.id).await?,
-        max_cost_usd: spent.max_cost_usd,
-        spent_usd: spent.spent_usd,
+        max_cost_usd: budget.as_ref().map(|b| b.limit_usd),
+        spent_usd: budget.as_ref().map(|b| b.spent_usd),
         duration_ms: finished
             .duration_ms
             .unwrap_or(started.elapsed().as_millis() as i64),

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::db::assets::{NewAsset, Outcome, Recorded};
+use crate::db::budget::Reservation;
 use crate::db::queue::ClaimedJob;
 use crate::error::{Error, Result};
 use crate::events::JobEvent;
 use crate::hash::hex_sha256;
 use crate::job_options::JobOptions;
-use crate::pipeline::budget::Budget;
+use crate::pipeline::budget::OverBudget;
 use crate::pipeline::judge::{self, Judged, Verdict};
 use crate::pipeline::plan::PlannedStyle;
 use crate::pipeline::save::{self, SaveError};
@@ -45,8 +46,6 @@ pub struct Workers<'a> {
     pub stop_reason: Mutex<Option<String>>,
     /// The planned styles of each run seen, resolved once.
     styles: Mutex<HashMap<String, Arc<Vec<PlannedStyle>>>>,
-    /// `--max-cost`: what this batch may spend.
-    budget: Option<Budget>,
     /// `likeness worker --drain`: stop once no job of any run is queued or running.
     drain: bool,
 }
@@ -66,7 +65,6 @@ impl<'a> Workers<'a> {
             stop,
             stop_reason: Mutex::new(None),
             styles: Mutex::new(HashMap::new()),
-            budget: None,
             drain: false,
         }
     }
@@ -77,28 +75,13 @@ impl<'a> Workers<'a> {
         self
     }
 
-    /// Stops the batch before it would spend more than `usd`.
-    pub fn with_budget(mut self, usd: Option<f64>) -> Self {
-        self.budget = usd.map(Budget::new);
-        self
-    }
-
-    /// What this batch has spent (with a budget set).
-    pub fn spent_usd(&self) -> Option<f64> {
-        self.budget.as_ref().map(Budget::spent)
-    }
-
-    /// Reserves the dearest image of the batch's run from the budget, before claiming a job.
-    /// `Ok(None)` without a budget; `Err` (and the batch stops) when it is reached.
-    async fn reserve(&self) -> Result<Option<f64>, ()> {
-        let (Some(budget), Some(run_id)) = (&self.budget, &self.run_id) else {
-            return Ok(None);
-        };
-        let estimate = match self.styles_of(run_id).await {
+    /// The most one job of a run can cost: the dearest image of its styles, every attempt
+    /// its gates allow (a gate may regenerate).
+    async fn job_estimate(&self, run_id: &str) -> f64 {
+        match self.styles_of(run_id).await {
             Ok(styles) => styles
                 .iter()
                 .map(|p| {
-                    // A gate may regenerate: reserve every attempt it allows.
                     let gates = &p.style.gates;
                     let attempts = if gates.is_active() { gates.attempts } else { 1 };
                     p.provider
@@ -107,14 +90,32 @@ impl<'a> Workers<'a> {
                 })
                 .fold(0.0, f64::max),
             Err(_) => 0.0,
-        };
-        match budget.reserve(estimate) {
-            Ok(()) => Ok(Some(estimate)),
-            Err(over) => {
-                self.stop_batch(over.to_string());
-                Err(())
-            }
         }
+    }
+
+    /// Reserves a claimed job's price from its run's budget (`generate --max-cost`), shared by
+    /// every process working the run. `None` when the budget is reached: the job went back to
+    /// the queue, and a batch of that run stops with the reason.
+    async fn reserve(&self, job: &ClaimedJob) -> Result<Option<Reservation>> {
+        let estimate = self.job_estimate(&job.run_id).await;
+        let reservation = self.app.db.reserve_budget(&job.run_id, estimate).await?;
+        let Reservation::Refused {
+            limit_usd,
+            spent_usd,
+        } = reservation
+        else {
+            return Ok(Some(reservation));
+        };
+        self.app.db.release_job(job, &self.worker_id).await?;
+        if self.run_id.as_deref() == Some(job.run_id.as_str()) {
+            let over = OverBudget {
+                limit_usd,
+                spent_usd,
+                next_usd: estimate,
+            };
+            self.stop_batch(over.to_string());
+        }
+        Ok(None)
     }
 
     /// Seeds the style cache for a run already resolved by the caller.
@@ -172,37 +173,19 @@ impl<'a> Workers<'a> {
     /// Works jobs until `stop` is set, or (for one run) until the run has none left.
     pub async fn work(&self) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
-            let Ok(reserved) = self.reserve().await else {
-                break;
-            };
             let claimed = self
                 .app
                 .db
                 .claim(self.run_id.as_deref(), &self.worker_id, self.lease_ms())
                 .await;
-            let settle = |cost: f64| {
-                if let (Some(b), Some(r)) = (&self.budget, reserved) {
-                    b.settle(r, cost);
-                }
-            };
             let step = match claimed {
-                Ok(Some(job)) => {
-                    let cost = self.process(job).await;
-                    settle(*cost.as_ref().unwrap_or(&0.0));
-                    cost.map(|_| ())
-                }
-                Ok(None) => {
-                    settle(0.0);
-                    match self.wait_for_work().await {
-                        Ok(true) => Ok(()),
-                        Ok(false) => break,
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => {
-                    settle(0.0);
-                    Err(e)
-                }
+                Ok(Some(job)) => self.reserve_and_process(job).await,
+                Ok(None) => match self.wait_for_work().await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => break,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
             };
             // A busy or briefly unavailable database must not kill a long-lived worker: say so,
             // back off, go on. A job it held comes back when its lease runs out.
@@ -217,6 +200,22 @@ impl<'a> Workers<'a> {
         Ok(())
     }
 
+    /// Works a claimed job within its run's budget, and settles what it cost.
+    async fn reserve_and_process(&self, job: ClaimedJob) -> Result<()> {
+        let run_id = job.run_id.clone();
+        let reserved = match self.reserve(&job).await? {
+            None => return Ok(()),
+            Some(Reservation::Reserved(usd)) => Some(usd),
+            Some(_) => None,
+        };
+        let cost = self.process(job).await;
+        if let Some(usd) = reserved {
+            let actual = *cost.as_ref().unwrap_or(&0.0);
+            self.app.db.settle_budget(&run_id, usd, actual).await?;
+        }
+        cost.map(|_| ())
+    }
+
     /// Nothing is due right now. Returns false when the run has nothing left at all; otherwise
     /// waits a little (for new work, a retry's backoff, or another worker's lease) and returns
     /// true.
@@ -225,6 +224,18 @@ impl<'a> Workers<'a> {
         if let Some(run_id) = run
             && self.app.db.run_counts(run_id).await?.remaining() == 0
         {
+            return Ok(false);
+        }
+        // Another process found the run's budget spent: this batch stops too.
+        if let Some(run_id) = run
+            && let Some(budget) = self.app.db.run_budget(run_id).await?
+            && budget.reached
+        {
+            self.stop_batch(format!(
+                "budget reached: ${:.4} spent of --max-cost ${:.4}; run the same command again \
+                 with a higher --max-cost to go on",
+                budget.spent_usd, budget.limit_usd
+            ));
             return Ok(false);
         }
         if self.drain && run.is_none() && self.app.db.unfinished_jobs().await? == 0 {

@@ -323,3 +323,83 @@ async fn job_events_reach_a_client_on_another_server() {
     assert!(started.elapsed() < Duration::from_secs(20));
     drop(back);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_budget_holds_across_worker_processes() {
+    let Some(server) = postgres_url() else { return };
+    // $0.039 an image (gemini-2.5-flash-image's list price): $0.12 buys three, whoever works.
+    let fake = GeminiFake::start().await;
+    fake.set_default(Reply::Slow(
+        Duration::from_millis(300),
+        Box::new(Reply::Image),
+    ));
+    let t = setup(&server, 10, 30);
+    t.write(
+        "data/likeness.toml",
+        &format!(
+            "[providers.gemini]\nbase_url = \"{}\"\nmax_attempts = 1\n",
+            fake.base_url()
+        ),
+    );
+    t.write(
+        "data/styles/cloudy.toml",
+        r#"name = "cloudy"
+version = 1
+title = "Cloudy"
+description = "A portrait from a cloud model."
+kind = "portrait"
+aspect_ratio = "1:1"
+default_size = "1K"
+providers = ["gemini:gemini-2.5-flash-image"]
+prompt = "A calm portrait, soft light."
+
+[renderer]
+kind = "initials"
+"#,
+    );
+    let out = t
+        .command(&[
+            "--json",
+            "generate",
+            "--style",
+            "cloudy",
+            "--enqueue-only",
+            "--max-cost",
+            "0.12",
+        ])
+        .env("GEMINI_API_KEY", "test-key")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = [("GEMINI_API_KEY", "test-key")];
+    let mut workers: Vec<Child> = (0..3).map(|_| worker(&t, &key)).collect();
+    let db = t.open_db().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let counts = db.jobs_by_status().await.unwrap();
+        if counts["running"] == 0 && counts["succeeded"] >= 3 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for w in &mut workers {
+        w.kill().ok();
+        w.wait().ok();
+    }
+    let counts = db.jobs_by_status().await.unwrap();
+    assert_eq!(
+        counts["succeeded"], 3,
+        "three images fit in $0.12: {counts:?}"
+    );
+    assert_eq!(
+        counts["queued"], 7,
+        "the rest wait for more budget: {counts:?}"
+    );
+    assert_eq!(fake.requests().len(), 3, "no request beyond the budget");
+    db.close().await;
+}
