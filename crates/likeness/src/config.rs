@@ -60,6 +60,9 @@ pub struct Config {
     /// `[providers.gemini]`, `[providers.openai]`, `[providers.comfyui]`: endpoints, keys,
     /// pacing, retries, breaker and prices (see `provider/settings.rs`).
     pub providers: BTreeMap<String, ProviderConfig>,
+    /// `[storage]`: where images and private objects live, S3 settings, `public_base_url`
+    /// (see `store/settings.rs`).
+    pub storage: crate::store::StorageConfig,
 }
 
 /// Downloading reference images from URLs given to the API.
@@ -198,6 +201,7 @@ impl Default for Config {
             fetch: FetchConfig::default(),
             faces: FacesConfig::default(),
             providers: BTreeMap::new(),
+            storage: crate::store::StorageConfig::default(),
         }
     }
 }
@@ -330,6 +334,7 @@ impl Config {
             f64::from(faces.min_sharpness),
             0.0..=10_000.0,
         )?;
+        self.storage.validate()?;
         // Provider sections are checked with the environment applied when they are built.
         crate::provider::settings::resolve_all(&self.providers, &|_| None).map(|_| ())
     }

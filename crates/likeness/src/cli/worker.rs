@@ -21,6 +21,7 @@ pub struct WorkerArgs {
 }
 
 pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    super::serve::check_store(&app).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let concurrency = app.worker_count(args.concurrency);
     let workers = super::serve::spawn_workers(app.clone(), concurrency, stop.clone());
