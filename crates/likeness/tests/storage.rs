@@ -254,7 +254,7 @@ async fn serve_renders_and_serves_from_s3_without_paths_or_secrets() {
 
     let mut cmd = Server::command(&t, None, &["--storage-url", &url]);
     s3.apply(&mut cmd, &s3.secret);
-    let server = Server::spawn(cmd);
+    let server = LoggedServer::spawn(cmd, &t.path().join("serve.log"));
     let c = client();
     let r = c
         .get(server.url(&format!("/assets/{key}")))
@@ -340,11 +340,66 @@ async fn serve_renders_and_serves_from_s3_without_paths_or_secrets() {
         .await
         .unwrap();
     assert!(!metrics.contains(&s3.secret));
-    let logs = server.stderr.clone();
-    assert!(server.terminate().success());
-    let logs = logs.lock().unwrap().join("\n");
-    assert!(logs.contains("s3://"), "the store is logged:\n{logs}");
+    let logs = server.stop();
+    assert!(logs.contains("storage") && logs.contains(&url), "{logs}");
     assert!(!logs.contains(&s3.secret), "{logs}");
+}
+
+/// `likeness serve` with everything it writes on stderr kept in a file, from the first line
+/// (the util server keeps only what follows its address).
+struct LoggedServer {
+    child: std::process::Child,
+    base: String,
+    log: std::path::PathBuf,
+}
+
+impl LoggedServer {
+    fn spawn(mut cmd: Command, log: &std::path::Path) -> LoggedServer {
+        let file = std::fs::File::create(log).unwrap();
+        let child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        // Owned at once, so a failure below still stops the process (Drop).
+        let mut server = LoggedServer {
+            child,
+            base: String::new(),
+            log: log.to_path_buf(),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.starts_with("listening on ")) {
+                server.base = line["listening on ".len()..].trim().to_string();
+                return server;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "serve did not start:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGTERM, wait, and everything it logged.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(self.child.wait().unwrap().success());
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
+impl Drop for LoggedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[tokio::test]
@@ -462,9 +517,14 @@ async fn migrate_store_copies_once_verifies_and_leaves_the_source_alone() {
         before.keys().collect::<Vec<_>>()
     );
     // The copy serves: resolve finds the current image there.
-    let r = run_s3(&t, &s3, &s3.url("b/public"), &["--json", "resolve", "p1"])
-        .ok()
-        .json();
+    let r = run_s3(
+        &t,
+        &s3,
+        &s3.url("b/public"),
+        &["--json", "resolve", "p1", "--style", "initials"],
+    )
+    .ok()
+    .json();
     assert_eq!(r["key"], key.as_str());
 }
 

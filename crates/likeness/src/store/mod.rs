@@ -142,23 +142,29 @@ impl Store {
         backend
             .inner
             .put_opts(&parsed, PutPayload::from_bytes(bytes), options)
-            .await?;
+            .await
+            .map_err(failure)?;
         Ok(())
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes> {
         let parsed = parse_key(key)?;
-        let found = self.backend(key).inner.get(&parsed).await?;
-        Ok(found.bytes().await?)
+        let found = self
+            .backend(key)
+            .inner
+            .get(&parsed)
+            .await
+            .map_err(failure)?;
+        found.bytes().await.map_err(failure)
     }
 
     /// The bytes at `key`, or `None` when nothing is stored there.
     pub async fn get_opt(&self, key: &str) -> Result<Option<Bytes>> {
         let parsed = parse_key(key)?;
         match self.backend(key).inner.get(&parsed).await {
-            Ok(found) => Ok(Some(found.bytes().await?)),
+            Ok(found) => Ok(Some(found.bytes().await.map_err(failure)?)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(failure(e)),
         }
     }
 
@@ -278,7 +284,7 @@ impl Backend {
         match self.inner.head(key).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(failure(e)),
         }
     }
 
@@ -291,7 +297,7 @@ impl Backend {
         }
         self.inner
             .list(None)
-            .map_err(Error::from)
+            .map_err(failure)
             .try_filter_map(move |meta| {
                 let key = meta.location.to_string();
                 let found = keep(&key).then_some(Listed {
@@ -317,6 +323,20 @@ fn staging_for(root: &Path, data_dir: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "store".into());
     root.with_file_name(format!(".{name}.staging"))
+}
+
+/// A backend's error as ours, with what to check when the store refused who we are (the
+/// message never holds a secret: object_store's errors name the request, not the signature).
+fn failure(e: object_store::Error) -> Error {
+    match e {
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => Error::Store(format!(
+            "{e} — check the S3 credentials (storage.access_key_id and \
+                 storage.secret_access_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and \
+                 that they may read and write the bucket"
+        )),
+        e => Error::Store(e.to_string()),
+    }
 }
 
 fn parse_key(key: &str) -> Result<Key> {

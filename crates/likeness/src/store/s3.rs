@@ -32,15 +32,17 @@ pub(super) fn open(bucket: &str, prefix: &str, s3: &S3Settings) -> Result<Arc<dy
     let options = ClientOptions::new()
         .with_timeout(REQUEST_TIMEOUT)
         .with_connect_timeout(CONNECT_TIMEOUT);
+    // Client options first: `with_client_options` replaces them all, `with_allow_http` among
+    // them.
     let mut builder = AmazonS3Builder::new()
+        .with_client_options(options)
         .with_bucket_name(bucket)
         .with_region(&s3.region)
         .with_access_key_id(&s3.access_key_id)
         .with_secret_access_key(s3.secret_access_key.expose())
         .with_allow_http(s3.allow_http)
         .with_virtual_hosted_style_request(s3.virtual_hosted_style)
-        .with_retry(retry)
-        .with_client_options(options);
+        .with_retry(retry);
     if let Some(endpoint) = &s3.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
