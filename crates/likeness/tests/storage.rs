@@ -403,6 +403,62 @@ impl Drop for LoggedServer {
 }
 
 #[tokio::test]
+async fn api_generate_on_s3_keeps_the_reference_private_and_names_no_file() {
+    let Some(s3) = s3() else { return };
+    let t = TestDir::new();
+    let url = s3.url("public");
+    let mut cmd = Server::command(&t, None, &["--storage-url", &url]);
+    s3.apply(&mut cmd, &s3.secret);
+    let server = LoggedServer::spawn(cmd, &t.path().join("serve.log"));
+    let c = client();
+    let photo = util::face_jpeg(640, 800);
+    let r = c
+        .post(server.url("/api/generate"))
+        .json(&serde_json::json!({
+            "reference_image": format!("data:image/jpeg;base64,{}", b64(&photo)),
+            "style": "initials",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let answer: Value = r.json().await.unwrap();
+    let key = answer["output_key"].as_str().unwrap().to_string();
+    assert_eq!(answer["output_path"], Value::Null, "{answer}");
+    assert_eq!(answer["output_url"], server.url(&format!("/assets/{key}")));
+    let reference = answer["metadata"]["reference"]["key"].as_str().unwrap();
+    assert!(reference.starts_with("_references/"), "{answer}");
+    let text = answer.to_string();
+    assert!(
+        !text.contains(&t.data_dir().display().to_string()),
+        "{text}"
+    );
+
+    // The reference is in the private prefix only, and /assets will not serve it.
+    assert!(s3.objects("private").await.contains_key(reference));
+    assert!(!s3.objects("public").await.contains_key(reference));
+    assert!(s3.objects("public").await.contains_key(&key));
+    let r = c
+        .get(server.url(&format!("/assets/{reference}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .get(answer["output_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(!server.stop().contains(&s3.secret));
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[tokio::test]
 async fn public_base_url_redirects_assets_to_the_bucket() {
     let Some(s3) = s3() else { return };
     let t = TestDir::new();

@@ -216,6 +216,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_object_that_cannot_be_copied_is_named_and_the_rest_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Store::open_default(dir.path()).unwrap();
+        from.put("p1/a.png", Bytes::from_static(b"a"))
+            .await
+            .unwrap();
+        from.put("p2/b.png", Bytes::from_static(b"b"))
+            .await
+            .unwrap();
+        let dest = dir.path().join("elsewhere");
+        let to = store_at(dir.path(), &format!("file://{}/public", dest.display()));
+        // A folder where the file should go: the write cannot replace it.
+        std::fs::create_dir_all(dest.join("public/p2/b.png/x")).unwrap();
+        let outcome = copy_all(&from, &to, &|_, _| {}).await.unwrap();
+        assert_eq!(outcome.listed, 2);
+        assert_eq!(outcome.summary.copied, 1);
+        assert_eq!(outcome.summary.verified, 1);
+        assert_eq!(outcome.failed.len(), 1, "{:?}", outcome.failed);
+        assert_eq!(outcome.failed[0].0, "p2/b.png");
+    }
+
+    #[tokio::test]
     async fn refuses_a_destination_inside_the_source() {
         let dir = tempfile::tempdir().unwrap();
         let from = Store::open_default(dir.path()).unwrap();
