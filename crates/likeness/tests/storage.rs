@@ -148,12 +148,7 @@ fn run_with_secret(t: &TestDir, s3: &S3, url: &str, secret: &str, args: &[&str])
     full.extend_from_slice(args);
     let mut cmd = t.command(&full);
     s3.apply(&mut cmd, secret);
-    let out = cmd.output().expect("run likeness");
-    util::Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    output(cmd)
 }
 
 /// Two subjects imported and drawn in `initials`; returns p1's storage key.
@@ -214,7 +209,7 @@ async fn s3_store_roundtrip_keeps_private_objects_out_of_the_public_prefix() {
 }
 
 #[tokio::test]
-async fn serve_renders_and_serves_from_s3_without_paths_or_secrets() {
+async fn the_cli_on_s3_gives_keys_and_urls_never_paths_or_secrets() {
     let Some(s3) = s3() else { return };
     let t = TestDir::new();
     let url = s3.url("public");
@@ -224,16 +219,15 @@ async fn serve_renders_and_serves_from_s3_without_paths_or_secrets() {
     // Nothing was written locally but the database: the images are in the bucket.
     assert!(t.asset_files().is_empty(), "{:?}", t.asset_files());
     assert!(!t.data_dir().join("private").exists());
-    let stored = s3.raw_get(&format!("public/{key}")).await;
-    assert!(stored.starts_with(b"\x89PNG"));
+    assert!(s3.objects("public").await.contains_key(&key));
 
-    // resolve and history give the key and URL, never a local path or a secret.
     let data_dir = t.data_dir().display().to_string();
     let resolved = run(&["--json", "resolve", "p1", "--style", "initials"]).ok();
     let history = run(&["--json", "history", "p1"]).ok();
     for out in [&resolved, &history] {
         assert!(!out.stdout.contains(&data_dir), "{}", out.stdout);
         assert!(!out.stdout.contains(&s3.secret), "{}", out.stdout);
+        assert!(!out.stderr.contains(&s3.secret), "{}", out.stderr);
     }
     let r = resolved.json();
     assert_eq!(r["key"], key.as_str());
@@ -242,103 +236,70 @@ async fn serve_renders_and_serves_from_s3_without_paths_or_secrets() {
     let h = history.json();
     assert_eq!(h[0]["path"], Value::Null, "{h}");
     assert_eq!(h[0]["url"], format!("/assets/{key}"));
+    // People are shown where the image is, without credentials.
     let human = run(&["resolve", "p1", "--style", "initials"]).ok();
     assert_eq!(human.stdout.trim(), format!("{url}/{key}"));
+}
 
-    // A reference photo put through the library lands in the private prefix.
+#[tokio::test]
+async fn serve_on_s3_answers_like_a_local_folder_and_logs_no_secret() {
+    let Some(s3) = s3() else { return };
+    let t = TestDir::new();
+    let url = s3.url("public");
+    let key = generate(&|args| run_s3(&t, &s3, &url, args), &t);
+    let stored = s3.raw_get(&format!("public/{key}")).await;
+    assert!(stored.starts_with(b"\x89PNG"));
+    // A reference photo, put through the library: it lands in the private prefix.
     let store = s3.store(&t.data_dir(), &url);
-    store
-        .put("_references/x.jpg", bytes::Bytes::from_static(b"face"))
-        .await
-        .unwrap();
+    let face = bytes::Bytes::from_static(b"face");
+    store.put("_references/x.jpg", face).await.unwrap();
 
     let mut cmd = Server::command(&t, None, &["--storage-url", &url]);
     s3.apply(&mut cmd, &s3.secret);
     let server = LoggedServer::spawn(cmd, &t.path().join("serve.log"));
     let c = client();
-    let r = c
-        .get(server.url(&format!("/assets/{key}")))
-        .send()
-        .await
-        .unwrap();
+    let asset = server.url(&format!("/assets/{key}"));
+    let r = get(&c, &asset).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(
-        r.headers()[CACHE_CONTROL],
-        "public, max-age=31536000, immutable"
-    );
+    let immutable = "public, max-age=31536000, immutable";
+    assert_eq!(r.headers()[CACHE_CONTROL], immutable);
     let etag = r.headers()[ETAG].to_str().unwrap().to_string();
     assert_eq!(r.bytes().await.unwrap().as_ref(), stored.as_slice());
-    let r = c
-        .get(server.url(&format!("/assets/{key}")))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let r = get_with(&c, &asset, IF_NONE_MATCH, &etag).await;
     assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
-    let r = c
-        .get(server.url(&format!("/assets/{key}")))
-        .header(RANGE, "bytes=0-7")
-        .send()
-        .await
-        .unwrap();
+    let r = get_with(&c, &asset, RANGE, "bytes=0-7").await;
     assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
     assert_eq!(r.bytes().await.unwrap().as_ref(), &stored[..8]);
-    let r = c
-        .get(server.url("/assets/p1_jane-doe_initials.png"))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url("/assets/p1_jane-doe_initials.png")).await;
     assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(r.headers()[LOCATION], format!("/assets/{key}"));
 
     // A resized variant is made once and stored in the same bucket, beside its original.
-    let r = c
-        .get(server.url(&format!("/assets/{key}?w=64")))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, format!("{asset}?w=64")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let variant = format!("{}.w64.png", key.trim_end_matches(".png"));
     assert!(s3.objects("public").await.contains_key(&variant));
 
     // The reference is in no public place: not /assets, not the public prefix.
-    for path in [
-        "/assets/_references/x.jpg",
-        "/assets/private/_references/x.jpg",
-    ] {
-        let r = c.get(server.url(path)).send().await.unwrap();
+    for path in ["/_references/x.jpg", "/private/_references/x.jpg"] {
+        let r = get(&c, server.url(&format!("/assets{path}"))).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    assert!(
-        !s3.objects("public")
-            .await
-            .keys()
-            .any(|k| k.contains("_references"))
-    );
+    let public = s3.objects("public").await;
+    assert!(!public.keys().any(|k| k.contains("_references")));
 
     // The API gives URLs and keys; readiness asks both prefixes; nothing shows a secret.
-    let r = c
-        .get(server.url("/api/subjects/p1/history"))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url("/api/subjects/p1/history")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.text().await.unwrap();
     assert!(body.contains(&format!("\"/assets/{key}\"")), "{body}");
-    assert!(
-        !body.contains(&data_dir) && !body.contains("\"path\""),
-        "{body}"
+    let data_dir = t.data_dir().display().to_string();
+    assert!(!body.contains(&data_dir) && !body.contains("\"path\""));
+    assert_eq!(
+        get(&c, server.url("/readyz")).await.status(),
+        StatusCode::OK
     );
-    let r = c.get(server.url("/readyz")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let metrics = c
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get(&c, server.url("/metrics")).await.text().await.unwrap();
     assert!(!metrics.contains(&s3.secret));
     let logs = server.stop();
     assert!(logs.contains("storage") && logs.contains(&url), "{logs}");
@@ -438,17 +399,9 @@ async fn api_generate_on_s3_keeps_the_reference_private_and_names_no_file() {
     assert!(s3.objects("private").await.contains_key(reference));
     assert!(!s3.objects("public").await.contains_key(reference));
     assert!(s3.objects("public").await.contains_key(&key));
-    let r = c
-        .get(server.url(&format!("/assets/{reference}")))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url(&format!("/assets/{reference}"))).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = c
-        .get(answer["output_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, answer["output_url"].as_str().unwrap()).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(!server.stop().contains(&s3.secret));
 }
@@ -479,40 +432,24 @@ async fn public_base_url_redirects_assets_to_the_bucket() {
     s3.apply(&mut cmd, &s3.secret);
     let server = Server::spawn(cmd);
     let c = client();
-    let r = c
-        .get(server.url(&format!("/assets/{key}")))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url(&format!("/assets/{key}"))).await;
     assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(r.headers()[LOCATION], format!("{cdn}/{key}"));
     assert_eq!(
         r.headers()[CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
-    let r = c
-        .get(server.url("/assets/p1_jane-doe_initials.png"))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url("/assets/p1_jane-doe_initials.png")).await;
     assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(r.headers()[LOCATION], format!("{cdn}/{key}"));
     assert_eq!(r.headers()[CACHE_CONTROL], "public, max-age=60");
     // Variants are made in the store, then served from the public URL too.
-    let r = c
-        .get(server.url(&format!("/assets/{key}?w=64")))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url(&format!("/assets/{key}?w=64"))).await;
     assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
     let variant = format!("{}.w64.png", key.trim_end_matches(".png"));
     assert_eq!(r.headers()[LOCATION], format!("{cdn}/{variant}"));
     assert!(s3.objects("public").await.contains_key(&variant));
-    let r = c
-        .get(server.url("/assets/_references/x.jpg"))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url("/assets/_references/x.jpg")).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
@@ -676,26 +613,31 @@ async fn a_local_store_with_public_base_url_redirects_and_keeps_references_priva
     let key = generate(&|args| t.run(args), &t);
     let server = Server::start(&t, None);
     let c = client();
-    let r = c
-        .get(server.url(&format!("/assets/{key}")))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url(&format!("/assets/{key}"))).await;
     assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
     assert_eq!(
         r.headers()[LOCATION],
         format!("https://img.example.org/{key}")
     );
-    let r = c
-        .get(server.url("/api/subjects/p1/avatar?style=initials"))
-        .send()
-        .await
-        .unwrap();
+    let r = get(&c, server.url("/api/subjects/p1/avatar?style=initials")).await;
     assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(
         r.headers()[LOCATION],
         format!("https://img.example.org/{key}")
     );
+}
+
+async fn get(c: &reqwest::Client, url: impl reqwest::IntoUrl) -> reqwest::Response {
+    c.get(url).send().await.unwrap()
+}
+
+async fn get_with(
+    c: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    name: reqwest::header::HeaderName,
+    value: &str,
+) -> reqwest::Response {
+    c.get(url).header(name, value).send().await.unwrap()
 }
 
 fn output(mut cmd: Command) -> util::Run {
