@@ -156,6 +156,8 @@ pub(super) fn adopt_private_folders(
 }
 
 /// Moves the folder `from` to `to`, merging into an existing `to`; `from` is gone afterwards.
+/// Another process opening the same data directory may be moving the same files: whatever
+/// it has already moved is simply gone from `from`, which is fine.
 fn merge_move(from: &Path, to: &Path) -> Result<()> {
     let fail = |what: &str, path: &Path, e: std::io::Error| {
         Error::Store(format!("cannot {what} {}: {e}", path.display()))
@@ -163,28 +165,63 @@ fn merge_move(from: &Path, to: &Path) -> Result<()> {
     if !to.exists() {
         match std::fs::rename(from, to) {
             Ok(()) => return Ok(()),
-            // Another file system: merged file by file below, copying.
-            Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {}
+            Err(e) if gone(&e) => return Ok(()),
+            // Another file system, or another process created `to` meanwhile: merge below.
+            Err(e) if e.raw_os_error() == Some(libc::EXDEV) || to.exists() => {}
             Err(e) => return Err(fail("move", from, e)),
         }
         std::fs::create_dir_all(to).map_err(|e| fail("create folder", to, e))?;
     }
-    for entry in std::fs::read_dir(from).map_err(|e| fail("read", from, e))? {
+    let entries = match std::fs::read_dir(from) {
+        Ok(entries) => entries,
+        Err(e) if gone(&e) => return Ok(()),
+        Err(e) => return Err(fail("read", from, e)),
+    };
+    for entry in entries {
         let entry = entry.map_err(|e| fail("read", from, e))?;
         let (src, dest) = (entry.path(), to.join(entry.file_name()));
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             merge_move(&src, &dest)?;
-        } else if dest.exists() {
-            std::fs::remove_file(&src).map_err(|e| fail("remove", &src, e))?;
-        } else if let Err(e) = std::fs::rename(&src, &dest) {
-            if e.raw_os_error() != Some(libc::EXDEV) {
-                return Err(fail("move", &src, e));
+            continue;
+        }
+        // A file already on the private side is complete (it got there by a rename) and holds
+        // the same bytes (same key); otherwise the file is renamed over, or copied under a
+        // hidden name and renamed, so `dest` is never a partial copy.
+        let moved = if dest.exists() {
+            std::fs::remove_file(&src)
+        } else {
+            match std::fs::rename(&src, &dest) {
+                Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+                    copy_then_rename(&src, &dest).and_then(|()| std::fs::remove_file(&src))
+                }
+                other => other,
             }
-            std::fs::copy(&src, &dest).map_err(|e| fail("copy", &src, e))?;
-            std::fs::remove_file(&src).map_err(|e| fail("remove", &src, e))?;
+        };
+        if let Err(e) = moved
+            && !gone(&e)
+        {
+            return Err(fail("move", &src, e));
         }
     }
-    std::fs::remove_dir(from).map_err(|e| fail("remove", from, e))
+    // Not empty: something wrote there meanwhile (an older version still running). Its files
+    // move at the next open; `/assets` refuses `_` names in any case.
+    if let Err(e) = std::fs::remove_dir(from)
+        && !gone(&e)
+    {
+        tracing::warn!(folder = %from.display(), error = %e, "cannot remove the moved folder");
+    }
+    Ok(())
+}
+
+fn gone(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::NotFound
+}
+
+fn copy_then_rename(src: &Path, dest: &Path) -> std::io::Result<()> {
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned());
+    let part = dest.with_file_name(format!(".{}.part", name.unwrap_or_default()));
+    std::fs::copy(src, &part)?;
+    std::fs::rename(&part, dest)
 }
 
 #[cfg(test)]
