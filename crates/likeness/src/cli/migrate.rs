@@ -66,6 +66,7 @@ pub async fn run(
         &|k| std::env::var(k).ok(),
     )
     .map_err(likeness::Error::Config)?;
+    migrate::check_destination(&from, &dest)?;
     let to = Store::open(&dest, data_dir, Access::ReadWrite)?;
     if !out.json {
         eprintln!("copying {} → {}", from.describe(), to.describe());

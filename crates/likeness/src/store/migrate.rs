@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use futures::stream::TryStreamExt;
 use serde::Serialize;
 
-use super::{Listed, Store};
+use super::{Listed, StorageSettings, StorageUrl, Store};
 use crate::error::{Error, Result};
 use crate::hash::hex_sha256;
 
@@ -128,10 +128,19 @@ async fn check_counts(to: &Store, keys: &HashSet<String>, outcome: &mut Outcome)
     Ok(())
 }
 
-/// A destination inside the source (or around it) would list its own copies.
+/// A destination inside the source (or around it) would list its own copies, and opening it
+/// would create folders in the source: checked before the destination is opened.
+pub fn check_destination(from: &Store, to: &StorageSettings) -> Result<()> {
+    check_apart(from.locations(), [&to.public, &to.private])
+}
+
 fn refuse_overlap(from: &Store, to: &Store) -> Result<()> {
-    for a in from.locations() {
-        for b in to.locations() {
+    check_apart(from.locations(), to.locations())
+}
+
+fn check_apart(from: [&StorageUrl; 2], to: [&StorageUrl; 2]) -> Result<()> {
+    for a in from {
+        for b in to {
             if a.overlaps(b) {
                 return Err(Error::Usage(format!(
                     "the destination {b} overlaps the configured store's {a}: migrate to a \
@@ -146,7 +155,7 @@ fn refuse_overlap(from: &Store, to: &Store) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Access, StorageConfig, StorageSettings, StorageUrl, settings};
+    use crate::store::{Access, StorageConfig, settings};
     use bytes::Bytes;
     use std::path::Path;
 
@@ -242,17 +251,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let from = Store::open_default(dir.path()).unwrap();
         let inside = format!("file://{}/assets/copy", dir.path().display());
-        let to = Store::open(
-            &StorageSettings {
-                public: StorageUrl::parse("--to", &inside).unwrap(),
-                private: StorageUrl::File(dir.path().join("other-private")),
-                public_base_url: None,
-                s3: None,
-            },
-            dir.path(),
-            Access::ReadWrite,
-        )
-        .unwrap();
+        let settings = StorageSettings {
+            public: StorageUrl::parse("--to", &inside).unwrap(),
+            private: StorageUrl::File(dir.path().join("other-private")),
+            public_base_url: None,
+            s3: None,
+        };
+        // Before the destination is opened, so nothing is created in the source.
+        let err = check_destination(&from, &settings).unwrap_err();
+        assert!(err.to_string().contains("overlaps"), "{err}");
+        assert!(!dir.path().join("assets/copy").exists());
+        let to = Store::open(&settings, dir.path(), Access::ReadWrite).unwrap();
         let err = copy_all(&from, &to, &|_, _| {}).await.unwrap_err();
         assert!(err.to_string().contains("overlaps"), "{err}");
     }
