@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::provider::Providers;
-use crate::store::Store;
+use crate::store::{self, StorageSettings, Store};
 
 pub struct App {
     pub data_dir: PathBuf,
@@ -31,6 +31,28 @@ pub struct App {
     pub work_available: Arc<tokio::sync::Notify>,
 }
 
+/// Settings given on the command line, over the config's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--database-url`: over `LIKENESS_DATABASE_URL` and `database.url`.
+    pub database_url: Option<String>,
+    /// `--storage-url`: over `LIKENESS_STORAGE_URL` and `storage.url`.
+    pub storage_url: Option<String>,
+}
+
+impl Overrides {
+    /// Where the store is: the flag, the environment, the config, the default.
+    pub fn storage(&self, config: &Config, data_dir: &Path) -> Result<StorageSettings> {
+        StorageSettings::resolve(
+            &config.storage,
+            self.storage_url.as_deref(),
+            data_dir,
+            &|k| std::env::var(k).ok(),
+        )
+        .map_err(Error::Config)
+    }
+}
+
 /// Whether a command writes to the data directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -40,16 +62,14 @@ pub enum Mode {
     ReadOnly,
 }
 
-/// Settings given on the command line, over the config file and the environment.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    /// `--database-url`.
-    pub database_url: Option<String>,
-}
-
 impl App {
     /// Opens the data directory, creating it on first use (unless `mode` is read-only).
-    pub async fn open(
+    pub async fn open(data_dir: &Path, config_file: Option<&Path>, mode: Mode) -> Result<App> {
+        App::open_with(data_dir, config_file, mode, &Overrides::default()).await
+    }
+
+    /// [`App::open`] with settings from the command line laid over the config.
+    pub async fn open_with(
         data_dir: &Path,
         config_file: Option<&Path>,
         mode: Mode,
@@ -63,6 +83,7 @@ impl App {
             &env,
             config.concurrency(None),
         )?;
+        let storage = overrides.storage(&config, data_dir)?;
         let catalog = Catalog::load(&config.style_dirs(data_dir))?;
         let (db, store) = match mode {
             Mode::ReadWrite => {
@@ -74,12 +95,12 @@ impl App {
                 })?;
                 check_writable(data_dir)?;
                 let db = Db::open(&database).await?;
-                let store = Store::local(&data_dir.join("assets"), &data_dir.join("tmp"))?;
+                let store = Store::open(&storage, data_dir, store::Access::ReadWrite)?;
                 (db, store)
             }
             Mode::ReadOnly => (
                 Db::open_read_only(&database).await?,
-                Store::local_read_only(&data_dir.join("assets"))?,
+                Store::open(&storage, data_dir, store::Access::ReadOnly)?,
             ),
         };
         let providers = Providers::from_config(&config.providers, &|k| std::env::var(k).ok())

@@ -61,6 +61,9 @@ pub struct Config {
     /// `[providers.gemini]`, `[providers.openai]`, `[providers.comfyui]`: endpoints, keys,
     /// pacing, retries, breaker and prices (see `provider/settings.rs`).
     pub providers: BTreeMap<String, ProviderConfig>,
+    /// `[storage]`: where images and private objects live, S3 settings, `public_base_url`
+    /// (see `store/settings.rs`).
+    pub storage: crate::store::StorageConfig,
 }
 
 /// Where the metadata and the queue live.
@@ -243,6 +246,7 @@ impl Default for Config {
             faces: FacesConfig::default(),
             database: DatabaseConfig::default(),
             providers: BTreeMap::new(),
+            storage: crate::store::StorageConfig::default(),
         }
     }
 }
@@ -338,7 +342,8 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let config: Config =
+            toml::from_str(text).map_err(|e| hide_secret_values(&e.to_string(), text))?;
         config.validate()?;
         Ok(config)
     }
@@ -420,6 +425,7 @@ impl Config {
             f64::from(faces.min_sharpness),
             0.0..=10_000.0,
         )?;
+        self.storage.validate()?;
         // Provider sections are checked with the environment applied when they are built.
         crate::provider::settings::resolve_all(&self.providers, &|_| None).map(|_| ())
     }
@@ -473,9 +479,55 @@ impl Config {
     }
 }
 
+/// Keys whose values are secrets.
+const SECRET_KEYS: [&str; 4] = [
+    "secret_access_key",
+    "api_key",
+    "api_tokens",
+    "metrics_token",
+];
+
+/// `message` (a TOML error, which quotes the offending line and sometimes the value) with the
+/// values of secret keys in `source` replaced by `***`: a typo next to a secret must not print
+/// it.
+fn hide_secret_values(message: &str, source: &str) -> String {
+    let mut message = message.to_string();
+    for line in source.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if !SECRET_KEYS.contains(&key.trim()) {
+            continue;
+        }
+        let value = value.trim();
+        let inner = value.trim_matches(|c| c == '"' || c == '\'');
+        for shown in [value, inner] {
+            if shown.len() >= 4 {
+                message = message.replace(shown, "***");
+            }
+        }
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_never_quote_a_secret() {
+        for text in [
+            "[storage]\nsecret_access_key = \"hunter2-secret\nregion = \"x\"\n",
+            "[storage]\nsecret_access_key = 12345678\n",
+            "[storage]\nsecret_access_key = \"hunter2-secret\"\nnope = 1\n",
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(
+                !err.contains("hunter2") && !err.contains("12345678"),
+                "{err}"
+            );
+        }
+    }
 
     #[test]
     fn empty_file_gives_defaults() {

@@ -2,8 +2,10 @@
 //! key in the private `_references/` folder. The key travels in the job's options, so the audit
 //! trail says which photo an image was made from, and workers in any process can load it.
 //!
-//! Invariant: `_references/` is never served by `/assets` (subject ids start with a letter or
-//! digit, so no subject folder can be named like it).
+//! Invariant: `_references/` keys are private (`store::is_private`): the store keeps them in
+//! its private backend (`<data-dir>/private`, or a private prefix or bucket), never beside the
+//! public images, and `/assets` refuses them (subject ids start with a letter or digit, so no
+//! subject folder can be named like it).
 
 use std::path::Path;
 

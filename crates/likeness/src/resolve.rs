@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::app::App;
 use crate::error::{Error, Result};
 
-pub const PLACEHOLDER_KEY: &str = "_placeholder.png";
+pub use crate::store::PLACEHOLDER_KEY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -27,7 +27,10 @@ pub struct Resolved {
     pub style: String,
     pub rule: Rule,
     pub key: String,
-    pub path: String,
+    /// The image's file when the store is a local folder; `null` otherwise (use `url`).
+    pub path: Option<String>,
+    /// `{public_base_url}/{key}`, else `/assets/{key}` on the server.
+    pub url: String,
     pub asset_id: Option<String>,
 }
 
@@ -84,7 +87,11 @@ pub async fn resolve(app: &App, id_or_slug: &str, style: Option<&str>) -> Result
         subject_id: subject_id.clone(),
         style: style.clone(),
         rule,
-        path: app.store.locate(&key),
+        path: app.store.path(&key).map(|p| p.display().to_string()),
+        url: app
+            .store
+            .url(&key)
+            .unwrap_or_else(|| format!("/assets/{key}")),
         key,
         asset_id,
     };

@@ -85,14 +85,22 @@ pub struct HistoryEntry {
     /// `identity`) and the style's gate (`gate`: attempts, passed, shortfalls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
-    /// Where the image is: a file path for the local folder.
+    /// The image's file, when the store is a local folder (never a path for other stores).
     pub path: Option<String>,
+    /// Where a client fetches the image: `{public_base_url}/{key}`, else `/assets/{key}` on
+    /// the server.
+    pub url: Option<String>,
 }
 
 impl HistoryEntry {
     pub fn new(a: AssetRow, store: &Store) -> HistoryEntry {
         HistoryEntry {
-            path: a.storage_key.as_deref().map(|k| store.locate(k)),
+            path: a
+                .storage_key
+                .as_deref()
+                .and_then(|k| store.path(k))
+                .map(|p| p.display().to_string()),
+            url: a.storage_key.as_deref().and_then(|k| store.url(k)),
             asset_id: a.asset_id,
             run_id: a.run_id,
             style: a.style,

@@ -6,6 +6,7 @@ mod generate;
 mod import;
 pub mod logs;
 mod look;
+mod migrate;
 mod output;
 mod progress;
 mod providers;
@@ -59,6 +60,10 @@ pub struct Cli {
     /// installation. Over env LIKENESS_DATABASE_URL and `[database] url`.
     #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Where images are stored: file://PATH or s3://BUCKET/PREFIX (also env
+    /// LIKENESS_STORAGE_URL; default: storage.url in the config, else <data-dir>/assets).
+    #[arg(long, global = true, value_name = "URL")]
+    pub storage_url: Option<String>,
     /// Print one JSON document on stdout instead of text (no progress output).
     #[arg(long, global = true)]
     pub json: bool,
@@ -139,6 +144,11 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Draw a contact sheet of a style over a spread of ages, genders and skin tones.
     Sheet(render::SheetArgs),
+    /// Move data to another backend: `migrate store --to s3://BUCKET/PREFIX`.
+    Migrate {
+        #[command(subcommand)]
+        what: migrate::MigrateWhat,
+    },
 }
 
 impl Command {
@@ -159,6 +169,10 @@ impl Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let out = Output::new(cli.json);
+    let overrides = likeness::app::Overrides {
+        database_url: cli.database_url.clone(),
+        storage_url: cli.storage_url.clone(),
+    };
     // One-off drawings need the styles, not the database: nothing is created on disk.
     match cli.command {
         Command::Render(args) => {
@@ -175,6 +189,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Models { command } => {
             return faces::models(&cli.data_dir, cli.config.as_deref(), &out, command).await;
         }
+        Command::Migrate { what } => {
+            let config = cli.config.as_deref();
+            return migrate::run(&cli.data_dir, config, &overrides, &out, what).await;
+        }
         _ => {}
     }
     // A dry run writes nothing, so it does not create the data directory either.
@@ -184,12 +202,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         likeness::app::Mode::ReadWrite
     };
-    let overrides = likeness::app::Overrides {
-        database_url: cli.database_url.clone(),
-    };
-    let app = std::sync::Arc::new(
-        App::open(&cli.data_dir, cli.config.as_deref(), mode, &overrides).await?,
-    );
+    let app = App::open_with(&cli.data_dir, cli.config.as_deref(), mode, &overrides).await?;
+    let app = std::sync::Arc::new(app);
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,
         Command::Generate(args) => generate::run(&app, &out, args).await?,
@@ -201,9 +215,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,
-        Command::Render(_) | Command::Sheet(_) | Command::Faces { .. } | Command::Models { .. } => {
-            unreachable!("handled before opening")
-        }
+        Command::Render(_)
+        | Command::Sheet(_)
+        | Command::Faces { .. }
+        | Command::Models { .. }
+        | Command::Migrate { .. } => unreachable!("handled before opening"),
     };
     app.db.close().await;
     Ok(status)

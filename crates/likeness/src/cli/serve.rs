@@ -47,6 +47,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
             .metrics_token(std::env::var("LIKENESS_METRICS_TOKEN").ok().as_deref())?,
     };
     likeness::http::check_exposure(&addr, &access)?;
+    check_store(&app).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -116,4 +117,12 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// Logs where images go and asks both sides of the store once, so a wrong endpoint, bucket
+/// or secret stops the start with the store's answer instead of failing every image later.
+pub(super) async fn check_store(app: &App) -> anyhow::Result<()> {
+    tracing::info!(store = %app.store.describe(), "storage");
+    app.store.check().await?;
+    Ok(())
 }

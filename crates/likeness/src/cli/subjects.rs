@@ -128,7 +128,9 @@ pub async fn run(app: &App, out: &Output, command: SubjectsCommand) -> anyhow::R
 
 pub async fn resolve(app: &App, out: &Output, args: ResolveArgs) -> anyhow::Result<ExitCode> {
     let r = likeness::resolve::resolve(app, &args.id, args.style.as_deref()).await?;
-    out.emit(&r, || println!("{}", r.path))?;
+    // A file path for a local store; else where the image is (`s3://…`, no credentials).
+    let shown = r.path.clone().unwrap_or_else(|| app.store.locate(&r.key));
+    out.emit(&r, || println!("{shown}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -157,7 +159,10 @@ pub async fn history(app: &App, out: &Output, args: HistoryArgs) -> anyhow::Resu
                 e.provider,
                 e.model,
                 duration(e.total_ms),
-                e.path.as_deref().unwrap_or("")
+                e.path
+                    .clone()
+                    .or_else(|| e.storage_key.as_deref().map(|k| app.store.locate(k)))
+                    .unwrap_or_default()
             );
             if let (Some(code), Some(msg)) = (&e.error_code, &e.error_message) {
                 println!("    error {code}: {msg}");

@@ -30,6 +30,7 @@ pub struct WorkerArgs {
 }
 
 pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    super::serve::check_store(&app).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let concurrency = app.worker_count(args.concurrency);
     app.listen_to_others();

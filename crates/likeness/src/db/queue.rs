@@ -136,12 +136,27 @@ impl Db {
         })
     }
 
-    /// Extends the lease of every job `worker` holds. Returns how many it holds.
-    pub async fn heartbeat(&self, worker: &str, lease_ms: i64) -> Result<u64> {
+    /// Extends the leases of the jobs `worker` is working on (`job_ids`), and of no other:
+    /// a job whose attempt ended without its result recorded (the database went away at that
+    /// moment) must run out of lease and go back to the queue, not be kept alive for ever.
+    /// Returns how many leases were extended.
+    pub async fn heartbeat(&self, worker: &str, job_ids: &[String], lease_ms: i64) -> Result<u64> {
+        if job_ids.is_empty() {
+            return Ok(0);
+        }
         let until = self.now_ms() + lease_ms;
-        let sql = "UPDATE jobs SET lease_until = $1 WHERE locked_by = $2 AND status = 'running'";
+        let marks: Vec<String> = (3..job_ids.len() + 3).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "UPDATE jobs SET lease_until = $1
+             WHERE locked_by = $2 AND status = 'running' AND id IN ({})",
+            marks.join(", ")
+        );
         let done = on_pool!(self, p => {
-            sqlx::query(sql).bind(until).bind(worker).execute(p).await?.rows_affected()
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(until).bind(worker);
+            for id in job_ids {
+                q = q.bind(id);
+            }
+            q.execute(p).await?.rows_affected()
         });
         Ok(done)
     }

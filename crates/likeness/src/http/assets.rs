@@ -2,6 +2,12 @@
 //! (`immutable`, strong ETag, 304s and byte ranges; see `files.rs`); a stable name
 //! `{subject_id}_{slug}_{style}.png` redirects to the current version with a short max-age, so a
 //! regenerated image shows up within a minute.
+//!
+//! With `[storage] public_base_url` the bytes are served from there (a CDN, a public bucket):
+//! a content-addressed key answers 308 Permanent Redirect to `{public_base_url}/{key}`, cached
+//! forever like the image itself (the key never names other bytes); a root-level file (legacy
+//! name, placeholder) and a stable name answer 307 with the short max-age, as they may change.
+//! Resized variants are made and stored here first, then redirected to the same way.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -10,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::{ApiError, files};
-use crate::resolve::{PLACEHOLDER_KEY, parse_stable_name, resolve};
+use crate::resolve::{parse_stable_name, resolve};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Root-level files (legacy names, the placeholder) may be replaced, so they revalidate.
@@ -30,7 +36,7 @@ pub(super) struct AssetQuery {
 }
 
 #[utoipa::path(get, path = "/assets/{path}", tag = "assets", params(("path" = String, Path, description = "a storage key, or a stable name `{id}_{slug}_{style}.png`"), AssetQuery),
-    responses((status = 200, description = "the image (immutable keys cached forever, strong ETag, ranges)"), (status = 304), (status = 307, description = "stable name: to the current version"), (status = 404, body = super::schema::ErrorBody)))]
+    responses((status = 200, description = "the image (immutable keys cached forever, strong ETag, ranges)"), (status = 304), (status = 307, description = "stable name: to the current version (under public_base_url when set)"), (status = 308, description = "with public_base_url set: an immutable key, to its public URL"), (status = 404, body = super::schema::ErrorBody)))]
 pub(super) async fn asset(
     State(state): State<super::State>,
     Path(path): Path<String>,
@@ -50,18 +56,7 @@ pub(super) async fn asset(
     }
     if !path.contains('/') && parse_stable_name(&state.app, &path).is_some() {
         return match resolve(&state.app, &path, None).await {
-            Ok(r) => {
-                let location = format!("/assets/{}", r.key);
-                let mut response = (
-                    StatusCode::TEMPORARY_REDIRECT,
-                    [(header::LOCATION, location)],
-                )
-                    .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(SHORT));
-                response
-            }
+            Ok(r) => redirect(StatusCode::TEMPORARY_REDIRECT, &r.url, SHORT),
             Err(e) => ApiError::from(e).into_response(),
         };
     }
@@ -79,6 +74,13 @@ async fn serve_key(
         return e.into_response();
     }
     let immutable = key.contains('/');
+    if let Some(url) = state.app.store.public_url(key) {
+        return if immutable {
+            redirect(StatusCode::PERMANENT_REDIRECT, &url, IMMUTABLE)
+        } else {
+            redirect(StatusCode::TEMPORARY_REDIRECT, &url, SHORT)
+        };
+    }
     match state.files.load(&state.app.store, key, immutable).await {
         Ok(Some(object)) => files::respond(
             &object,
@@ -89,6 +91,18 @@ async fn serve_key(
         Ok(None) => ApiError::not_found(format!("no asset at {key}")).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+fn redirect(status: StatusCode, location: &str, cache_control: &'static str) -> Response {
+    let Ok(location) = HeaderValue::from_str(location) else {
+        return ApiError::new("http.bad_path", "this key cannot be a URL").into_response();
+    };
+    let mut response = (status, [(header::LOCATION, location)]).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    response
 }
 
 /// Longest key served: a subject id (≤ 128) and a stable name with a hash fit many times over.
@@ -112,9 +126,9 @@ fn check_key(key: &str) -> Result<(), ApiError> {
             "no asset at that path: names are at most 255 bytes a segment",
         ));
     }
-    // Private folders (reference photos) start with `_`, which no subject id can; the
-    // placeholder is the one public key that does.
-    if key.starts_with('_') && key != PLACEHOLDER_KEY {
+    // Private keys (reference photos) live in another backend, which `/assets` never reads;
+    // refused here too, so they are not even looked up.
+    if crate::store::is_private(key) {
         return Err(ApiError::not_found(format!("no asset at {key}")));
     }
     if bad {

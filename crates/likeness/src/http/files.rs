@@ -4,9 +4,10 @@
 //! Why not tower-http's `ServeDir`: it opens, stats and reads the file through tokio's
 //! blocking pool on every request, which cost about five times nginx's CPU per request on
 //! `/assets` (bench/serve.sh). Immutable keys never change, so their bytes and ETag are loaded
-//! once through the `Store` (the local folder now, S3 later: the same code) and each hit is a
-//! clone of a reference-counted buffer. The cache is bounded by bytes (S3-FIFO, quick_cache);
-//! mutable root-level files (legacy names, the placeholder) are read every time.
+//! once through the `Store` and each hit is a clone of a reference-counted buffer. A local
+//! folder and S3 go through the same code and give the same ETag (a hash of the content, not
+//! the backend's own). The cache is bounded by bytes (S3-FIFO, quick_cache); mutable
+//! root-level files (legacy names, the placeholder) are read every time.
 
 use std::sync::Arc;
 

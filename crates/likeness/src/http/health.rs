@@ -21,7 +21,7 @@ pub(super) async fn healthy() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, description = "database and store reachable"), (status = 500, body = super::schema::ErrorBody)))]
 pub(super) async fn ready(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
     state.app.db.ping().await?;
-    state.app.store.exists("_readyz").await?;
+    state.app.store.check().await?;
     Ok(Json(
         json!({"status": "ready", "database": "ok", "store": "ok"}),
     ))

@@ -138,18 +138,16 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
     Ok(router)
 }
 
-/// An asset as the API shows it: the history entry with an `/assets` URL instead of a path on
-/// the server's disk.
+/// An asset as the API shows it: the history entry with its URL (`/assets/...` or under
+/// `public_base_url`) and key, never a path on the server's disk.
 pub(crate) fn asset_json(
     row: crate::db::assets::AssetRow,
     store: &crate::store::Store,
 ) -> serde_json::Value {
     let entry = crate::views::HistoryEntry::new(row, store);
-    let url = entry.storage_key.as_ref().map(|k| format!("/assets/{k}"));
     let mut v = serde_json::to_value(entry).unwrap_or(serde_json::Value::Null);
     if let Some(obj) = v.as_object_mut() {
         obj.remove("path");
-        obj.insert("url".into(), serde_json::json!(url));
     }
     redact_paths(&mut v, store);
     v
@@ -169,10 +167,21 @@ pub(crate) fn redact_paths(v: &mut serde_json::Value, store: &crate::store::Stor
 
 /// `text` with the data directory replaced by `<data-dir>` (see [`redact_paths`]).
 pub(crate) fn redact_text(text: &str, store: &crate::store::Store) -> String {
-    match store.local_root().and_then(std::path::Path::parent) {
-        Some(root) => text.replace(&*root.to_string_lossy(), "<data-dir>"),
-        None => text.to_string(),
+    // The data directory holds the database and local files whatever the store is; a local
+    // store outside it is named too.
+    let mut text = text.to_string();
+    let data_dir = std::path::absolute(store.data_dir()).ok();
+    let roots = [
+        store.local_root().and_then(std::path::Path::parent),
+        data_dir.as_deref(),
+    ];
+    for root in roots.into_iter().flatten() {
+        let root = root.to_string_lossy();
+        if root.len() > 1 {
+            text = text.replace(&*root, "<data-dir>");
+        }
     }
+    text
 }
 
 /// Refuses to expose an unauthenticated API beyond this machine.

@@ -308,7 +308,11 @@ async fn images(
             let bytes = app.store.get(&key).await?;
             item["b64_json"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
         } else {
-            item["url"] = json!(format!("{base}/assets/{key}"));
+            let url = app
+                .store
+                .public_url(&key)
+                .unwrap_or_else(|| format!("{base}/assets/{key}"));
+            item["url"] = json!(url);
         }
         data.push(item);
     }

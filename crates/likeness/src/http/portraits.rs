@@ -159,8 +159,13 @@ pub(super) async fn generate(
     };
     let mut answer = json!({
         "status": "success",
-        "output_path": app.store.locate(&key),
-        "output_url": format!("{}/assets/{key}", super::public_base(&headers)),
+        // A file only when the store is a local folder; otherwise the key and the URL.
+        "output_path": app.store.path(&key).map(|p| p.display().to_string()),
+        "output_key": key,
+        "output_url": app
+            .store
+            .public_url(&key)
+            .unwrap_or_else(|| format!("{}/assets/{key}", super::public_base(&headers))),
         "metadata": {
             "style": asset.style,
             "style_name": style.1,

@@ -64,7 +64,7 @@ pub(super) async fn avatar(
         .unwrap_or_default();
     let mut response = (
         StatusCode::TEMPORARY_REDIRECT,
-        [(header::LOCATION, format!("/assets/{}", r.key))],
+        [(header::LOCATION, r.url.clone())],
     )
         .into_response();
     let headers = response.headers_mut();

@@ -48,6 +48,8 @@ pub struct Workers<'a> {
     styles: Mutex<HashMap<String, Arc<Vec<PlannedStyle>>>>,
     /// `likeness worker --drain`: stop once no job of any run is queued or running.
     drain: bool,
+    /// The jobs being worked right now: the heartbeat keeps their leases, and only theirs.
+    in_flight: Mutex<std::collections::HashSet<String>>,
 }
 
 impl<'a> Workers<'a> {
@@ -66,6 +68,7 @@ impl<'a> Workers<'a> {
             stop_reason: Mutex::new(None),
             styles: Mutex::new(HashMap::new()),
             drain: false,
+            in_flight: Mutex::default(),
         }
     }
 
@@ -144,10 +147,11 @@ impl<'a> Workers<'a> {
                 // lease renewal for the life of the process: say so and try again soon. If the
                 // leases run out meanwhile, the jobs go to other workers and the fencing token
                 // turns this process's late results away.
+                let held: Vec<String> = lock(&self.in_flight).iter().cloned().collect();
                 match self
                     .app
                     .db
-                    .heartbeat(&self.worker_id, self.lease_ms())
+                    .heartbeat(&self.worker_id, &held, self.lease_ms())
                     .await
                 {
                     Ok(_) => last = Instant::now(),
@@ -208,7 +212,10 @@ impl<'a> Workers<'a> {
             Some(Reservation::Reserved(usd)) => Some(usd),
             Some(_) => None,
         };
+        let id = job.id.clone();
+        lock(&self.in_flight).insert(id.clone());
         let cost = self.process(job).await;
+        lock(&self.in_flight).remove(&id);
         if let Some(usd) = reserved {
             let actual = *cost.as_ref().unwrap_or(&0.0);
             self.app.db.settle_budget(&run_id, usd, actual).await?;

@@ -157,10 +157,7 @@ fn generate_writes_real_pngs_and_skips_existing_unless_forced() {
         .collect();
     assert_eq!(pngs.len(), 6, "{pngs:?}");
     for f in &pngs {
-        assert_eq!(
-            png_dimensions(&t.data_dir().join("assets").join(f)),
-            (512, 512)
-        );
+        assert_eq!(t.asset_png_dimensions(f), (512, 512));
     }
     // Same command again: those five are skipped, five more are generated (missing-only).
     let second = t

@@ -7,7 +7,7 @@ use crate::util;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use util::{TestDir, png_dimensions, synthetic_subjects};
+use util::{TestDir, synthetic_subjects};
 
 const SUBJECTS: usize = 240;
 const STYLES: &str = "initials,watercolor";
@@ -103,7 +103,7 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_nothing() {
         assert!(check.succeeded_without_asset.is_empty(), "{check:?}");
         // Every current asset's file exists and is a complete PNG of the recorded size.
         for a in &check.current {
-            let dims = png_dimensions(&t.data_dir().join("assets").join(&a.storage_key));
+            let dims = t.asset_png_dimensions(&a.storage_key);
             assert_eq!(dims, (a.width as u32, a.height as u32));
         }
         db.close().await;
@@ -111,6 +111,6 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_nothing() {
     // No half-written file anywhere in the asset folder: every file is a complete PNG.
     for f in t.asset_files() {
         assert!(f.ends_with(".png"), "stray file in the asset folder: {f}");
-        png_dimensions(&t.data_dir().join("assets").join(&f));
+        t.asset_png_dimensions(&f);
     }
 }

@@ -27,7 +27,13 @@ async fn health_and_readiness() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(error_code(r).await, "http.not_found");
     let stderr = server.stderr.clone();
-    assert!(server.terminate().success(), "SIGTERM is a clean stop");
+    let status = server.terminate();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(
+        status.success(),
+        "SIGTERM is a clean stop ({status}): {:?}",
+        stderr.lock().unwrap()
+    );
 
     // One access-log line per request, written out before exit; no colour codes in a pipe.
     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -1045,10 +1051,7 @@ async fn resized_variants_come_from_a_fixed_set_of_widths_and_are_cached() {
     assert_eq!((decoded.info().width, decoded.info().height), (64, 64));
     // Stored once, beside the original, and answered from the store afterwards.
     let variant = key.replace(".png", ".w64.png");
-    assert!(
-        t.data_dir().join("assets").join(&variant).exists(),
-        "{variant}"
-    );
+    assert!(t.asset_files().contains(&variant), "{variant}");
     let r = c
         .get(server.url(&format!("/assets/{key}?w=64")))
         .header(IF_NONE_MATCH, &etag)

@@ -206,7 +206,11 @@ async fn api_generate_from_a_base64_reference_answers_in_the_doctor_pipeline_sha
         key.starts_with("_references/") && key.ends_with(".jpg"),
         "{key}"
     );
-    assert!(t.data_dir().join("assets").join(key).exists());
+    assert!(
+        t.private_files().iter().any(|k| k == key),
+        "{:?}",
+        t.private_files()
+    );
     let r = c
         .get(server.url(&format!("/assets/{key}")))
         .send()
@@ -463,9 +467,9 @@ async fn api_generate_refuses_hostile_input_with_clear_4xx() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // Nothing was generated, nothing stored, nothing written elsewhere.
-    let assets = t.data_dir().join("assets");
-    let stored: Vec<_> = walk(&assets);
+    let stored = t.asset_files();
     assert!(stored.is_empty(), "{stored:?}");
+    assert!(t.private_files().is_empty(), "{:?}", t.private_files());
     assert!(walk(&t.data_dir().join("tmp")).is_empty());
     assert!(strays(&t).is_empty(), "{:?}", strays(&t));
     assert!(server.terminate().success());
@@ -602,7 +606,8 @@ async fn openai_edits_take_multipart_images_and_refuse_bad_ones_in_openai_shape(
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let only_the_good_one: Vec<_> = walk(&t.data_dir().join("assets"))
+    let only_the_good_one: Vec<_> = t
+        .private_files()
         .into_iter()
         .filter(|p| p.contains("_references"))
         .collect();
@@ -663,7 +668,7 @@ async fn path_like_ids_and_asset_paths_never_leave_the_data_directory() {
             "{path} leaked the database"
         );
     }
-    assert!(walk(&t.data_dir().join("assets")).is_empty());
+    assert!(t.asset_files().is_empty());
     assert!(strays(&t).is_empty(), "{:?}", strays(&t));
 }
 

@@ -16,3 +16,4 @@ mod provider_openai;
 mod providers;
 mod providers_http;
 mod scale;
+mod storage;

@@ -1,8 +1,10 @@
-//! Workers and servers on many processes, on PostgreSQL: several `likeness worker`s killed at
-//! random, a database restart in the middle of a batch, a worker paused past its lease (its
-//! late result fenced off), and job events crossing from the server that works a job to the
-//! server a client listens on. Each test skips only when no test PostgreSQL is given and CI is
-//! unset (`util::stack::postgres_url`).
+//! Workers and servers on many processes, on PostgreSQL and S3: several `likeness worker`s
+//! killed at random, a database restart in the middle of a batch, a worker paused past its
+//! lease (its late result fenced off), job events crossing from the server that works a job to
+//! the server a client listens on, and one budget for all. Every worker runs in a data
+//! directory of its own, empty but for its config, as on another machine: nothing relies on a
+//! shared disk. Each test skips only when no test PostgreSQL is given and CI is unset
+//! (`util::stack::postgres_url`).
 
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -12,11 +14,12 @@ use serde_json::json;
 
 use crate::util::server::{Server, client};
 use crate::util::stack::postgres_url;
-use crate::util::{TestDir, png_dimensions, synthetic_subjects};
+use crate::util::{TestDir, synthetic_subjects};
 
-/// A data directory on a fresh PostgreSQL database with `n` subjects and short leases.
+/// A data directory on a fresh PostgreSQL database and S3 prefix, with `n` subjects and short
+/// leases.
 fn setup(server: &str, n: usize, lease_seconds: u32) -> TestDir {
-    let t = TestDir::postgres(server);
+    let t = TestDir::postgres_and_s3(server);
     t.write(
         "data/likeness.toml",
         &format!("[queue]\nlease_seconds = {lease_seconds}\nretry_base_ms = 50\n"),
@@ -40,19 +43,56 @@ fn enqueue(t: &TestDir, style: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn worker(t: &TestDir, extra_env: &[(&str, &str)]) -> Child {
+/// A `likeness worker` on "another machine": a data directory of its own holding only the
+/// config and styles, on the same database and store.
+struct Machine {
+    child: Child,
+    _dir: TestDir,
+}
+
+impl Machine {
+    fn kill(&mut self) {
+        self.child.kill().ok(); // SIGKILL
+        self.child.wait().ok();
+    }
+
+    fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+fn worker(t: &TestDir, extra_env: &[(&str, &str)]) -> Machine {
     worker_logging_to(t, extra_env, Stdio::null())
 }
 
-fn worker_logging_to(t: &TestDir, extra_env: &[(&str, &str)], log: Stdio) -> Child {
-    let mut cmd = t.command(&["worker", "--concurrency", "2"]);
+fn worker_logging_to(t: &TestDir, extra_env: &[(&str, &str)], log: Stdio) -> Machine {
+    let dir = t.another_machine();
+    std::fs::create_dir_all(dir.data_dir().join("styles")).unwrap();
+    let config = t.data_dir().join("likeness.toml");
+    if config.exists() {
+        std::fs::copy(&config, dir.data_dir().join("likeness.toml")).unwrap();
+    }
+    for style in std::fs::read_dir(t.data_dir().join("styles"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        std::fs::copy(
+            style.path(),
+            dir.data_dir().join("styles").join(style.file_name()),
+        )
+        .unwrap();
+    }
+    let mut cmd = dir.command(&["worker", "--concurrency", "2"]);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    cmd.stdout(Stdio::null())
+    let child = cmd
+        .stdout(Stdio::null())
         .stderr(log)
         .spawn()
-        .expect("start a worker")
+        .expect("start a worker");
+    Machine { child, _dir: dir }
 }
 
 /// Every invariant of "kill it at any moment", read from the database and the store.
@@ -77,7 +117,7 @@ async fn check_every_job_ended_once(t: &TestDir, expected: usize) {
     assert!(check.succeeded_without_asset.is_empty(), "{check:?}");
     // No dangling row: every current asset's object is there, complete, of its size.
     for a in &check.current {
-        let dims = png_dimensions(&t.data_dir().join("assets").join(&a.storage_key));
+        let dims = t.asset_png_dimensions(&a.storage_key);
         assert_eq!(dims, (a.width as u32, a.height as u32), "{}", a.storage_key);
     }
     db.close().await;
@@ -116,7 +156,7 @@ fn workers_killed_at_random_finish_every_job_once() {
     assert_eq!(plan["planned"], SUBJECTS as u64, "{plan}");
     assert_eq!(plan["remaining"], SUBJECTS as u64, "{plan}");
 
-    let mut workers: Vec<Child> = (0..3).map(|_| worker(&t, &[])).collect();
+    let mut workers: Vec<Machine> = (0..3).map(|_| worker(&t, &[])).collect();
     let mut kills = 0;
     let mut rng = 0x9e37_79b9_u32;
     let started = Instant::now();
@@ -127,8 +167,7 @@ fn workers_killed_at_random_finish_every_job_once() {
         std::thread::sleep(Duration::from_millis(150 + u64::from(rng % 600)));
         if kills < 8 {
             let i = (rng as usize) % workers.len();
-            workers[i].kill().unwrap(); // SIGKILL, mid-job more often than not
-            workers[i].wait().unwrap();
+            workers[i].kill(); // mid-job more often than not
             kills += 1;
             workers[i] = worker(&t, &[]);
         }
@@ -136,10 +175,11 @@ fn workers_killed_at_random_finish_every_job_once() {
     assert!(kills >= 3, "the batch ended before the kills ({kills})");
     // The last workers drain what the killed ones left.
     for mut w in workers {
-        w.kill().unwrap();
-        w.wait().unwrap();
+        w.kill();
     }
-    let drain = t.run(&["worker", "--drain", "--concurrency", "2"]);
+    let drain = t
+        .another_machine()
+        .run(&["worker", "--drain", "--concurrency", "2"]);
     assert_eq!(drain.status, 0, "{}", drain.stderr);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(check_every_job_ended_once(&t, SUBJECTS));
@@ -174,7 +214,7 @@ fn a_database_restart_mid_batch_loses_nothing() {
     const SUBJECTS: usize = 40;
     let t = setup(&own, SUBJECTS, 3);
     enqueue(&t, "watercolor");
-    let mut workers: Vec<Child> = (0..2).map(|_| worker(&t, &[])).collect();
+    let mut workers: Vec<Machine> = (0..2).map(|_| worker(&t, &[])).collect();
     let some_done = wait_until(Duration::from_secs(120), || {
         unfinished(&t) < SUBJECTS as i64
     });
@@ -185,9 +225,8 @@ fn a_database_restart_mid_batch_loses_nothing() {
     let drained = wait_until(Duration::from_secs(240), || unfinished(&t) == 0);
     for w in &mut workers {
         // Still alive: a database restart is survived, not a reason to exit.
-        let alive = w.try_wait().unwrap().is_none();
-        w.kill().ok();
-        w.wait().ok();
+        let alive = w.is_running();
+        w.kill();
         assert!(alive, "a worker exited when the database restarted");
     }
     assert!(some_done, "no job finished before the restart");
@@ -240,7 +279,7 @@ kind = "initials"
     let mut paused = worker_logging_to(&t, &key, std::fs::File::create(&log).unwrap().into());
     // Let it claim, then stop it mid-request for longer than its lease.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let pid = paused.id().to_string();
+    let pid = paused.child.id().to_string();
     assert!(
         std::process::Command::new("kill")
             .args(["-STOP", &pid])
@@ -264,10 +303,8 @@ kind = "initials"
     }
     // The paused worker's answers come back after it resumes; give them time to be refused.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    for w in [&mut paused, &mut other] {
-        w.kill().ok();
-        w.wait().ok();
-    }
+    paused.kill();
+    other.kill();
     let check = db.integrity().await.unwrap();
     assert_eq!(check.jobs_by_status["succeeded"], 4, "{check:?}");
     assert!(check.doubled_currents.is_empty(), "{check:?}");
@@ -293,7 +330,8 @@ async fn job_events_reach_a_client_on_another_server() {
     let t = setup(&server, 1, 30);
     // `front` takes requests and works nothing; `back` works the queue and takes no request.
     let front = Server::start_with(&t, None, &["--workers", "0"]);
-    let back = Server::start_with(&t, None, &["--workers", "2"]);
+    let back_machine = t.another_machine();
+    let back = Server::start_with(&back_machine, None, &["--workers", "2"]);
     let http = client();
     let started = Instant::now();
     let r = http
@@ -376,7 +414,7 @@ kind = "initials"
         String::from_utf8_lossy(&out.stderr)
     );
     let key = [("GEMINI_API_KEY", "test-key")];
-    let mut workers: Vec<Child> = (0..3).map(|_| worker(&t, &key)).collect();
+    let mut workers: Vec<Machine> = (0..3).map(|_| worker(&t, &key)).collect();
     let db = t.open_db().await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -388,8 +426,7 @@ kind = "initials"
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     for w in &mut workers {
-        w.kill().ok();
-        w.wait().ok();
+        w.kill();
     }
     let counts = db.jobs_by_status().await.unwrap();
     assert_eq!(

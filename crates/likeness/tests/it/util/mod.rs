@@ -12,6 +12,10 @@ pub struct TestDir {
     pub tmp: tempfile::TempDir,
     /// Set on the PostgreSQL stack: this test's own database.
     database: Option<stack::TestDatabase>,
+    /// Set on the PostgreSQL stack: this test's own prefix in the S3 bucket.
+    bucket: Option<stack::TestBucket>,
+    /// Another `TestDir`'s database, for a second "machine" sharing it.
+    shared_database_url: Option<String>,
 }
 
 pub struct Run {
@@ -49,7 +53,9 @@ impl TestDir {
         });
         TestDir {
             tmp: tempfile::tempdir().expect("temp dir"),
+            bucket: database.as_ref().map(|_| stack::TestBucket::create()),
             database,
+            shared_database_url: None,
         }
     }
 
@@ -59,6 +65,8 @@ impl TestDir {
         TestDir {
             tmp: tempfile::tempdir().expect("temp dir"),
             database: None,
+            bucket: None,
+            shared_database_url: None,
         }
     }
 
@@ -68,12 +76,105 @@ impl TestDir {
         TestDir {
             tmp: tempfile::tempdir().expect("temp dir"),
             database: Some(stack::TestDatabase::create(server)),
+            bucket: None,
+            shared_database_url: None,
         }
+    }
+
+    /// The same on a prefix of the test S3 bucket too: nothing on a local disk is shared.
+    pub fn postgres_and_s3(server: &str) -> TestDir {
+        TestDir {
+            bucket: Some(stack::TestBucket::create()),
+            ..TestDir::postgres(server)
+        }
+    }
+
+    /// A second data directory (its own empty folder) on this one's database and store: a
+    /// process on another machine.
+    pub fn another_machine(&self) -> TestDir {
+        let other = TestDir::sqlite();
+        TestDir {
+            tmp: other.tmp,
+            database: None,
+            bucket: self.bucket.clone(),
+            shared_database_url: None,
+        }
+        .with_database_url(self.database_url())
+    }
+
+    fn with_database_url(mut self, url: Option<&str>) -> TestDir {
+        self.shared_database_url = url.map(str::to_string);
+        self
+    }
+
+    /// The store this test's binary writes to, opened through the library.
+    pub fn store(&self) -> likeness::store::Store {
+        let env: std::collections::BTreeMap<&str, String> = self
+            .bucket
+            .iter()
+            .flat_map(|b| b.env.iter().cloned())
+            .collect();
+        let flag = self.bucket.as_ref().map(|b| b.url.as_str());
+        let settings = likeness::store::StorageSettings::resolve(
+            &likeness::store::StorageConfig::default(),
+            flag,
+            &self.data_dir(),
+            &|k| env.get(k).cloned(),
+        )
+        .expect("the test's storage settings");
+        likeness::store::Store::open(
+            &settings,
+            &self.data_dir(),
+            likeness::store::Access::ReadOnly,
+        )
+        .expect("open the test's store")
+    }
+
+    /// Whether images go to S3 (not the data directory).
+    pub fn on_s3(&self) -> bool {
+        self.bucket.is_some()
+    }
+
+    /// The bytes of a stored object.
+    pub fn asset_bytes(&self, key: &str) -> Vec<u8> {
+        let store = self.store();
+        let owned = key.to_string();
+        stack::block_on(async move { store.get(&owned).await })
+            .unwrap_or_else(|e| panic!("read {key} from the store: {e}"))
+            .to_vec()
+    }
+
+    /// A stored PNG's dimensions, decoding it whole (a cut-short file fails).
+    pub fn asset_png_dimensions(&self, key: &str) -> (u32, u32) {
+        png_dimensions_of(&self.asset_bytes(key))
+    }
+
+    /// Every private object (reference photos), sorted.
+    pub fn private_files(&self) -> Vec<String> {
+        self.listed(true)
+    }
+
+    fn listed(&self, private: bool) -> Vec<String> {
+        let store = self.store();
+        let mut keys: Vec<String> = stack::block_on(async move {
+            use futures::TryStreamExt;
+            store.list().try_collect::<Vec<_>>().await
+        })
+        .expect("list the store")
+        .into_iter()
+        .map(|l| l.key)
+        .filter(|k| likeness::store::is_private(k) == private)
+        .collect();
+        keys.sort();
+        keys
     }
 
     /// The database URL the binary is given, when not the default SQLite file.
     pub fn database_url(&self) -> Option<&str> {
-        self.database.as_ref().map(|d| d.url.as_str())
+        self.database
+            .as_ref()
+            .map(|d| d.url.as_str())
+            .or(self.shared_database_url.as_deref())
     }
 
     /// Opens this test's database as the binary does (to check invariants behind it).
@@ -109,6 +210,24 @@ impl TestDir {
             Some(url) => cmd.env("LIKENESS_DATABASE_URL", url),
             None => cmd.env_remove("LIKENESS_DATABASE_URL"),
         };
+        for var in [
+            "LIKENESS_STORAGE_URL",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_ALLOW_HTTP",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+        ] {
+            cmd.env_remove(var);
+        }
+        if let Some(bucket) = &self.bucket {
+            cmd.env("LIKENESS_STORAGE_URL", &bucket.url);
+            for (k, v) in &bucket.env {
+                cmd.env(k, v);
+            }
+        }
         // Providers are reached only where a test points them (at a fake).
         // The face models (and photos) that scripts/test fetched.
         cmd.env("LIKENESS_MODELS", models_dir());
@@ -142,8 +261,12 @@ impl TestDir {
         p
     }
 
-    /// Every file under the asset folder, relative, sorted.
+    /// Every public object of the store, sorted: the files under the asset folder (every
+    /// file, so a stray staging file would show), or the keys under the test's S3 prefix.
     pub fn asset_files(&self) -> Vec<String> {
+        if self.on_s3() {
+            return self.listed(false);
+        }
         let root = self.data_dir().join("assets");
         let mut out = Vec::new();
         walk(&root, &root, &mut out);
@@ -208,6 +331,15 @@ pub fn testdata(rel: &str) -> String {
 }
 
 /// Decodes a PNG fully and returns its dimensions.
+/// A PNG's dimensions, decoding it whole (a cut-short file fails).
+pub fn png_dimensions_of(bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("buffer size")];
+    let info = reader.next_frame(&mut buf).expect("a complete PNG");
+    (info.width, info.height)
+}
+
 pub fn png_dimensions(path: &Path) -> (u32, u32) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     let decoder = png::Decoder::new(std::io::BufReader::new(file));

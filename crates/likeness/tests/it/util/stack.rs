@@ -100,3 +100,66 @@ fn fastrand_u32() -> u32 {
         .unwrap_or_default();
     t.subsec_nanos() ^ (t.as_secs() as u32).rotate_left(13)
 }
+
+/// A prefix of its own in the test S3 bucket (`LIKENESS_TEST_S3_*`, from
+/// `scripts/test-services`), for a test on the scale-out stack.
+#[derive(Clone)]
+pub struct TestBucket {
+    /// `s3://bucket/<prefix>`, the public side; the private side is beside it.
+    pub url: String,
+    /// The standard AWS variables the binary reads, as an operator would set them.
+    pub env: Vec<(&'static str, String)>,
+}
+
+impl TestBucket {
+    pub fn create() -> TestBucket {
+        let var = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name} is not set: the PostgreSQL stack stores images in S3; \
+                     scripts/test-services start DIR sets it"
+                    )
+                })
+        };
+        let prefix = format!(
+            "t-{}-{}-{:x}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            fastrand_u32()
+        );
+        TestBucket {
+            url: format!("s3://{}/{prefix}/public", var("LIKENESS_TEST_S3_BUCKET")),
+            env: vec![
+                ("AWS_ENDPOINT_URL", var("LIKENESS_TEST_S3_ENDPOINT")),
+                (
+                    "AWS_REGION",
+                    std::env::var("LIKENESS_TEST_S3_REGION").unwrap_or_else(|_| "us-east-1".into()),
+                ),
+                ("AWS_ALLOW_HTTP", "true".into()),
+                ("AWS_ACCESS_KEY_ID", var("LIKENESS_TEST_S3_ACCESS_KEY_ID")),
+                (
+                    "AWS_SECRET_ACCESS_KEY",
+                    var("LIKENESS_TEST_S3_SECRET_ACCESS_KEY"),
+                ),
+            ],
+        }
+    }
+}
+
+/// Runs a future to completion on a thread of its own (callers may be inside a runtime).
+pub fn block_on<T: Send + 'static>(
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(fut)
+    })
+    .join()
+    .unwrap()
+}
