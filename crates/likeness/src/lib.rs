@@ -27,6 +27,7 @@ pub mod provider;
 pub mod references;
 pub mod resolve;
 pub mod store;
+pub mod sweep;
 pub mod views;
 pub mod worker_identity;
 

@@ -15,6 +15,7 @@ mod runs;
 mod serve;
 mod styles;
 mod subjects;
+mod sweep;
 mod worker;
 
 use std::path::PathBuf;
@@ -144,6 +145,8 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Draw a contact sheet of a style over a spread of ages, genders and skin tones.
     Sheet(render::SheetArgs),
+    /// Remove the orphan images a crash left in the store (nothing refers to them).
+    Sweep(sweep::SweepArgs),
     /// Move data to another backend: `migrate store --to s3://BUCKET/PREFIX`.
     Migrate {
         #[command(subcommand)]
@@ -212,6 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => subjects::history(&app, &out, args).await?,
         Command::Runs(args) => runs::run(&app, &out, args).await?,
         Command::Providers => providers::run(&app, &out).await?,
+        Command::Sweep(args) => sweep::run(&app, &out, args).await?,
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,

@@ -274,3 +274,26 @@ async fn insert_asset(tx: &mut Tx, asset: &NewAsset, now: Stamp) -> Result<()> {
     });
     Ok(())
 }
+
+impl Db {
+    /// Every object key the database refers to: the images of recorded attempts and the
+    /// reference photos jobs were given. What the store holds beyond these (and their resized
+    /// variants) is an orphan, left by a crash between writing an image and recording it.
+    pub async fn referenced_keys(&self) -> Result<std::collections::HashSet<String>> {
+        let images = "SELECT storage_key FROM assets WHERE storage_key IS NOT NULL";
+        let options = "SELECT options FROM jobs WHERE options IS NOT NULL";
+        let mut keys = std::collections::HashSet::new();
+        on_pool!(self, p => {
+            for row in sqlx::query(images).fetch_all(p).await? {
+                keys.insert(row.text("storage_key")?);
+            }
+            for row in sqlx::query(options).fetch_all(p).await? {
+                // Unreadable options hold no key worth keeping an object for.
+                if let Ok(Some(o)) = row.opt_json::<crate::job_options::JobOptions>("options") {
+                    keys.extend(o.references);
+                }
+            }
+        });
+        Ok(keys)
+    }
+}

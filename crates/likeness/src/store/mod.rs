@@ -82,6 +82,8 @@ pub enum Access {
 pub struct Listed {
     pub key: String,
     pub size: u64,
+    /// When the object was last written.
+    pub modified: chrono::DateTime<chrono::Utc>,
 }
 
 impl Store {
@@ -184,6 +186,15 @@ impl Store {
         self.public.size(&probe).await?;
         self.private.size(&probe).await?;
         Ok(())
+    }
+
+    /// Deletes the object at `key` (nothing there is fine).
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        let parsed = parse_key(key)?;
+        match self.backend(key).inner.delete(&parsed).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(failure(e)),
+        }
     }
 
     /// Every object, public and private, with its size (in no particular order).
@@ -303,6 +314,7 @@ impl Backend {
                 let found = keep(&key).then_some(Listed {
                     key,
                     size: meta.size,
+                    modified: meta.last_modified,
                 });
                 futures::future::ready(Ok(found))
             })

@@ -183,6 +183,19 @@ fn workers_killed_at_random_finish_every_job_once() {
     assert_eq!(drain.status, 0, "{}", drain.stderr);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(check_every_job_ended_once(&t, SUBJECTS));
+
+    // Kills between writing an image and recording it leave orphans; a sweep removes them
+    // and nothing else: afterwards every object is referenced, and every record still has
+    // its object.
+    let swept = t.run(&["--json", "sweep", "--older-than", "0"]).ok().json();
+    assert_eq!(swept["referenced"], SUBJECTS as u64, "{swept}");
+    let again = t
+        .run(&["--json", "sweep", "--older-than", "0", "--dry-run"])
+        .ok()
+        .json();
+    assert_eq!(again["removed"], 0, "no orphan left: {again}");
+    assert_eq!(again["listed"], SUBJECTS as u64, "{again}");
+    rt.block_on(check_every_job_ended_once(&t, SUBJECTS));
 }
 
 #[test]
