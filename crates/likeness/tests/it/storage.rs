@@ -456,7 +456,7 @@ async fn public_base_url_redirects_assets_to_the_bucket() {
 #[tokio::test]
 async fn migrate_store_copies_once_verifies_and_leaves_the_source_alone() {
     let Some(s3) = s3() else { return };
-    let t = TestDir::new();
+    let t = TestDir::sqlite();
     // A local install with images and a reference photo.
     let key = generate(&|args| t.run(args), &t);
     let store = Store::open_default(&t.data_dir()).unwrap();
@@ -583,7 +583,8 @@ fn s3_without_credentials_is_a_config_error_naming_both_places() {
 
 #[test]
 fn an_old_install_keeps_its_reference_photos_in_the_private_folder() {
-    let t = TestDir::new();
+    // An old install is a local one, whatever stack the other tests run on.
+    let t = TestDir::sqlite();
     let f = t.write("one.jsonl", "{\"id\":\"p1\",\"name\":\"Jane Doe\"}\n");
     t.run(&["import", f.to_str().unwrap()]).ok();
     // As an older version left it: reference photos among the public images.

@@ -109,6 +109,14 @@ impl TestDir {
 
     /// The store this test's binary writes to, opened through the library.
     pub fn store(&self) -> likeness::store::Store {
+        self.open_store(likeness::store::Access::ReadOnly)
+    }
+
+    fn store_for_writing(&self) -> likeness::store::Store {
+        self.open_store(likeness::store::Access::ReadWrite)
+    }
+
+    fn open_store(&self, access: likeness::store::Access) -> likeness::store::Store {
         let env: std::collections::BTreeMap<&str, String> = self
             .bucket
             .iter()
@@ -142,6 +150,14 @@ impl TestDir {
         stack::block_on(async move { store.get(&owned).await })
             .unwrap_or_else(|e| panic!("read {key} from the store: {e}"))
             .to_vec()
+    }
+
+    /// Puts an object in the store as another program would (a legacy image).
+    pub fn put_asset(&self, key: &str, bytes: &[u8]) {
+        let store = self.store_for_writing();
+        let (owned, bytes) = (key.to_string(), bytes::Bytes::copy_from_slice(bytes));
+        stack::block_on(async move { store.put(&owned, bytes).await })
+            .unwrap_or_else(|e| panic!("write {key} to the store: {e}"));
     }
 
     /// A stored PNG's dimensions, decoding it whole (a cut-short file fails).
