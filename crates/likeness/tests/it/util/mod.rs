@@ -130,12 +130,8 @@ impl TestDir {
             &|k| env.get(k).cloned(),
         )
         .expect("the test's storage settings");
-        likeness::store::Store::open(
-            &settings,
-            &self.data_dir(),
-            likeness::store::Access::ReadOnly,
-        )
-        .expect("open the test's store")
+        likeness::store::Store::open(&settings, &self.data_dir(), access)
+            .expect("open the test's store")
     }
 
     /// Whether images go to S3 (not the data directory).
