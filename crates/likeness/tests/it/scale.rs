@@ -29,6 +29,36 @@ fn setup(server: &str, n: usize, lease_seconds: u32) -> TestDir {
     t
 }
 
+/// A config pointing Gemini at `fake` (after `config`), and a style `cloudy` drawn by
+/// `provider`.
+fn cloudy(t: &TestDir, fake: &GeminiFake, config: &str, provider: &str) {
+    t.write(
+        "data/likeness.toml",
+        &format!(
+            "{config}\n[providers.gemini]\nbase_url = \"{}\"\nmax_attempts = 1\n",
+            fake.base_url()
+        ),
+    );
+    t.write(
+        "data/styles/cloudy.toml",
+        &format!(
+            r#"name = "cloudy"
+version = 1
+title = "Cloudy"
+description = "A portrait from a cloud model."
+kind = "portrait"
+aspect_ratio = "1:1"
+default_size = "1K"
+providers = ["{provider}"]
+prompt = "A calm portrait, soft light."
+
+[renderer]
+kind = "initials"
+"#
+        ),
+    );
+}
+
 fn enqueue(t: &TestDir, style: &str) -> serde_json::Value {
     let out = t
         .command(&["--json", "generate", "--style", style, "--enqueue-only"])
@@ -262,28 +292,11 @@ async fn a_worker_paused_past_its_lease_is_fenced() {
         Box::new(Reply::Image),
     ));
     let t = setup(&server, 4, 2);
-    t.write(
-        "data/likeness.toml",
-        &format!(
-            "[queue]\nlease_seconds = 2\nretry_base_ms = 50\n\n[providers.gemini]\nbase_url = \"{}\"\nmax_attempts = 1\n",
-            fake.base_url()
-        ),
-    );
-    t.write(
-        "data/styles/cloudy.toml",
-        r#"name = "cloudy"
-version = 1
-title = "Cloudy"
-description = "A portrait from a cloud model."
-kind = "portrait"
-aspect_ratio = "1:1"
-default_size = "512"
-providers = ["gemini"]
-prompt = "A calm portrait, soft light."
-
-[renderer]
-kind = "initials"
-"#,
+    cloudy(
+        &t,
+        &fake,
+        "[queue]\nlease_seconds = 2\nretry_base_ms = 50\n",
+        "gemini",
     );
     let plan = enqueue(&t, "cloudy");
     assert_eq!(plan["planned"], 4, "{plan}");
@@ -385,29 +398,7 @@ async fn a_budget_holds_across_worker_processes() {
         Box::new(Reply::Image),
     ));
     let t = setup(&server, 10, 30);
-    t.write(
-        "data/likeness.toml",
-        &format!(
-            "[providers.gemini]\nbase_url = \"{}\"\nmax_attempts = 1\n",
-            fake.base_url()
-        ),
-    );
-    t.write(
-        "data/styles/cloudy.toml",
-        r#"name = "cloudy"
-version = 1
-title = "Cloudy"
-description = "A portrait from a cloud model."
-kind = "portrait"
-aspect_ratio = "1:1"
-default_size = "1K"
-providers = ["gemini:gemini-2.5-flash-image"]
-prompt = "A calm portrait, soft light."
-
-[renderer]
-kind = "initials"
-"#,
-    );
+    cloudy(&t, &fake, "", "gemini:gemini-2.5-flash-image");
     let out = t
         .command(&[
             "--json",
