@@ -13,6 +13,10 @@ pub const USAGE_INVALID: &str = "usage.invalid";
 pub const DB_ERROR: &str = "db.error";
 pub const DB_MIGRATION: &str = "db.migration";
 pub const DB_CORRUPT: &str = "db.corrupt";
+/// `migrate db`: the destination is the source, or holds rows from somewhere else.
+pub const DB_COPY_REFUSED: &str = "db.copy_refused";
+/// `migrate db`: the destination does not hold what the source does after the copy.
+pub const DB_COPY_MISMATCH: &str = "db.copy_mismatch";
 pub const STORE_FAILURE: &str = "store.failure";
 pub const IO_ERROR: &str = "io.error";
 pub const FILE_NOT_REGULAR: &str = "file.not_regular";
@@ -112,6 +116,7 @@ pub fn http_status(code: &str) -> u16 {
         // What the request (or the command line, or the config) says must change.
         CONFIG_INVALID
         | USAGE_INVALID
+        | DB_COPY_REFUSED
         | FILE_NOT_REGULAR
         | FILE_TOO_LARGE
         | SUBJECT_INVALID

@@ -52,6 +52,12 @@ pub enum Error {
     LocalFile(#[from] crate::local_file::LocalFileError),
     #[error("corrupt record in the database: {0}")]
     Corrupt(String),
+    /// `migrate db` will not copy into this destination.
+    #[error("{0}")]
+    CopyRefused(String),
+    /// `migrate db`: the destination does not hold what the source does.
+    #[error("{0}")]
+    CopyMismatch(String),
     #[error("{context}")]
     Io {
         context: String,
@@ -86,6 +92,8 @@ impl Error {
                 LocalFileError::Io { .. } => codes::IO_ERROR,
             },
             Error::Corrupt(_) => codes::DB_CORRUPT,
+            Error::CopyRefused(_) => codes::DB_COPY_REFUSED,
+            Error::CopyMismatch(_) => codes::DB_COPY_MISMATCH,
             Error::Io { .. } => codes::IO_ERROR,
         }
     }
@@ -101,6 +109,7 @@ impl Error {
             self,
             Error::Config(_)
                 | Error::Usage(_)
+                | Error::CopyRefused(_)
                 | Error::Style(_)
                 | Error::Source(_)
                 | Error::SubjectNotFound(_)

@@ -17,6 +17,7 @@ pub mod assets;
 pub mod budget;
 pub mod costs;
 mod lock;
+pub mod migrate;
 pub mod notify;
 mod open;
 pub mod queue;
@@ -120,6 +121,11 @@ impl Db {
     /// The URL this handle was opened with, password masked: for messages and logs.
     pub fn describe(&self) -> String {
         self.url.redacted()
+    }
+
+    /// The URL this handle was opened with (show it through [`DatabaseUrl::redacted`]).
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -54,6 +54,30 @@ impl DatabaseUrl {
         DatabaseUrl::Sqlite(data_dir.join("likeness.db"))
     }
 
+    /// Whether two URLs name the same database: the same SQLite file (however the path is
+    /// spelt), or the same PostgreSQL host, port and database (whatever the user), so
+    /// `migrate db` cannot copy a database onto itself.
+    pub fn same_database(&self, other: &DatabaseUrl) -> bool {
+        match (self, other) {
+            (DatabaseUrl::Sqlite(a), DatabaseUrl::Sqlite(b)) => canonical(a) == canonical(b),
+            (DatabaseUrl::Postgres(a), DatabaseUrl::Postgres(b)) => {
+                use sqlx::postgres::PgConnectOptions;
+                match (a.parse::<PgConnectOptions>(), b.parse::<PgConnectOptions>()) {
+                    (Ok(x), Ok(y)) => {
+                        let db = |o: &PgConnectOptions| {
+                            o.get_database().unwrap_or(o.get_username()).to_string()
+                        };
+                        x.get_host() == y.get_host()
+                            && x.get_port() == y.get_port()
+                            && db(&x) == db(&y)
+                    }
+                    _ => a == b,
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// For messages and logs: the password replaced by `***`.
     pub fn redacted(&self) -> String {
         match self {
@@ -66,6 +90,34 @@ impl DatabaseUrl {
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.redacted())
+    }
+}
+
+/// A file's path with links and `..` resolved, for comparing; when it does not exist yet,
+/// `.` and `..` are resolved by name and the folder it would be in by the file system.
+fn canonical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let mut lexical = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    if let Ok(p) = std::fs::canonicalize(&lexical) {
+        return p;
+    }
+    match (lexical.parent(), lexical.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or(lexical.clone()),
+        _ => lexical,
     }
 }
 
@@ -123,5 +175,26 @@ mod tests {
         let err = DatabaseUrl::parse("mysql://root:s3cret@db/x", base).unwrap_err();
         assert!(err.to_string().contains("sqlite://PATH"), "{err}");
         assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn the_same_database_is_recognised_however_it_is_spelt() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        std::fs::create_dir(base.join("sub")).unwrap();
+        let a = DatabaseUrl::parse("sqlite://x.db", base).unwrap();
+        let b = DatabaseUrl::parse("sqlite://sub/../x.db", base).unwrap();
+        let b2 = DatabaseUrl::parse("sqlite://./none/../x.db", base).unwrap();
+        assert!(a.same_database(&b2));
+        std::fs::write(base.join("x.db"), "").unwrap();
+        assert!(a.same_database(&b2));
+        let c = DatabaseUrl::parse("sqlite://y.db", base).unwrap();
+        assert!(a.same_database(&b));
+        assert!(!a.same_database(&c));
+        let p = |u: &str| DatabaseUrl::parse(u, base).unwrap();
+        assert!(p("postgres://a:x@db:5432/likeness").same_database(&p("postgres://b@db/likeness")));
+        assert!(!p("postgres://a@db/likeness").same_database(&p("postgres://a@db/other")));
+        assert!(!p("postgres://a@db/likeness").same_database(&p("postgres://a@db2/likeness")));
+        assert!(!a.same_database(&p("postgres://a@db/likeness")));
     }
 }
