@@ -7,6 +7,7 @@ mod import;
 pub mod logs;
 mod look;
 mod migrate;
+mod migrate_db;
 mod output;
 mod progress;
 mod providers;
@@ -141,6 +142,8 @@ pub enum Command {
         #[command(subcommand)]
         command: faces::ModelsCommand,
     },
+    /// Copy every row of this database into another (e.g. SQLite to PostgreSQL), verified.
+    MigrateDb(migrate_db::MigrateDbArgs),
     /// Draw one image in a style, for trying styles (no import needed).
     Render(render::RenderArgs),
     /// Draw a contact sheet of a style over a spread of ages, genders and skin tones.
@@ -219,6 +222,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,
+        Command::MigrateDb(args) => migrate_db::run(&app, &out, args).await?,
         Command::Render(_)
         | Command::Sheet(_)
         | Command::Faces { .. }
