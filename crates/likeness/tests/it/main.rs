@@ -10,6 +10,7 @@ mod faces;
 mod hostile;
 mod http;
 mod http_inputs;
+mod migrate_db;
 mod provider_comfyui;
 mod provider_gemini;
 mod provider_openai;
