@@ -1023,22 +1023,54 @@ mod tests {
         };
         let src = Db::open(&open("a.db")).await.unwrap();
         use likeness_subjects::{Source, Subject, SubjectId};
-        let mut subject = Subject::new(SubjectId::new("p1").unwrap(), Source::Jsonl);
-        subject.name = Some("Ada Lovelace".into());
-        subject.add_cohort("y");
-        subject.add_cohort("x");
-        src.upsert_subjects(&[subject], super::super::subjects::OnConflict::Skip)
+        // Enough for several pages: 1 234 subjects, 2 468 cohort rows.
+        let subjects: Vec<Subject> = (0..1_234)
+            .map(|i| {
+                let mut s = Subject::new(SubjectId::new(format!("p{i}")).unwrap(), Source::Jsonl);
+                s.name = Some(format!("Ada Lovelace {i}"));
+                s.add_cohort("y");
+                s.add_cohort("x");
+                s
+            })
+            .collect();
+        src.upsert_subjects(&subjects, super::super::subjects::OnConflict::Skip)
             .await
             .unwrap();
         let dest = Db::open(&open("b.db")).await.unwrap();
         let quiet = |_: Progress<'_>| {};
         let first = src.copy_into(&dest, &quiet).await.unwrap();
-        assert_eq!((first.copied, first.already_present), (3, 0), "{first:?}");
-        assert_eq!(first.verified, 3);
-        let again = src.copy_into(&dest, &quiet).await.unwrap();
-        assert_eq!((again.copied, again.already_present), (0, 3), "{again:?}");
         assert_eq!(
-            dest.find_subject("p1").await.unwrap().cohorts,
+            (first.copied, first.already_present),
+            (3_702, 0),
+            "{first:?}"
+        );
+        assert_eq!(first.verified, 3_702);
+        let again = src.copy_into(&dest, &quiet).await.unwrap();
+        assert_eq!(
+            (again.copied, again.already_present),
+            (0, 3_702),
+            "{again:?}"
+        );
+        // Interrupted after 700 subjects and 600 cohort rows: the rest is copied.
+        on_pool!(dest, p => {
+            for sql in [
+                "DELETE FROM subject_cohorts WHERE subject_id NOT IN \
+                 (SELECT id FROM subjects ORDER BY id LIMIT 700)",
+                "DELETE FROM subject_cohorts WHERE rowid NOT IN \
+                 (SELECT rowid FROM subject_cohorts ORDER BY cohort, subject_id LIMIT 600)",
+                "DELETE FROM subjects WHERE id NOT IN (SELECT id FROM subjects ORDER BY id LIMIT 700)",
+            ] {
+                sqlx::query(sql).execute(p).await.unwrap();
+            }
+        });
+        let resumed = src.copy_into(&dest, &quiet).await.unwrap();
+        assert_eq!(
+            (resumed.copied, resumed.already_present, resumed.verified),
+            (3_702 - 1_300, 1_300, 3_702),
+            "{resumed:?}"
+        );
+        assert_eq!(
+            dest.find_subject("p1233").await.unwrap().cohorts,
             vec!["x".to_string(), "y".to_string()]
         );
         // Onto itself: refused before anything is read.

@@ -5,8 +5,8 @@ use crate::util;
 
 use util::{TestDir, stack, testdata};
 
-/// Subjects in three cohorts (some in two), two runs with successes, failures and skips, and
-/// assets with their audit details.
+/// Subjects in five cohorts (some in two), two runs with successes, failures and skips, and
+/// assets with their audit details; enough subjects for several pages of every pass.
 fn history_to_move(t: &TestDir) {
     let fhir = testdata("fhir");
     let nba = testdata("players/nba_players_shared.csv");
@@ -16,6 +16,17 @@ fn history_to_move(t: &TestDir) {
         (nba.as_str(), "players"),
     ] {
         t.run(&["--json", "import", file, "--cohort", cohort]).ok();
+    }
+    let many = t.write("many.jsonl", &util::synthetic_subjects(1_200));
+    for cohort in ["synthetic", "more"] {
+        t.run(&[
+            "--json",
+            "import",
+            many.to_str().unwrap(),
+            "--cohort",
+            cohort,
+        ])
+        .ok();
     }
     let pinned = t.write(
         "pinned.jsonl",
@@ -182,8 +193,8 @@ fn an_interrupted_copy_resumes_and_foreign_rows_are_refused() {
     let pg = dest.database_url().unwrap().to_string();
     let (total, _, _) = summary(&src.run(&["--json", "migrate-db", "--to", &pg]).ok());
 
-    // As if killed after the first page of subjects and half the cohorts: the first five
-    // subjects (and some of their cohort rows) are there, nothing else.
+    // As if killed partway through the subjects and their cohorts: the first 700 subjects and
+    // some of their cohort rows are there (more than a page of each), nothing else.
     run_sql(
         &pg,
         &[
@@ -191,15 +202,15 @@ fn an_interrupted_copy_resumes_and_foreign_rows_are_refused() {
             "DELETE FROM jobs",
             "DELETE FROM runs",
             "DELETE FROM subject_cohorts WHERE subject_id NOT IN \
-             (SELECT id FROM subjects ORDER BY id LIMIT 5) OR cohort = 'players'",
-            "DELETE FROM subjects WHERE id NOT IN (SELECT id FROM subjects ORDER BY id LIMIT 5)",
+             (SELECT id FROM subjects ORDER BY id LIMIT 700) OR cohort = 'players'",
+            "DELETE FROM subjects WHERE id NOT IN (SELECT id FROM subjects ORDER BY id LIMIT 700)",
         ],
     );
     let kept = count_rows(
         &pg,
         "SELECT (SELECT COUNT(*) FROM subjects) + (SELECT COUNT(*) FROM subject_cohorts)",
     );
-    assert!(kept >= 5, "{kept}");
+    assert!(kept > 1_200, "{kept}");
     let resumed = src.run(&["--json", "migrate-db", "--to", &pg]).ok();
     assert_eq!(summary(&resumed), (total - kept, kept, total));
 
