@@ -19,8 +19,10 @@
 //!   orders text by its collation, SQLite by bytes. On a mismatch the rows that differ are
 //!   looked up and named.
 //! - **Every column**: the table list below is checked against the columns the rows actually
-//!   have (`SELECT *`), so a migration that adds a column without adding it here fails the
-//!   copy instead of dropping the column.
+//!   have (`SELECT *`), and against the source's tables, so a migration that adds a column or
+//!   a table without adding it here fails the copy instead of leaving it behind. Only the
+//!   limits every process shares (`pace_slots`, `rate_buckets`: moments on the server's
+//!   clock) stay behind, by name.
 //!
 //! Values are read with the typed [`Get`] accessors into [`Value`]s and bound to the other
 //! backend's statements, one body per backend through [`on_tx!`] and [`on_pool!`].
@@ -135,6 +137,7 @@ impl Db {
         dest: &Db,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<(CopyReport, Vec<Digest>)> {
+        check_tables(src).await?;
         refuse_foreign_rows(src, dest, progress).await?;
         let mut report = CopyReport {
             running_jobs: running_jobs(src).await?,
@@ -272,9 +275,9 @@ impl Db {
 enum Kind {
     Text,
     Int,
-    /// Never NULL in the schema.
     Float,
-    /// Never NULL in the schema; INTEGER 0/1 on SQLite, boolean on PostgreSQL.
+    /// Never NULL in the schema (`Get` has no optional flag); INTEGER 0/1 on SQLite, boolean
+    /// on PostgreSQL.
     Flag,
     /// RFC 3339 text on SQLite, timestamptz on PostgreSQL.
     Stamp,
@@ -356,6 +359,10 @@ const TABLES: &[Table] = &[
             col("started_at", K::Stamp),
             opt("finished_at", K::Stamp),
             opt("duration_ms", K::Int),
+            opt("max_cost_usd", K::Float),
+            col("budget_reserved_usd", K::Float),
+            col("budget_spent_usd", K::Float),
+            col("budget_reached", K::Flag),
         ],
     },
     Table {
@@ -417,6 +424,40 @@ const TABLES: &[Table] = &[
         ],
     },
 ];
+
+/// Tables that hold no history and stay behind: the limits every process shares (provider
+/// pacing slots and API rate buckets, moments on the server's clock that start afresh) and the
+/// migrator's own record (the destination has its own).
+const NOT_COPIED: &[&str] = &["pace_slots", "rate_buckets", "_sqlx_migrations"];
+
+/// Refuses a source with a table this list does not know (a migration added one), so a new
+/// table is never silently left behind.
+async fn check_tables(tx: &mut Tx) -> Result<()> {
+    let sql = match tx {
+        Tx::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+        }
+        Tx::Postgres(_) => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+        }
+    };
+    let names: Vec<String> = on_tx!(tx, c => {
+        let rows = sqlx::query(sql).fetch_all(&mut *c).await?;
+        rows.iter().map(|r| r.text("name")).collect::<Result<_>>()?
+    });
+    let mut unknown: Vec<&String> = names
+        .iter()
+        .filter(|n| !NOT_COPIED.contains(&n.as_str()) && !TABLES.iter().any(|t| t.name == *n))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort();
+    Err(Error::CopyRefused(format!(
+        "the source has tables this likeness cannot copy ({unknown:?}); nothing was copied. This \
+         is a bug in `migrate db`: please report it"
+    )))
+}
 
 /// `$from, $from+1, …` (`n` of them).
 fn marks(from: usize, n: usize) -> String {
@@ -540,7 +581,7 @@ impl Table {
 enum Value {
     Text(Option<String>),
     Int(Option<i64>),
-    Float(f64),
+    Float(Option<f64>),
     Flag(bool),
     Stamp(Option<Stamp>),
     Json(Option<serde_json::Value>),
@@ -558,7 +599,8 @@ fn read(row: &impl Get, c: &Column) -> Result<Value> {
         (K::Text, true) => Value::Text(row.opt_text(n)?),
         (K::Int, false) => Value::Int(Some(row.int(n)?)),
         (K::Int, true) => Value::Int(row.opt_int(n)?),
-        (K::Float, _) => Value::Float(row.float(n)?),
+        (K::Float, false) => Value::Float(Some(row.float(n)?)),
+        (K::Float, true) => Value::Float(row.opt_float(n)?),
         (K::Flag, _) => Value::Flag(row.flag(n)?),
         (K::Stamp, false) => Value::Stamp(Some(row.stamp(n)?)),
         (K::Stamp, true) => Value::Stamp(row.opt_stamp(n)?),
@@ -590,15 +632,17 @@ fn encode(out: &mut Vec<u8>, v: &Value) {
         out.extend_from_slice(s.as_bytes());
     }
     match v {
-        Value::Text(None) | Value::Int(None) | Value::Stamp(None) | Value::Json(None) => {
-            out.push(b'0')
-        }
+        Value::Text(None)
+        | Value::Int(None)
+        | Value::Float(None)
+        | Value::Stamp(None)
+        | Value::Json(None) => out.push(b'0'),
         Value::Text(Some(s)) => text(out, b'T', s),
         Value::Int(Some(i)) => {
             out.push(b'I');
             out.extend_from_slice(&i.to_le_bytes());
         }
-        Value::Float(f) => {
+        Value::Float(Some(f)) => {
             out.push(b'F');
             // SQLite may hand back -0.0 as 0.
             let f = if *f == 0.0 { 0.0f64 } else { *f };
@@ -921,8 +965,8 @@ mod tests {
             }
             for c in t.columns {
                 assert!(
-                    !(c.null && matches!(c.kind, K::Float | K::Flag)),
-                    "{}.{}: Get reads no nullable float or flag",
+                    !(c.null && c.kind == K::Flag),
+                    "{}.{}: Get reads no nullable flag",
                     t.name,
                     c.name
                 );
@@ -997,7 +1041,8 @@ mod tests {
         let null = enc(Value::Json(None));
         assert_ne!(null, enc(Value::Json(Some(serde_json::Value::Null))));
         assert_ne!(null, enc(Value::Text(Some(String::new()))));
-        assert_eq!(enc(Value::Float(-0.0)), enc(Value::Float(0.0)));
+        assert_eq!(enc(Value::Float(Some(-0.0))), enc(Value::Float(Some(0.0))));
+        assert_ne!(enc(Value::Float(None)), enc(Value::Float(Some(0.0))));
     }
 
     #[test]

@@ -37,12 +37,16 @@ fn history_to_move(t: &TestDir) {
     let pinned = pinned.to_str().unwrap();
     t.run(&["--json", "import", pinned, "--cohort", "pinned"])
         .ok();
-    // Run 1: two succeed, one fails. Run 2: the two are skipped in initials, the third fails
-    // again, geometric is new for all three.
+    // Run 1: two succeed, one fails. Run 2 (with a budget): the two are skipped in initials,
+    // the third fails again, geometric is new for all three.
     for styles in ["initials", "initials,geometric"] {
-        let r = t.run(&[
+        let mut args = vec![
             "--json", "generate", "--cohort", "pinned", "--style", styles,
-        ]);
+        ];
+        if styles.contains(',') {
+            args.extend(["--max-cost", "2.5"]);
+        }
+        let r = t.run(&args);
         assert_eq!(r.status, 2, "{}\n{}", r.stdout, r.stderr);
     }
     let runs = t.run(&["--json", "runs"]).ok().json();
