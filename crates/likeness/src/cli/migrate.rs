@@ -36,16 +36,20 @@ AWS_* variables, as for the configured store. Then set storage.url to the destin
         #[arg(long, value_name = "URL")]
         to_private: Option<String>,
     },
+    /// Copy every row (subjects, runs, jobs, assets and their costs) from the configured
+    /// database into another, e.g. SQLite to PostgreSQL; verified, resumable, idempotent.
+    Db(super::migrate_db::MigrateDbArgs),
 }
 
-pub async fn run(
+/// `migrate store`. (`migrate db` needs the database open, and goes through `migrate_db`.)
+pub async fn store(
     data_dir: &Path,
     config: Option<&Path>,
     overrides: &likeness::app::Overrides,
     out: &Output,
-    what: MigrateWhat,
+    to: String,
+    to_private: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let MigrateWhat::Store { to, to_private } = what;
     let config = Config::load(config, data_dir)?;
     let from = Store::open(
         &overrides.storage(&config, data_dir)?,

@@ -142,15 +142,14 @@ pub enum Command {
         #[command(subcommand)]
         command: faces::ModelsCommand,
     },
-    /// Copy every row of this database into another (e.g. SQLite to PostgreSQL), verified.
-    MigrateDb(migrate_db::MigrateDbArgs),
     /// Draw one image in a style, for trying styles (no import needed).
     Render(render::RenderArgs),
     /// Draw a contact sheet of a style over a spread of ages, genders and skin tones.
     Sheet(render::SheetArgs),
     /// Remove the orphan images a crash left in the store (nothing refers to them).
     Sweep(sweep::SweepArgs),
-    /// Move data to another backend: `migrate store --to s3://BUCKET/PREFIX`.
+    /// Move data to another backend: `migrate db --to postgres://…`, `migrate store --to
+    /// s3://BUCKET/PREFIX`.
     Migrate {
         #[command(subcommand)]
         what: migrate::MigrateWhat,
@@ -169,6 +168,10 @@ impl Command {
                 | Command::Runs(_)
                 | Command::Providers
                 | Command::Styles { .. }
+                // The source of a copy is only read (and may be a read-only mount).
+                | Command::Migrate {
+                    what: migrate::MigrateWhat::Db(_)
+                }
         )
     }
 }
@@ -195,9 +198,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Models { command } => {
             return faces::models(&cli.data_dir, cli.config.as_deref(), &out, command).await;
         }
-        Command::Migrate { what } => {
+        Command::Migrate {
+            what: migrate::MigrateWhat::Store { to, to_private },
+        } => {
             let config = cli.config.as_deref();
-            return migrate::run(&cli.data_dir, config, &overrides, &out, what).await;
+            return migrate::store(&cli.data_dir, config, &overrides, &out, to, to_private).await;
         }
         _ => {}
     }
@@ -222,12 +227,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Styles { command } => styles::run(&app, &out, command).await?,
         Command::Serve(args) => serve::run(app.clone(), args).await?,
         Command::Worker(args) => worker::run(app.clone(), args).await?,
-        Command::MigrateDb(args) => migrate_db::run(&app, &out, args).await?,
+        Command::Migrate {
+            what: migrate::MigrateWhat::Db(args),
+        } => migrate_db::run(&app, &out, args).await?,
         Command::Render(_)
         | Command::Sheet(_)
         | Command::Faces { .. }
         | Command::Models { .. }
-        | Command::Migrate { .. } => unreachable!("handled before opening"),
+        | Command::Migrate {
+            what: migrate::MigrateWhat::Store { .. },
+        } => unreachable!("handled before opening"),
     };
     app.db.close().await;
     Ok(status)

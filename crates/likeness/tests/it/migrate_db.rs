@@ -110,7 +110,7 @@ fn sqlite_to_postgres_and_back_loses_nothing() {
 
     let dest = TestDir::postgres(&server);
     let pg = dest.database_url().unwrap().to_string();
-    let first = src.run(&["--json", "migrate-db", "--to", &pg]).ok();
+    let first = src.run(&["--json", "migrate", "db", "--to", &pg]).ok();
     let (copied, present, verified) = summary(&first);
     assert!(copied > 50, "{}", first.stdout);
     assert_eq!((present, verified), (0, copied), "{}", first.stdout);
@@ -121,7 +121,7 @@ fn sqlite_to_postgres_and_back_loses_nothing() {
     );
 
     // Again: nothing to copy, everything verified; human output with progress on stderr.
-    let again = src.run(&["migrate-db", "--to", &pg]).ok();
+    let again = src.run(&["migrate", "db", "--to", &pg]).ok();
     assert!(again.stdout.contains("copied: 0"), "{}", again.stdout);
     assert!(
         again.stdout.contains(&format!("already present: {copied}")),
@@ -137,7 +137,7 @@ fn sqlite_to_postgres_and_back_loses_nothing() {
         again.stderr
     );
     assert_eq!(
-        summary(&src.run(&["--json", "migrate-db", "--to", &pg]).ok()),
+        summary(&src.run(&["--json", "migrate", "db", "--to", &pg]).ok()),
         (0, copied, copied)
     );
 
@@ -156,7 +156,8 @@ fn sqlite_to_postgres_and_back_loses_nothing() {
             "--json",
             "--database-url",
             &pg,
-            "migrate-db",
+            "migrate",
+            "db",
             "--to",
             "sqlite://back/x.db",
         ])
@@ -171,7 +172,8 @@ fn sqlite_to_postgres_and_back_loses_nothing() {
             "--json",
             "--database-url",
             &pg,
-            "migrate-db",
+            "migrate",
+            "db",
             "--to",
             &sqlite,
         ])
@@ -195,7 +197,7 @@ fn an_interrupted_copy_resumes_and_foreign_rows_are_refused() {
     history_to_move(&src);
     let dest = TestDir::postgres(&server);
     let pg = dest.database_url().unwrap().to_string();
-    let (total, _, _) = summary(&src.run(&["--json", "migrate-db", "--to", &pg]).ok());
+    let (total, _, _) = summary(&src.run(&["--json", "migrate", "db", "--to", &pg]).ok());
 
     // As if killed partway through the subjects and their cohorts: the first 700 subjects and
     // some of their cohort rows are there (more than a page of each), nothing else.
@@ -215,7 +217,7 @@ fn an_interrupted_copy_resumes_and_foreign_rows_are_refused() {
         "SELECT (SELECT COUNT(*) FROM subjects) + (SELECT COUNT(*) FROM subject_cohorts)",
     );
     assert!(kept > 1_200, "{kept}");
-    let resumed = src.run(&["--json", "migrate-db", "--to", &pg]).ok();
+    let resumed = src.run(&["--json", "migrate", "db", "--to", &pg]).ok();
     assert_eq!(summary(&resumed), (total - kept, kept, total));
 
     // A row changed in the destination since (or a source changed since an earlier copy):
@@ -224,14 +226,14 @@ fn an_interrupted_copy_resumes_and_foreign_rows_are_refused() {
         &pg,
         &["UPDATE jobs SET status = 'queued' WHERE id = (SELECT MIN(id) FROM jobs)"],
     );
-    let r = src.run(&["migrate-db", "--to", &pg]);
+    let r = src.run(&["migrate", "db", "--to", &pg]);
     assert_eq!(r.status, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("table jobs") && r.stderr.contains("differs in status"),
         "{}",
         r.stderr
     );
-    let r = src.run(&["--json", "migrate-db", "--to", &pg]);
+    let r = src.run(&["--json", "migrate", "db", "--to", &pg]);
     assert_eq!(
         r.json()["error"]["code"],
         "db.copy_mismatch",
@@ -247,14 +249,14 @@ fn an_interrupted_copy_resumes_and_foreign_rows_are_refused() {
         "{\"id\":\"stranger-1\",\"name\":\"Zed\"}\n",
     );
     other.run(&["--json", "import", f.to_str().unwrap()]).ok();
-    let r = src.run(&["migrate-db", "--to", &other_url]);
+    let r = src.run(&["migrate", "db", "--to", &other_url]);
     assert_eq!(r.status, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("does not come from this database") && r.stderr.contains("stranger-1"),
         "{}",
         r.stderr
     );
-    let r = src.run(&["--json", "migrate-db", "--to", &other_url]);
+    let r = src.run(&["--json", "migrate", "db", "--to", &other_url]);
     assert_eq!(r.json()["error"]["code"], "db.copy_refused", "{}", r.stdout);
     let listed = other.run(&["--json", "subjects", "list"]).ok().json();
     assert_eq!(
@@ -272,12 +274,12 @@ fn wrong_destinations_fail_clearly_without_the_password() {
 
     // Itself, however spelt.
     for to in ["sqlite://likeness.db", "sqlite://./sub/../likeness.db"] {
-        let r = t.run(&["migrate-db", "--to", to]);
+        let r = t.run(&["migrate", "db", "--to", to]);
         assert_eq!(r.status, 1, "{to}: {}", r.stderr);
         assert!(r.stderr.contains("already uses"), "{}", r.stderr);
     }
     // Not a database URL.
-    let r = t.run(&["migrate-db", "--to", "mysql://root:hunter2@db/x"]);
+    let r = t.run(&["migrate", "db", "--to", "mysql://root:hunter2@db/x"]);
     assert_eq!(r.status, 1);
     assert!(
         r.stderr.contains("postgres://") && !r.stderr.contains("hunter2"),
@@ -292,7 +294,7 @@ fn wrong_destinations_fail_clearly_without_the_password() {
     let wrong = server.replace(&format!(":{password}@"), ":not-the-s3cret@");
     let missing = format!("{}/no_such_database", server.rsplit_once('/').unwrap().0);
     for (to, secret) in [(wrong, "not-the-s3cret"), (missing, password.as_str())] {
-        let r = t.run(&["migrate-db", "--to", &to]);
+        let r = t.run(&["migrate", "db", "--to", &to]);
         assert_eq!(r.status, 1, "{}", r.stderr);
         assert!(
             r.stderr
@@ -329,7 +331,7 @@ fn running_jobs_are_copied_with_a_warning() {
     });
     assert!(claimed.is_some());
     let r = t
-        .run(&["--json", "migrate-db", "--to", "sqlite://copy.db"])
+        .run(&["--json", "migrate", "db", "--to", "sqlite://copy.db"])
         .ok();
     assert!(
         r.stderr.contains("warning") && r.stderr.contains("running"),
