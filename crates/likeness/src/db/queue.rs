@@ -237,9 +237,12 @@ impl Db {
         on_pool!(self, p => sqlx::query(sql).bind(run_id).fetch_one(p).await?.opt_int("t"))
     }
 
-    /// Jobs queued or running, across every run: `likeness worker --drain` stops at zero.
+    /// Jobs queued or running, across every run, that workers can take: `likeness worker
+    /// --drain` stops at zero. Jobs of a run whose budget is reached wait for a new budget,
+    /// not for workers, so they do not count.
     pub async fn unfinished_jobs(&self) -> Result<i64> {
-        let sql = "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')";
+        let sql = "SELECT COUNT(*) AS n FROM jobs j WHERE j.status IN ('queued', 'running')
+             AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = j.run_id AND r.budget_reached = TRUE)";
         on_pool!(self, p => sqlx::query(sql).fetch_one(p).await?.int("n"))
     }
 

@@ -442,5 +442,18 @@ async fn a_budget_holds_across_worker_processes() {
         "the rest wait for more budget: {counts:?}"
     );
     assert_eq!(fake.requests().len(), 3, "no request beyond the budget");
+    // What waits for budget does not keep a draining worker alive.
+    let drain = t
+        .another_machine()
+        .command(&["worker", "--drain"])
+        .env("GEMINI_API_KEY", "test-key")
+        .output()
+        .unwrap();
+    assert!(
+        drain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drain.stderr)
+    );
+    assert_eq!(db.jobs_by_status().await.unwrap()["queued"], 7);
     db.close().await;
 }
