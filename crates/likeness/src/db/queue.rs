@@ -82,11 +82,17 @@ pub struct ClaimedJob {
     pub options: JobOptions,
 }
 
-/// The claim: the oldest due job, of one run or of any. `$5` is the backend's row lock.
+/// The claim: the oldest due job, of one run (`{run}` = `AND run_id = $4`) or of any (`{run}`
+/// empty). `{lock}` is the backend's row lock.
+///
+/// Two texts rather than one with `($4 IS NULL OR run_id = $4)`, which no index serves together
+/// with the order: PostgreSQL's generic plan for that scans and sorts every queued job (12 ms
+/// at 15,000 queued), so it planned every claim afresh instead; SQLite sorted all queued jobs
+/// for a batch's claim instead of reading the first entry of its run in `jobs_claim`. Found by
+/// `bench/queue.sh`.
 const CLAIM: &str = "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2,
          attempts = attempts + 1
-     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= $4
-                     AND ($3 IS NULL OR run_id = $3)
+     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= $3 {run}
                  ORDER BY run_after, seq LIMIT 1 {lock})
      RETURNING id, run_id, subject_id, style, attempts, max_attempts, options";
 
@@ -114,21 +120,31 @@ impl Db {
         let now = self.now_ms();
         // SQLite serialises writers, so the sub-select and the update cannot interleave with
         // another claim; PostgreSQL skips the rows other claims are taking.
-        let sql = CLAIM.replace(
-            "{lock}",
-            match self.backend {
-                Backend::Sqlite(_) => "",
-                Backend::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-            },
-        );
+        let sql = CLAIM
+            .replace(
+                "{run}",
+                if run_id.is_some() {
+                    "AND run_id = $4"
+                } else {
+                    ""
+                },
+            )
+            .replace(
+                "{lock}",
+                match self.backend {
+                    Backend::Sqlite(_) => "",
+                    Backend::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+                },
+            );
         on_pool!(self, p => {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(worker)
                 .bind(now + lease_ms)
-                .bind(run_id)
-                .bind(now)
-                .fetch_optional(p)
-                .await?;
+                .bind(now);
+            if let Some(run_id) = run_id {
+                query = query.bind(run_id);
+            }
+            let row = query.fetch_optional(p).await?;
             row.as_ref().map(claimed_from).transpose()
         })
     }
