@@ -14,7 +14,7 @@
 //! the queue empty or S seconds have passed, with the heartbeat task a real worker runs. With
 //! `--worker-calls` each job also makes the other database calls `pipeline::worker` makes
 //! around a job: the subject read, the "running" and "succeeded" job events (NOTIFY on
-//! PostgreSQL) and the run-finished check (`run_counts`). Prints one JSON line: jobs done,
+//! PostgreSQL) and the run-finished check (`run_unfinished`). Prints one JSON line: jobs done,
 //! the first claim and last completion (unix µs), jobs/s, claim→complete latency p50/p99 and the
 //! claim's own p50/p99 (µs), and the process's CPU seconds;
 //! `--out` also writes every latency (µs, one a line) for merging processes' figures.
@@ -285,7 +285,7 @@ async fn work(args: &Args) -> Fallible<()> {
                         Recorded::LeaseLost => t.lease_lost += 1,
                     }
                     if let Some(events) = &events {
-                        if db.run_counts(&job.run_id).await?.remaining() == 0
+                        if !db.run_unfinished(&job.run_id).await?
                             && let Some(run) = db.run(&job.run_id).await?
                         {
                             db.finish_run(&run).await?;

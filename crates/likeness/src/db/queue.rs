@@ -235,6 +235,17 @@ impl Db {
         on_pool!(self, p => sqlx::query(sql).bind(run_id).fetch_one(p).await?.opt_int("t"))
     }
 
+    /// Whether any job of a run is still queued or running. Workers ask after every job they
+    /// record (is the run done?): this reads at most one entry of `jobs_claim`, where counting
+    /// the run's jobs by status (`run_counts`) reads all of them, which made finishing a run of
+    /// N jobs O(N²) (bench/queue.sh: 20,000 jobs on PostgreSQL, 12.7 ms per count at the end).
+    pub async fn run_unfinished(&self, run_id: &str) -> Result<bool> {
+        let sql = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM jobs WHERE run_id = $1
+                 AND status IN ('queued', 'running') LIMIT 1) AS unfinished";
+        let n = on_pool!(self, p => sqlx::query(sql).bind(run_id).fetch_one(p).await?.int("n"))?;
+        Ok(n > 0)
+    }
+
     /// Jobs queued or running, across every run: `likeness worker --drain` stops at zero.
     pub async fn unfinished_jobs(&self) -> Result<i64> {
         let sql = "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')";
