@@ -229,7 +229,7 @@ impl<'a> Workers<'a> {
     async fn wait_for_work(&self) -> Result<bool> {
         let run = self.run_id.as_deref();
         if let Some(run_id) = run
-            && self.app.db.run_counts(run_id).await?.remaining() == 0
+            && !self.app.db.run_unfinished(run_id).await?
         {
             return Ok(false);
         }
@@ -267,7 +267,7 @@ impl<'a> Workers<'a> {
     /// Marks a run completed when its last job is done, whoever worked it (a batch, a server,
     /// a `likeness worker`).
     async fn finish_run_if_done(&self, run_id: &str) -> Result<()> {
-        if self.app.db.run_counts(run_id).await?.remaining() == 0
+        if !self.app.db.run_unfinished(run_id).await?
             && let Some(run) = self.app.db.run(run_id).await?
         {
             self.app.db.finish_run(&run).await?;
