@@ -8,6 +8,7 @@
 #   PROCS="1 2 4" PG_CONCURRENCY=4 SQLITE_CONCURRENCY=1 bench/queue.sh   # 4 tasks per process
 #   WORKER_CALLS=1 bench/queue.sh                   # also the worker's other per-job calls
 #   SQLITE=0 LATENCY=0 PROCS=4 PG_CONCURRENCY=8 bench/queue.sh   # one PostgreSQL figure only
+#   SQLITE=0 PROCS= LAT_WORKERS=1 bench/queue.sh    # latency only, one idle worker process
 #
 # Throughput (crates/likeness/examples/queue_bench.rs): `queue_bench enqueue` plans one run of N
 # jobs with `Db::create_run`; then P `queue_bench work` processes, started together, each with
@@ -33,7 +34,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SQLITE_JOBS="${SQLITE_JOBS:-10000}"
 PG_JOBS="${PG_JOBS:-20000}"
-PROCS="${PROCS:-1 2 4}"
+PROCS="${PROCS-1 2 4}"
 SQLITE_CONCURRENCY="${SQLITE_CONCURRENCY:-1}"
 PG_IN_FLIGHT="${PG_IN_FLIGHT:-8}"
 PG_CONCURRENCY="${PG_CONCURRENCY:-}"

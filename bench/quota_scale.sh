@@ -116,7 +116,12 @@ TOML
       'not_succeeded', COUNT(*) FILTER (WHERE status <> 'succeeded'),
       'span_ms', (SELECT EXTRACT(EPOCH FROM MAX(created_at) - MIN(created_at - total_ms * interval '1 ms')) * 1000
                   FROM assets),
-      'attempts', (SELECT COUNT(*) FROM assets))
+      'attempts', (SELECT COUNT(*) FROM assets),
+      'per_5s', (SELECT json_agg(n ORDER BY w) FROM (
+                   SELECT FLOOR(EXTRACT(EPOCH FROM a.created_at - f.t) / 5) AS w, COUNT(*) AS n
+                   FROM assets a, (SELECT MIN(created_at - total_ms * interval '1 ms') AS t
+                                   FROM assets) f
+                   GROUP BY 1) per_window))
     FROM jobs" >"$work/$name.db.json"
 }
 
@@ -133,6 +138,7 @@ print(f"{count} subjects, quota {rpm:.0f}/min shared by {procs} worker processes
 print(f"{'run':<22} {'wall s':>7} {'used (wall)':>12} {'active s':>9} {'used (active)':>14} "
       f"{'requests':>9} {'429s':>5} {'429 share':>10} {'lost':>5}")
 verdict = None
+rows = []
 for name, what in (("shared", f"told {rpm:.0f}/min"), ("overshoot", f"told {2 * rpm:.0f}/min")):
     if not os.path.exists(f"{work}/{name}.secs"):
         continue
@@ -146,9 +152,12 @@ for name, what in (("shared", f"told {rpm:.0f}/min"), ("overshoot", f"told {2 * 
     print(f"{what:<22} {wall:>7.1f} {ideal / wall * 100:>11.1f}% {active:>9.1f} "
           f"{ideal / active * 100 if active else 0:>13.1f}% {req:>9} {limited:>5} "
           f"{share * 100:>9.2f}% {lost:>5}")
+    rows.append((what, db["per_5s"]))
     if name == "shared":
         verdict = (ideal / wall >= 0.95, ideal / active >= 0.95 if active else False,
                    share <= 0.02, lost == 0)
+for what, per in rows:
+    print(f"  {what}: images recorded per 5 s from the first claim: {per}")
 if verdict:
     w, a, s, l = verdict
     print("targets: >= 95 % of the quota: " + ("met" if w else "MISSED") + " over the wall time, "
