@@ -3,7 +3,7 @@
 # PostgreSQL with several worker processes; then enqueue→start latency on PostgreSQL with idle
 # `likeness worker` processes.
 #
-#   bench/queue.sh                                  # the real run (~3 min here)
+#   bench/queue.sh                                  # the real run (~5 min here)
 #   SQLITE_JOBS=2000 PG_JOBS=4000 LAT_COUNT=50 bench/queue.sh     # a quick run
 #   PROCS="1 2 4" PG_CONCURRENCY=4 SQLITE_CONCURRENCY=1 bench/queue.sh   # 4 tasks per process
 #   WORKER_CALLS=1 bench/queue.sh                   # also the worker's other per-job calls
