@@ -106,7 +106,7 @@ impl App {
         let providers = Providers::from_config(&config.providers, &|k| std::env::var(k).ok())
             .map_err(Error::Config)?;
         let faces = crate::faces::Faces::new(&config.faces, data_dir, &|k| std::env::var(k).ok());
-        providers.share_pace(Arc::new(SharedPace(db.clone())));
+        providers.share_pace(Arc::new(crate::shared_pace::SharedPace::new(db.clone())));
         let events = crate::events::Events::new(&db);
         Ok(App {
             providers,
@@ -174,44 +174,5 @@ fn check_writable(data_dir: &Path) -> Result<()> {
             format!("cannot write in data directory {}", data_dir.display()),
             e,
         )),
-    }
-}
-
-/// Provider pacing slots kept in the database, so every process of an installation (on one
-/// machine or many) draws from one quota per provider.
-#[derive(Debug)]
-struct SharedPace(Db);
-
-impl crate::provider::limiter::SharedSlots for SharedPace {
-    fn take(
-        &self,
-        key: &str,
-        interval_ms: i64,
-    ) -> futures::future::BoxFuture<'_, std::result::Result<std::time::Duration, String>> {
-        let key = key.to_string();
-        Box::pin(async move {
-            let slot = self
-                .0
-                .take_slot(&key, interval_ms)
-                .await
-                .map_err(|e| e.to_string())?;
-            let wait = (slot - self.0.now_ms()).max(0);
-            Ok(std::time::Duration::from_millis(wait as u64))
-        })
-    }
-
-    fn hold(
-        &self,
-        key: &str,
-        for_ms: i64,
-    ) -> futures::future::BoxFuture<'_, std::result::Result<(), String>> {
-        let key = key.to_string();
-        Box::pin(async move {
-            let until = self.0.now_ms() + for_ms;
-            self.0
-                .hold_slots(&key, until)
-                .await
-                .map_err(|e| e.to_string())
-        })
     }
 }

@@ -146,22 +146,27 @@ pub async fn relay(db: Db, events: Events, work_available: Arc<tokio::sync::Noti
         let mut listener = match db.listen().await {
             Ok(Some(l)) => l,
             Ok(None) => return,
+            Err(_) if db.is_closed() => return,
             Err(e) => {
                 tracing::warn!(error = %e, code = e.code(), "cannot listen for other processes; retrying in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
-        loop {
+        let lost = loop {
             match listener.next().await {
                 Ok(Notice::Work) => work_available.notify_waiters(),
                 Ok(Notice::Event(payload)) => events.deliver(&payload),
-                Err(e) => {
-                    tracing::warn!(error = %e, code = e.code(), "lost the notification connection; reconnecting");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    break;
-                }
+                Err(e) => break e,
             }
+        };
+        // Give the connection back before waiting: closing the pool waits for every
+        // connection, and shutting down is the usual reason the connection went away.
+        drop(listener);
+        if db.is_closed() {
+            return;
         }
+        tracing::warn!(error = %lost, code = lost.code(), "lost the notification connection; reconnecting in 1 s");
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -26,6 +26,7 @@ pub mod pipeline;
 pub mod provider;
 pub mod references;
 pub mod resolve;
+pub mod shared_pace;
 pub mod store;
 pub mod sweep;
 pub mod views;

@@ -3,18 +3,9 @@
 use std::process::ExitCode;
 
 use likeness::App;
-use likeness::db::runs::{Run, RunCounts};
-use serde::Serialize;
+use likeness::views::{RunView, SpendingView};
 
 use super::output::{Output, duration, usd};
-
-#[derive(Debug, Serialize)]
-struct RunView {
-    #[serde(flatten)]
-    run: Run,
-    counts: RunCounts,
-    actual_cost_usd: f64,
-}
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -36,7 +27,8 @@ pub async fn run(app: &App, out: &Output, args: RunsArgs) -> anyhow::Result<Exit
         let s = app
             .db
             .spending(args.days.max(1), chrono::Utc::now())
-            .await?;
+            .await
+            .map(SpendingView::from)?;
         out.emit(&s, || {
             println!(
                 "last {} days: {} on {} images ({} a day over {:.1} active days)",
@@ -63,18 +55,14 @@ pub async fn run(app: &App, out: &Output, args: RunsArgs) -> anyhow::Result<Exit
     for run in app.db.runs().await? {
         let counts = app.db.run_counts(&run.id).await?;
         let actual_cost_usd = app.db.run_actual_cost(&run.id).await?;
-        views.push(RunView {
-            run,
-            counts,
-            actual_cost_usd,
-        });
+        views.push(RunView::new(run, counts, actual_cost_usd));
     }
     out.emit(&views, || {
         if views.is_empty() {
             println!("no runs yet; `likeness generate` starts one");
         }
         for v in &views {
-            let r = &v.run;
+            let r = v;
             let styles: Vec<String> = r.styles.iter().map(|s| format!("{}@v{}", s.name, s.version)).collect();
             println!(
                 "{} {} v{} [{}] {} | planned {} ok {} failed {} skipped {} queued {} | est {} actual {} | {}{}",
@@ -87,7 +75,7 @@ pub async fn run(app: &App, out: &Output, args: RunsArgs) -> anyhow::Result<Exit
                 v.counts.succeeded,
                 v.counts.failed,
                 v.counts.skipped,
-                v.counts.remaining(),
+                v.remaining(),
                 usd(r.estimated_cost_usd),
                 usd(v.actual_cost_usd),
                 r.duration_ms.map(duration).unwrap_or_else(|| "unfinished".into()),

@@ -1,6 +1,5 @@
 //! Assets: the audit record of every generation attempt, and the "current" pointer.
 
-use serde::Serialize;
 use sqlx::types::Json;
 
 use super::value::Get;
@@ -60,7 +59,7 @@ pub enum Recorded {
 }
 
 /// One row of a subject's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AssetRow {
     pub asset_id: String,
     pub subject_id: String,
@@ -84,7 +83,6 @@ pub struct AssetRow {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// Attempts, the fallback chain's earlier failures, provider facts.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }
 

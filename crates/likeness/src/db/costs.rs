@@ -4,9 +4,8 @@
 use super::value::Get;
 use super::{Db, Stamp, on_pool};
 use crate::error::Result;
-use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpend {
     pub provider: String,
     pub model: String,
@@ -14,7 +13,7 @@ pub struct ModelSpend {
     pub cost_usd: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Spending {
     /// The window looked at, in days (ending now).
     pub days: u32,

@@ -22,7 +22,7 @@ pub mod notify;
 mod open;
 pub mod queue;
 pub mod runs;
-mod shared;
+pub mod shared;
 pub mod stats;
 pub mod subjects;
 mod url;
@@ -163,6 +163,11 @@ impl Db {
 
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await)
+    }
+
+    /// Whether [`Db::close`] has begun: long-lived tasks stop instead of reconnecting.
+    pub fn is_closed(&self) -> bool {
+        on_pool!(self, p => p.is_closed())
     }
 }
 

@@ -297,7 +297,7 @@ impl Db {
 }
 
 /// A job as the API shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct JobRow {
     pub id: String,
     pub run_id: String,

@@ -10,7 +10,8 @@ use super::value::Get;
 use super::{Db, Stamp, Tx, on_pool, on_tx};
 use crate::error::{Error, Result};
 
-/// The style a run used, frozen at planning time for the audit trail.
+/// The style a run used, frozen at planning time for the audit trail (stored as JSON in the
+/// run's `styles`: these derives are its storage format; views use `RunStyleView`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunStyle {
     pub name: String,
@@ -19,7 +20,7 @@ pub struct RunStyle {
     pub prompt_template: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Run {
     pub id: String,
     pub run_key: String,
@@ -66,7 +67,7 @@ pub enum Created {
 }
 
 /// Live job counts of a run, from the jobs table (the single source of truth).
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunCounts {
     pub queued: i64,
     pub running: i64,

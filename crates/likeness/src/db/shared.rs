@@ -6,6 +6,28 @@ use super::value::Get;
 use super::{Backend, Db, on_pool};
 use crate::error::Result;
 
+/// A 429 as the shared pace applies it. Unless the last cut is younger than its `cut_for_ms`
+/// (a burst of refusals answers one cut), the factor becomes `under` when that is below it,
+/// else `factor × decrease`, never below `floor`; the ceiling becomes `under` when known. In
+/// every case no slot starts within `hold_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct PaceCut {
+    /// Just under the rate the provider accepted, as a share of the configured rate.
+    pub under: Option<f64>,
+    pub decrease: f64,
+    pub floor: f64,
+    pub hold_ms: i64,
+    pub cut_for_ms: i64,
+}
+
+/// `MIN(a, b)` of two values: SQLite's scalar `MIN`, PostgreSQL's `LEAST`.
+fn least(db: &Db) -> &'static str {
+    match db.backend {
+        Backend::Sqlite(_) => "MIN",
+        Backend::Postgres(_) => "LEAST",
+    }
+}
+
 /// `MAX(a, b)` of two values: SQLite's scalar `MAX`, PostgreSQL's `GREATEST`.
 fn greatest(db: &Db) -> &'static str {
     match db.backend {
@@ -15,43 +37,97 @@ fn greatest(db: &Db) -> &'static str {
 }
 
 impl Db {
-    /// Takes the next pacing slot of `key`, `interval_ms` after the previous one or now,
-    /// whichever is later; returns the slot (unix ms on the database's clock).
-    pub async fn take_slot(&self, key: &str, interval_ms: i64) -> Result<i64> {
+    /// Takes the next pacing slot of `key`: `base_interval_ms` divided by the key's factor
+    /// after the previous slot or now, whichever is later. Returns the slot (unix ms on the
+    /// database's clock) and the factor it was spaced by.
+    pub async fn take_slot(&self, key: &str, base_interval_ms: f64) -> Result<(i64, f64)> {
         let now = self.now_ms();
         let sql = format!(
-            "INSERT INTO pace_slots (name, next_ms) VALUES ($1, $2 + $3)
+            "INSERT INTO pace_slots (name, next_ms) VALUES ($1, $2 + CAST($3 AS BIGINT))
              ON CONFLICT (name) DO UPDATE
-                 SET next_ms = {}(pace_slots.next_ms, $2) + $3
-             RETURNING next_ms - $3 AS slot",
+                 SET next_ms = {}(pace_slots.next_ms, $2) + CAST($3 / pace_slots.factor AS BIGINT)
+             RETURNING next_ms - CAST($3 / factor AS BIGINT) AS slot, factor",
             greatest(self)
+        );
+        let slot = on_pool!(self, p => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(key)
+                .bind(now)
+                .bind(base_interval_ms)
+                .fetch_one(p)
+                .await?;
+            (row.int("slot")?, row.float("factor")?)
+        });
+        Ok(slot)
+    }
+
+    /// Counts a success of `key` and wins back `recover` of the rate below the ceiling,
+    /// `probe` above it. Returns the success count and the factor, or `None` when `key` has
+    /// never taken a slot.
+    pub async fn pace_succeeded(
+        &self,
+        key: &str,
+        recover: f64,
+        probe: f64,
+    ) -> Result<Option<(i64, f64)>> {
+        let sql = format!(
+            "UPDATE pace_slots SET ok_count = ok_count + 1,
+                 factor = {}(1.0, factor + CASE WHEN factor < ceiling THEN $2 ELSE $3 END)
+             WHERE name = $1
+             RETURNING ok_count, factor",
+            least(self)
+        );
+        on_pool!(self, p => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(key)
+                .bind(recover)
+                .bind(probe)
+                .fetch_optional(p)
+                .await?;
+            row.map(|r| Ok::<_, crate::error::Error>((r.int("ok_count")?, r.float("factor")?)))
+                .transpose()
+        })
+    }
+
+    /// A 429 for `key`, in one statement so that the processes seeing a burst of them cut the
+    /// shared rate once: see [`PaceCut`]. Returns the factor now in force.
+    pub async fn pace_throttled(&self, key: &str, cut: &PaceCut) -> Result<f64> {
+        let now = self.now_ms();
+        let (max, min) = (greatest(self), least(self));
+        // Every right-hand side reads the row as it was before this statement.
+        let sql = format!(
+            "INSERT INTO pace_slots (name, next_ms, factor, ceiling, cut_until_ms)
+                 VALUES ($1, $6,
+                         CASE WHEN $3 IS NOT NULL AND $3 < 1.0 THEN {max}($3, $5)
+                              ELSE {max}($4, $5) END,
+                         {min}(1.0, COALESCE($3, 1.0)), $7)
+             ON CONFLICT (name) DO UPDATE SET
+                 factor = CASE
+                     WHEN pace_slots.cut_until_ms > $2 THEN pace_slots.factor
+                     WHEN $3 IS NOT NULL AND $3 < pace_slots.factor THEN {max}($3, $5)
+                     ELSE {max}(pace_slots.factor * $4, $5) END,
+                 ceiling = CASE
+                     WHEN pace_slots.cut_until_ms > $2 OR $3 IS NULL THEN pace_slots.ceiling
+                     ELSE $3 END,
+                 cut_until_ms = CASE
+                     WHEN pace_slots.cut_until_ms > $2 THEN pace_slots.cut_until_ms
+                     ELSE $7 END,
+                 next_ms = {max}(pace_slots.next_ms, $6)
+             RETURNING factor"
         );
         on_pool!(self, p => {
             sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(key)
                 .bind(now)
-                .bind(interval_ms)
+                .bind(cut.under)
+                .bind(cut.decrease)
+                .bind(cut.floor)
+                .bind(now + cut.hold_ms)
+                .bind(now + cut.cut_for_ms)
                 .fetch_one(p)
                 .await?
-                .int("slot")
+                .float("factor")
         })
-    }
-
-    /// Lets no slot of `key` start before `until_ms`.
-    pub async fn hold_slots(&self, key: &str, until_ms: i64) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO pace_slots (name, next_ms) VALUES ($1, $2)
-             ON CONFLICT (name) DO UPDATE SET next_ms = {}(pace_slots.next_ms, $2)",
-            greatest(self)
-        );
-        on_pool!(self, p => {
-            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(key)
-                .bind(until_ms)
-                .execute(p)
-                .await?;
-        });
-        Ok(())
     }
 
     /// Takes up to `wanted` tokens from the bucket `key` (capacity `burst`, refilled at

@@ -17,6 +17,7 @@ use super::auth::Client;
 use super::{ApiError, generation};
 use crate::app::App;
 use crate::job_options::JobOptions;
+use crate::views::{JobView, RunView};
 
 /// Longest a `?wait=true` request is held; past it the answer is 202 with the job.
 const MAX_WAIT_SECONDS: u64 = 120;
@@ -131,7 +132,7 @@ async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
             .map(|row| super::asset_json(row, &app.store)),
         None => None,
     };
-    let mut v = serde_json::to_value(&job).unwrap_or(Value::Null);
+    let mut v = serde_json::to_value(JobView::from(job)).unwrap_or(Value::Null);
     super::redact_paths(&mut v, &app.store);
     if let Some(obj) = v.as_object_mut() {
         obj.insert("asset".into(), asset.unwrap_or(Value::Null));
@@ -224,12 +225,7 @@ pub(super) async fn job_events(
 async fn run_view(app: &App, run: crate::db::runs::Run) -> Result<Value, ApiError> {
     let counts = app.db.run_counts(&run.id).await?;
     let actual = app.db.run_actual_cost(&run.id).await?;
-    let mut v = serde_json::to_value(&run).unwrap_or(Value::Null);
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("counts".into(), json!(counts));
-        obj.insert("actual_cost_usd".into(), json!(actual));
-    }
-    Ok(v)
+    Ok(serde_json::to_value(RunView::new(run, counts, actual)).unwrap_or(Value::Null))
 }
 
 #[utoipa::path(get, path = "/api/runs", tag = "generation", security(("bearer" = [])),

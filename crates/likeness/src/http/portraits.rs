@@ -181,7 +181,7 @@ pub(super) async fn generate(
             "identity": detail("identity", ""),
             "quality": detail("quality", ""),
             "gate": detail("gate", ""),
-            "timestamp": asset.created_at,
+            "timestamp": asset.created_at.text(),
             "subject_id": subject_id,
             "job_id": job.id,
             "asset_id": asset.asset_id,

@@ -120,7 +120,7 @@ impl Provider for Guarded {
                 let result = self.inner.generate(request.clone()).await;
                 let e = match result {
                     Ok(mut g) => {
-                        self.limiter.succeeded();
+                        self.limiter.succeeded().await;
                         self.breaker.succeeded();
                         g.attempts = attempt;
                         return Ok(g);
@@ -128,7 +128,7 @@ impl Provider for Guarded {
                     Err(e) => e,
                 };
                 if let ProviderError::RateLimited { retry_after, .. } = &e {
-                    self.limiter.throttled(*retry_after);
+                    self.limiter.throttled(*retry_after).await;
                 }
                 let wait = backoff(attempt, e.retry_after(), fastrand::f64());
                 if !e.is_retryable() || attempt >= self.max_attempts || wait > MAX_WAIT {

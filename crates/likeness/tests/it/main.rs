@@ -17,4 +17,5 @@ mod provider_openai;
 mod providers;
 mod providers_http;
 mod scale;
+mod shared_pace;
 mod storage;
