@@ -5,6 +5,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
+use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -141,15 +143,24 @@ async fn postgres_pool(url: &str, options: &Options) -> Result<sqlx::PgPool> {
                 format!("{}ms", options.idle_in_transaction_timeout.as_millis()),
             ),
         ]);
+    // sqlx's messages name host and port, never the password.
+    let refused = |e: &dyn std::fmt::Display| {
+        Error::Config(format!("cannot connect to the database {shown}: {e}"))
+    };
+    // One connection first, so a wrong host, port or password is told at once with its own
+    // message; the pool alone would retry it for the whole acquire timeout and then only say
+    // that it timed out.
+    let first = tokio::time::timeout(Duration::from_secs(15), connect.connect())
+        .await
+        .map_err(|_| refused(&"no answer within 15 s"))?
+        .map_err(|e| refused(&e))?;
+    first.close().await.ok();
     PgPoolOptions::new()
         .max_connections(options.max_connections.max(2))
         .acquire_timeout(Duration::from_secs(60))
         .connect_with(connect)
         .await
-        .map_err(|e| {
-            // sqlx's message names host and port, never the password.
-            Error::Config(format!("cannot connect to the database {shown}: {e}"))
-        })
+        .map_err(|e| refused(&e))
 }
 
 /// The database server's clock minus this machine's, in ms (half the round trip allowed for).

@@ -263,9 +263,27 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Jobs queued or running, across every run, that workers can take: `likeness worker
-    /// --drain` stops at zero. Jobs of a run whose budget is reached wait for a new budget,
-    /// not for workers, so they do not count.
+    /// Whether any job is queued or running, across every run, that workers can take:
+    /// `likeness worker --drain` stops when none is. Budget-stopped runs' jobs do not count (see
+    /// [`Db::unfinished_jobs`]). Two probes, each served by a partial index on PostgreSQL
+    /// (`jobs_due`, `jobs_lease`), so the question costs the same whatever the history.
+    pub async fn has_unfinished_jobs(&self) -> Result<bool> {
+        let workable = "NOT EXISTS (SELECT 1 FROM runs r
+                                     WHERE r.id = j.run_id AND r.budget_reached = TRUE)";
+        let sql = format!(
+            "SELECT CAST(CASE
+                 WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.status = 'queued' AND {workable})
+                   OR EXISTS (SELECT 1 FROM jobs j WHERE j.status = 'running' AND {workable})
+                 THEN 1 ELSE 0 END AS BIGINT) AS n"
+        );
+        let n = on_pool!(self, p => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await?.int("n")?
+        });
+        Ok(n == 1)
+    }
+
+    /// How many jobs, queued or running across every run, workers can take. Jobs of a run
+    /// whose budget is reached wait for a new budget, not for workers, so they do not count.
     pub async fn unfinished_jobs(&self) -> Result<i64> {
         let sql = "SELECT COUNT(*) AS n FROM jobs j WHERE j.status IN ('queued', 'running')
              AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = j.run_id AND r.budget_reached = TRUE)";

@@ -245,7 +245,7 @@ impl<'a> Workers<'a> {
             ));
             return Ok(false);
         }
-        if self.drain && run.is_none() && self.app.db.unfinished_jobs().await? == 0 {
+        if self.drain && run.is_none() && !self.app.db.has_unfinished_jobs().await? {
             return Ok(false);
         }
         let dead =

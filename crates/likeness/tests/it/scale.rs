@@ -172,6 +172,12 @@ fn unfinished(t: &TestDir) -> i64 {
     rt.block_on(async {
         let db = t.open_db().await;
         let n = db.unfinished_jobs().await.unwrap();
+        // `worker --drain` asks the cheaper question; both must agree.
+        assert_eq!(
+            db.has_unfinished_jobs().await.unwrap(),
+            n > 0,
+            "{n} unfinished"
+        );
         db.close().await;
         n
     })
