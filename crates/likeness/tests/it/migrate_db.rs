@@ -286,6 +286,20 @@ fn wrong_destinations_fail_clearly_without_the_password() {
         "{}",
         r.stderr
     );
+    // Nothing listens on port 1: told as such (before, the pool retried for 60 s and then
+    // said only that it timed out).
+    let r = t.run(&[
+        "migrate",
+        "db",
+        "--to",
+        "postgres://likeness:hunter2@127.0.0.1:1/x",
+    ]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Connection refused") && !r.stderr.contains("hunter2"),
+        "{}",
+        r.stderr
+    );
     let Some(server) = stack::postgres_url() else {
         return;
     };
