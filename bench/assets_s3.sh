@@ -2,8 +2,8 @@
 # Benchmark (not a test): `/assets` served by `likeness serve` from S3, against nginx serving the
 # same files from a local folder. Prints figures.
 #
-#   bench/assets_s3.sh                 # 10 s per run
-#   DURATION=5 N=100 bench/assets_s3.sh
+#   bench/assets_s3.sh                      # 3 rounds of 5 s per server, ~3 min
+#   ROUNDS=1 DURATION=3 N=50 bench/assets_s3.sh   # a quick look
 #
 # What it does, in one run:
 #   1. Renders N avatars in STYLE (one subject each) into a local data directory, adds one
@@ -11,22 +11,25 @@
 #      the 1 MiB above which `/assets` streams), and copies every object to a fresh prefix of a
 #      SeaweedFS S3 bucket with `likeness migrate store`, so both sides hold the same bytes.
 #   2. Avatars: wrk cycles through every avatar key against nginx (own config, worker_processes
-#      auto, sendfile, access_log off, the same Cache-Control) on the folder, then against
+#      auto, sendfile, access_log off, the same Cache-Control) on the folder, against
 #      `likeness serve --workers 0 --storage-url s3://…` with the in-memory cache on (64 MiB,
-#      the default) and off (`asset_cache_bytes = 0`: every request is a GET to S3), and against
-#      `likeness serve` on the folder for reference. Request logging is off on every server.
-#   3. The big object alone, BIG_CONNS connections: nginx, likeness on S3 with the cache on
-#      and off (streamed either way: it is above 1 MiB), with likeness's peak RSS (VmHWM).
-#   Every answer is checked first: same status, type, length and Cache-Control from both, and
-#   the same ETag from likeness on S3 and on the folder.
+#      the default) and off (`asset_cache_bytes = 0`: every request is a GET to S3), and
+#      against `likeness serve` on the folder for reference. Request logging is off on all.
+#   3. The big object alone, BIG_CONNS connections: nginx, and likeness on S3 with the cache on
+#      and off (streamed either way: it is above 1 MiB), fresh processes so their peak RSS
+#      (VmHWM) is the big object's.
+#   Every answer is checked first: the same status, type, length, Cache-Control and bytes from
+#   nginx and likeness on S3, and the same ETag from likeness on S3 and on the folder. The
+#   servers take turns, ROUNDS times (a WARMUP, then DURATION s each), so other work on a shared
+#   machine falls on all alike; the table gives each one's median run and every run's req/s.
 #
 # Environment (defaults in brackets): N [200] avatars, STYLE [cartoon] (26–31 KB PNGs; initials
-# are ~3 KB, watercolor ~60 KB), DURATION [10] s per run, WARMUP [2] s,
-# THREADS [2], CONNS [64] for avatars, BIG_MB [2], BIG_CONNS [16], KEEP [0]: 1 keeps the temp
-# dir. S3: the LIKENESS_TEST_S3_* variables of `scripts/test-services` when set, else it starts
-# its own (PostgreSQL too, unused) and stops them at the end. Installs nginx and wrk with
-# apt-get when missing. Progress goes to stderr, the table to stdout. CPU columns are cores
-# busy on average during the run: the server's, SeaweedFS's, and others' (the machine's busy
+# are ~3 KB, watercolor ~60 KB), ROUNDS [3], DURATION [5] s per run, WARMUP [2] s, THREADS [2],
+# CONNS [64] for avatars, BIG_MB [2], BIG_CONNS [16], KEEP [0]: 1 keeps the temp dir. S3: the
+# LIKENESS_TEST_S3_* variables of `scripts/test-services` when set, else it starts its own
+# (PostgreSQL too, unused) and stops them at the end. Installs nginx and wrk with apt-get when
+# missing. Progress goes to stderr, the table to stdout. CPU columns are cores busy on average
+# during a run: the server's, SeaweedFS's (on the same machine), and others' (the machine's busy
 # time minus the server, SeaweedFS and wrk: other people's work on a shared machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +37,8 @@ root="$PWD"
 
 N="${N:-200}"
 STYLE="${STYLE:-cartoon}"
-DURATION="${DURATION:-10}"
+DURATION="${DURATION:-5}"
+ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-2}"
 THREADS="${THREADS:-2}"
 CONNS="${CONNS:-64}"
@@ -185,7 +189,9 @@ EOF
   pids+=("$NG_PID")
   NG_URL="http://127.0.0.1:$port"
   wait_http "$NG_URL$(head -1 "$work/paths.txt")"
-  NG_PIDS=("$NG_PID" $(pgrep -P "$NG_PID"))
+  local workers
+  mapfile -t workers < <(pgrep -P "$NG_PID")
+  NG_PIDS=("$NG_PID" "${workers[@]}")
 }
 
 # measure NAME URL PATHS CONNS PIDS...: warm-up, then DURATION s of wrk; one JSON line of
@@ -234,7 +240,7 @@ print("  %-30s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  errors/non-2xx %d"
 # headers URL PATH: the answer's headers that must agree
 headers() {
   curl -sS -o /dev/null -D - "$1$2" | tr -d '\r' \
-    | grep -iE '^(HTTP/|content-type|content-length|cache-control|etag)' | tr 'A-Z' 'a-z' | sort
+    | grep -iE '^(HTTP/|content-type|content-length|cache-control|etag)' | tr '[:upper:]' '[:lower:]' | sort
 }
 
 # --- checks -------------------------------------------------------------------------------
@@ -257,43 +263,62 @@ stop "$LK_PID"
 stop "$s3_pid"
 
 # --- 2. avatars, 3. the big object ---------------------------------------------------------
-LK_RSS0=0
-log "2. avatars: wrk -t$THREADS -c$CONNS -d${DURATION}s over $(wc -l <"$work/paths.txt") keys"
-measure nginx-avatars "$NG_URL" "$work/paths.txt" "$CONNS" "${NG_PIDS[@]}"
-log "3. the $BIG_MB MB object: wrk -t$THREADS -c$BIG_CONNS -d${DURATION}s"
-measure nginx-big "$NG_URL" "$work/big.txt" "$BIG_CONNS" "${NG_PIDS[@]}"
-stop "$NG_PID"
-for mode in cache nocache; do
-  bytes=$((64 * 1048576))
-  [ "$mode" = cache ] || bytes=0
-  start_likeness "s3-$mode" "$bytes" --storage-url "$s3_url"
-  measure "likeness-s3-$mode-avatars" "$LK_URL" "$work/paths.txt" "$CONNS" "$LK_PID"
-  stop "$LK_PID"
-  # A fresh process, so its peak RSS is the big object's alone.
-  start_likeness "s3-$mode-big" "$bytes" --storage-url "$s3_url"
-  measure "likeness-s3-$mode-big" "$LK_URL" "$work/big.txt" "$BIG_CONNS" "$LK_PID"
-  stop "$LK_PID"
+# Rounds alternate the servers, so other work on a shared machine falls on all of them alike;
+# the table gives each server's median run.
+cache=$((64 * 1048576))
+declare -A url pid rss0
+start_server() { # NAME CACHE_BYTES [serve args...]: a likeness server kept for the rounds
+  start_likeness "$@"
+  url[$1]="$LK_URL" pid[$1]="$LK_PID" rss0[$1]="$LK_RSS0"
+}
+start_server likeness-s3-cache "$cache" --storage-url "$s3_url"
+start_server likeness-s3-nocache 0 --storage-url "$s3_url"
+start_server likeness-folder-cache "$cache"
+log "2. avatars: $ROUNDS rounds of wrk -t$THREADS -c$CONNS -d${DURATION}s over $(wc -l <"$work/paths.txt") keys"
+for round in $(seq "$ROUNDS"); do
+  echo "  round $round" >&2
+  LK_RSS0=0 measure nginx-avatars "$NG_URL" "$work/paths.txt" "$CONNS" "${NG_PIDS[@]}"
+  for name in likeness-s3-cache likeness-s3-nocache likeness-folder-cache; do
+    LK_RSS0="${rss0[$name]}" measure "$name-avatars" "${url[$name]}" "$work/paths.txt" "$CONNS" "${pid[$name]}"
+  done
 done
-start_likeness folder-cache $((64 * 1048576))
-measure likeness-folder-cache-avatars "$LK_URL" "$work/paths.txt" "$CONNS" "$LK_PID"
-stop "$LK_PID"
+for name in likeness-s3-cache likeness-s3-nocache likeness-folder-cache; do stop "${pid[$name]}"; done
+# Fresh processes, so their peak RSS is the big object's alone.
+start_server likeness-s3-cache "$cache" --storage-url "$s3_url"
+start_server likeness-s3-nocache 0 --storage-url "$s3_url"
+log "3. the $BIG_MB MB object: $ROUNDS rounds of wrk -t$THREADS -c$BIG_CONNS -d${DURATION}s"
+for round in $(seq "$ROUNDS"); do
+  echo "  round $round" >&2
+  LK_RSS0=0 measure nginx-big "$NG_URL" "$work/big.txt" "$BIG_CONNS" "${NG_PIDS[@]}"
+  for name in likeness-s3-cache likeness-s3-nocache; do
+    LK_RSS0="${rss0[$name]}" measure "$name-big" "${url[$name]}" "$work/big.txt" "$BIG_CONNS" "${pid[$name]}"
+  done
+done
 
 # --- table --------------------------------------------------------------------------------
 python3 - "$work/results.jsonl" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-base = {r["name"].split("-")[-1]: r["rps"] for r in rows if r["name"].startswith("nginx")}
-print("| server, objects | conns | req/s | ratio to nginx | p50 ms | p99 ms | transfer/s | server CPU (cores) | SeaweedFS CPU | others' CPU | RSS start → peak MiB |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for r in rows:
-    kind = r["name"].split("-")[-1]
-    L = r["latency_ms"]
-    bad = sum(r["socket_errors"].values()) + r["non_2xx_3xx"]
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    runs.setdefault(r["name"], []).append(r)
+med = lambda rs, f: statistics.median(f(r) for r in rs)
+rps = {n: med(rs, lambda r: r["rps"]) for n, rs in runs.items()}
+per_cpu = {n: med(rs, lambda r: r["rps"] / max(r["cpu_cores"], 1e-9)) for n, rs in runs.items()}
+print("| server, objects | req/s (median; all runs) | ratio to nginx | p50 / p99 ms | "
+      "req per server CPU-s (ratio) | server / SeaweedFS / others' CPU, cores | RSS start → peak MiB |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+for n, rs in runs.items():
+    kind = n.split("-")[-1]
+    base = "nginx-" + kind
+    bad = sum(sum(r["socket_errors"].values()) + r["non_2xx_3xx"] for r in rs)
     note = f" ({bad} errors)" if bad else ""
-    rss = "" if r["name"].startswith("nginx") else \
-        f"{r['start_rss_kb'] / 1024:.0f} → {r['peak_rss_kb'] / 1024:.0f}"
-    print(f"| {r['name']}{note} | {r['conns']} | {r['rps']:.0f} | {r['rps'] / base[kind]:.2f} | "
-          f"{L.get('p50', 0):.2f} | {L.get('p99', 0):.2f} | {r['transfer_per_s']} | "
-          f"{r['cpu_cores']:.2f} | {r['s3_cpu_cores']:.2f} | "
-          f"{r['others_cores']:.2f} | {rss} |")
+    rss = "" if n.startswith("nginx") else \
+        f"{rs[0]['start_rss_kb'] / 1024:.0f} → {max(r['peak_rss_kb'] for r in rs) / 1024:.0f}"
+    every = ", ".join(f"{r['rps']:.0f}" for r in rs)
+    p50 = med(rs, lambda r: r["latency_ms"].get("p50", 0))
+    p99 = med(rs, lambda r: r["latency_ms"].get("p99", 0))
+    cpu = " / ".join(f"{med(rs, lambda r: r[k]):.2f}" for k in ("cpu_cores", "s3_cpu_cores", "others_cores"))
+    print(f"| {n}{note} | {rps[n]:.0f} ({every}) | {rps[n] / rps[base]:.2f} | {p50:.2f} / {p99:.2f} | "
+          f"{per_cpu[n]:.0f} ({per_cpu[n] / per_cpu[base]:.2f}) | {cpu} | {rss} |")
 PY
