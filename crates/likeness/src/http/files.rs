@@ -8,8 +8,9 @@
 //! The rule: an object of at most [`WHOLE_MAX_BYTES`] (avatars are 10–60 KB) is read whole,
 //! and kept when its key is immutable in a cache bounded by bytes (S3-FIFO, quick_cache), so a
 //! hit is a clone of a reference-counted buffer and costs no store request. A larger object is
-//! streamed from the store on every request, a range as a ranged read, so a request holds about
-//! one chunk of it, whatever its size or the cache setting. Mutable root-level files (legacy
+//! streamed from the store on every request, a range as a ranged read, so a request holds a few
+//! chunks of it in flight (about 1.5 MiB measured, bench/assets_s3.sh), whatever its size or
+//! the cache setting. Mutable root-level files (legacy
 //! names, the placeholder) are never cached.
 //!
 //! The ETag is the same whichever path and backend answers: the first 32 hex digits of the
@@ -25,6 +26,8 @@
 //!
 //! A store failure mid-stream cannot change a status already sent: the body stops short (the
 //! client sees a closed connection before Content-Length), the failure is logged, nothing panics.
+//! The S3 client's 60 s request timeout (`store/s3.rs`) covers the body too, so a client too
+//! slow to take a large object within it gets such a short body.
 
 use std::sync::Arc;
 
