@@ -5,8 +5,12 @@ use sha2::{Digest, Sha256};
 
 /// The SHA-256 of `bytes` as 64 lowercase hex digits.
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+/// A digest as lowercase hex digits (for hashes fed piece by piece, e.g. a streamed object).
+pub fn hex(digest: &[u8]) -> String {
+    let mut out = String::with_capacity(digest.len() * 2);
     for b in digest {
         out.push_str(&format!("{b:02x}"));
     }

@@ -1,5 +1,6 @@
-//! `/assets/...`: images from the store. Content-addressed keys are cached forever
-//! (`immutable`, strong ETag, 304s and byte ranges; see `files.rs`); a stable name
+//! `/assets/...`: images from the store, from either backend. Content-addressed keys are cached
+//! forever (`immutable`, strong ETag, 304s and byte ranges; small objects from memory, large
+//! ones streamed: see `files.rs`); a stable name
 //! `{subject_id}_{slug}_{style}.png` redirects to the current version with a short max-age, so a
 //! regenerated image shows up within a minute.
 //!
@@ -15,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{ApiError, files};
+use super::ApiError;
 use crate::resolve::{parse_stable_name, resolve};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -81,13 +82,13 @@ async fn serve_key(
             redirect(StatusCode::TEMPORARY_REDIRECT, &url, SHORT)
         };
     }
-    match state.files.load(&state.app.store, key, immutable).await {
-        Ok(Some(object)) => files::respond(
-            &object,
-            method,
-            headers,
-            if immutable { IMMUTABLE } else { SHORT },
-        ),
+    let cache_control = if immutable { IMMUTABLE } else { SHORT };
+    let store = &state.app.store;
+    match (state.files)
+        .serve(store, key, immutable, (method, headers), cache_control)
+        .await
+    {
+        Ok(Some(response)) => response,
         Ok(None) => ApiError::not_found(format!("no asset at {key}")).into_response(),
         Err(e) => e.into_response(),
     }

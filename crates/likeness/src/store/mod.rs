@@ -26,7 +26,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{
+    GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+};
 
 use crate::error::{Error, Result};
 use local::Local;
@@ -84,6 +86,25 @@ pub struct Listed {
     pub size: u64,
     /// When the object was last written.
     pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+/// What [`Store::read`] found.
+pub enum Read {
+    Found(Reading),
+    Missing,
+    /// The object is no longer the version `if_match` named (replaced since).
+    Changed,
+}
+
+/// An object being read.
+pub struct Reading {
+    /// The whole object's size, whatever range is read.
+    pub size: u64,
+    /// The backend's own version tag (S3's ETag, a local file's inode, time and size): for
+    /// reading the same version again, not for clients (it differs between backends).
+    pub version: Option<String>,
+    /// The bytes read, as they arrive.
+    pub bytes: BoxStream<'static, Result<Bytes>>,
 }
 
 impl Store {
@@ -166,6 +187,33 @@ impl Store {
         match self.backend(key).inner.get(&parsed).await {
             Ok(found) => Ok(Some(found.bytes().await.map_err(failure)?)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failure(e)),
+        }
+    }
+
+    /// The object at `key` as a stream of its bytes (`range`: only those, end exclusive), read
+    /// only if the backend's version tag is still `if_match` when one is given. For answers
+    /// too large to hold in memory (`/assets`).
+    pub async fn read(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+        if_match: Option<String>,
+    ) -> Result<Read> {
+        let parsed = parse_key(key)?;
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            if_match,
+            ..Default::default()
+        };
+        match self.backend(key).inner.get_opts(&parsed, options).await {
+            Ok(found) => Ok(Read::Found(Reading {
+                size: found.meta.size,
+                version: found.meta.e_tag.clone(),
+                bytes: found.into_stream().map_err(failure).boxed(),
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(Read::Missing),
+            Err(object_store::Error::Precondition { .. }) => Ok(Read::Changed),
             Err(e) => Err(failure(e)),
         }
     }

@@ -681,3 +681,95 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A PNG-looking object larger than `/assets` reads whole (1 MiB), its bytes varying so a
+/// misplaced range shows.
+fn large_png(len: usize) -> bytes::Bytes {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..len - 8).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[3]));
+    bytes.into()
+}
+
+#[tokio::test]
+async fn a_large_asset_streams_from_s3_with_the_etag_a_local_folder_gives() {
+    let Some(s3) = s3() else { return };
+    let big = large_png((3 << 20) + 17);
+    let key = "p1/p1_big_initials.0123456789abcdef.png";
+    let content_etag = format!("\"{}\"", &likeness::hash::hex_sha256(&big)[..32]);
+
+    let on_s3 = TestDir::new();
+    let url = s3.url("public");
+    s3.store(&on_s3.data_dir(), &url)
+        .put(key, big.clone())
+        .await
+        .unwrap();
+    let mut cmd = Server::command(&on_s3, None, &["--storage-url", &url]);
+    s3.apply(&mut cmd, &s3.secret);
+    let s3_server = LoggedServer::spawn(cmd, &on_s3.path().join("serve.log"));
+
+    // The same bytes in a local folder (whatever stack the suite runs on).
+    let local = TestDir::new();
+    Store::open_default(&local.data_dir())
+        .unwrap()
+        .put(key, big.clone())
+        .await
+        .unwrap();
+    let mut cmd = Server::command(&local, None, &[]);
+    cmd.env_remove("LIKENESS_STORAGE_URL");
+    let local_server = LoggedServer::spawn(cmd, &local.path().join("serve.log"));
+
+    let c = client();
+    for base in [s3_server.url(""), local_server.url("")] {
+        let asset = format!("{base}/assets/{key}");
+        let r = get(&c, &asset).await;
+        assert_eq!(r.status(), StatusCode::OK, "{base}");
+        assert_eq!(
+            r.headers()[ETAG],
+            content_etag.as_str(),
+            "{base}: the content's hash"
+        );
+        assert_eq!(
+            r.headers()[CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(r.headers()["content-type"], "image/png");
+        assert_eq!(r.content_length(), Some(big.len() as u64));
+        assert!(
+            r.bytes().await.unwrap() == big,
+            "{base}: the whole object, byte for byte"
+        );
+
+        let r = get_with(&c, &asset, RANGE, "bytes=1000000-2100000").await;
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT, "{base}");
+        let total = big.len();
+        assert_eq!(
+            r.headers()["content-range"],
+            format!("bytes 1000000-2100000/{total}").as_str()
+        );
+        assert!(
+            r.bytes().await.unwrap() == big.slice(1_000_000..2_100_001),
+            "{base}"
+        );
+        let r = get_with(&c, &asset, RANGE, "bytes=-5").await;
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            &big[total - 5..],
+            "{base}"
+        );
+        let r = get_with(&c, &asset, RANGE, &format!("bytes={total}-")).await;
+        assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE, "{base}");
+
+        let r = get_with(&c, &asset, IF_NONE_MATCH, &content_etag).await;
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED, "{base}");
+        let r = c.head(&asset).send().await.unwrap();
+        assert_eq!(r.headers()[ETAG], content_etag.as_str(), "{base}");
+        let r = get(
+            &c,
+            format!("{base}/assets/p1/p1_missing.0123456789abcdef.png"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{base}");
+    }
+    s3_server.stop();
+    local_server.stop();
+}
