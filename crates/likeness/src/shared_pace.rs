@@ -8,7 +8,15 @@ use futures::future::BoxFuture;
 
 use crate::db::Db;
 use crate::db::shared::PaceCut;
-use crate::provider::limiter::{SharedSlots, Slot, Success, Throttle};
+use crate::provider::limiter::{CutSeen, Recovery, SharedSlots, Slot, Success, Throttle};
+
+/// The last cut as the limiter hears of it; 0 is the column's "never".
+fn cut_seen(cut_until_ms: i64, now_ms: i64) -> Option<CutSeen> {
+    (cut_until_ms > 0).then_some(CutSeen {
+        id: cut_until_ms,
+        ends_in_ms: cut_until_ms - now_ms,
+    })
+}
 
 #[derive(Debug)]
 pub struct SharedPace(Db);
@@ -23,35 +31,35 @@ impl SharedSlots for SharedPace {
     fn take(&self, key: &str, base_interval_ms: f64) -> BoxFuture<'_, Result<Slot, String>> {
         let key = key.to_string();
         Box::pin(async move {
-            let (slot, factor) = self
+            let slot = self
                 .0
                 .take_slot(&key, base_interval_ms)
                 .await
                 .map_err(|e| e.to_string())?;
-            let wait = (slot - self.0.now_ms()).max(0);
+            let now = self.0.now_ms();
             Ok(Slot {
-                wait: Duration::from_millis(wait as u64),
-                factor,
+                wait: Duration::from_millis((slot.slot_ms - now).max(0) as u64),
+                factor: slot.factor,
+                cut: cut_seen(slot.cut_until_ms, now),
             })
         })
     }
 
-    fn succeeded(
-        &self,
-        key: &str,
-        recover: f64,
-        probe: f64,
-    ) -> BoxFuture<'_, Result<Success, String>> {
+    fn succeeded(&self, key: &str, recovery: Recovery) -> BoxFuture<'_, Result<Success, String>> {
         let key = key.to_string();
         Box::pin(async move {
-            match self.0.pace_succeeded(&key, recover, probe).await {
-                Ok(Some((count, factor))) => Ok(Success {
-                    count: count.max(0) as u64,
-                    factor,
-                }),
-                Ok(None) => Err(format!("no shared pace for {key} yet")),
-                Err(e) => Err(e.to_string()),
-            }
+            let probe_after_ms = recovery.probe_after.as_millis() as i64;
+            let counted = self
+                .0
+                .pace_succeeded(&key, recovery.recover, recovery.probe, probe_after_ms)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no shared pace for {key} yet"))?;
+            Ok(Success {
+                count: counted.count.max(0) as u64,
+                factor: counted.factor,
+                cut: cut_seen(counted.cut_until_ms, self.0.now_ms()),
+            })
         })
     }
 
@@ -61,6 +69,7 @@ impl SharedSlots for SharedPace {
             under: throttle.under,
             decrease: throttle.decrease,
             floor: throttle.floor,
+            refused_share: throttle.refused_share,
             hold_ms: throttle.hold.as_millis() as i64,
             cut_for_ms: throttle.cut_for.as_millis() as i64,
         };

@@ -3,12 +3,13 @@
 //! what trip it, and the 2 % absorbs jitter).
 //!
 //! Adaptive, for when the configured rate is more than the provider really allows: a 429 holds
-//! everyone back for the provider's retry delay and cuts the rate, to 70 % or, better, to just
-//! under the rate the provider was seen to accept (successes over the last few seconds), which
-//! is then remembered as the ceiling. Each success wins 2 % of the configured rate back below
-//! the ceiling, and only 0.2 % above it, which probes gently for a raised quota. One cut
-//! answers a burst of 429s: refusals that come back within a second of a cut were sent at the
-//! old rate and say nothing about the new one.
+//! everyone back for the provider's retry delay (voiding the slots already handed out) and cuts
+//! the rate, to 70 % or, better, to just under the rate the provider was seen to accept since
+//! sending last resumed. That, or else just under the refused rate, becomes the ceiling: each
+//! success wins 2 % of the configured rate back up to it, so refusals walk the ceiling down to
+//! just under the quota, where the pace then stays; only after a minute without a 429 does it probe
+//! above, 0.2 % per success, for a raised quota. One cut answers a burst of 429s: refusals that
+//! come back within a second of a cut were sent at the old rate and say nothing of the new one.
 //!
 //! Across processes: once [`Limiter::share`] is given a [`SharedSlots`] (the database), the
 //! pace itself lives there — the next free slot, the rate factor, the ceiling and a count of
@@ -42,19 +43,18 @@ const MARGIN: f64 = 0.98;
 const WINDOW: usize = 32;
 /// After a cut, further 429s only hold: they were sent before it (a refusal comes back fast).
 const ONE_CUT_PER: Duration = Duration::from_secs(1);
+/// Probing above the ceiling starts only after this long without a cut: a quota is counted
+/// per minute, and probing right after a refusal only meets the same refusal again.
+pub const PROBE_AFTER: Duration = Duration::from_secs(60);
 
 /// The pace every process shares, kept by the database. Each call is one atomic step.
 pub trait SharedSlots: Send + Sync + std::fmt::Debug {
     /// Takes the next slot, `base_interval_ms` divided by the shared factor after the previous
     /// one (or now).
     fn take(&self, key: &str, base_interval_ms: f64) -> BoxFuture<'_, Result<Slot, String>>;
-    /// Counts a success and wins back `recover` below the ceiling, `probe` above it.
-    fn succeeded(
-        &self,
-        key: &str,
-        recover: f64,
-        probe: f64,
-    ) -> BoxFuture<'_, Result<Success, String>>;
+    /// Counts a success and wins back `recover` below the ceiling (up to it), `probe` above
+    /// it once the last cut is `probe_after` old.
+    fn succeeded(&self, key: &str, recovery: Recovery) -> BoxFuture<'_, Result<Success, String>>;
     /// Applies a 429 (see [`Throttle`]); returns the factor now in force.
     fn throttled(&self, key: &str, throttle: Throttle) -> BoxFuture<'_, Result<f64, String>>;
 }
@@ -64,6 +64,24 @@ pub trait SharedSlots: Send + Sync + std::fmt::Debug {
 pub struct Slot {
     pub wait: Duration,
     pub factor: f64,
+    pub cut: Option<CutSeen>,
+}
+
+/// The last cut of the shared pace, as a process hears of it with each answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CutSeen {
+    /// Tells one cut from the next (the database's moment; only equality means anything).
+    pub id: i64,
+    /// When it stops standing alone, about when sending resumed: ms from now (negative: past).
+    pub ends_in_ms: i64,
+}
+
+/// How a success wins the rate back (see [`SharedSlots::succeeded`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Recovery {
+    pub recover: f64,
+    pub probe: f64,
+    pub probe_after: Duration,
 }
 
 /// A success as the shared pace counted it.
@@ -72,17 +90,21 @@ pub struct Success {
     /// Successes of every process so far (only differences mean anything).
     pub count: u64,
     pub factor: f64,
+    pub cut: Option<CutSeen>,
 }
 
 /// A 429, for the shared pace: unless a cut is still fresh (before `cut_until`), the factor
 /// becomes `under` when that is below it, else `factor × decrease`, never below `floor`; the
-/// ceiling becomes `under` when known; and no slot starts before `hold`.
+/// ceiling becomes `factor × refused_share`, or `under` if lower; and no slot starts before
+/// `hold`.
 #[derive(Debug, Clone, Copy)]
 pub struct Throttle {
     /// Just under the accepted rate, as a share of the configured rate.
     pub under: Option<f64>,
     pub decrease: f64,
     pub floor: f64,
+    /// The ceiling becomes the refused rate times this.
+    pub refused_share: f64,
     /// How long nobody may start.
     pub hold: Duration,
     /// How long this cut stands alone.
@@ -109,12 +131,38 @@ struct State {
     factor: f64,
     /// Learned from 429s: the share above which the provider refused.
     ceiling: f64,
-    /// Until when a cut stands alone.
+    /// Until when a cut stands alone (about when sending resumed after it).
     cut_until: Instant,
+    /// When sending last resumed after a hold: the accepted rate is measured after it.
+    resumed: Instant,
+    /// Counts the holds this process has heard of: a slot taken before one is void.
+    holds: u64,
+    /// The last shared cut heard of.
+    seen_cut: Option<i64>,
     /// Successes counted here.
     count: u64,
     /// When recent successes came back, with the success count then (the fleet's when shared).
     successes: VecDeque<(Instant, u64)>,
+}
+
+impl State {
+    /// Takes in the shared pace's last cut: a new one is a hold this process did not see.
+    fn heard_of(&mut self, cut: Option<CutSeen>, now: Instant) {
+        let Some(cut) = cut else { return };
+        if self.seen_cut == Some(cut.id) {
+            return;
+        }
+        self.seen_cut = Some(cut.id);
+        self.holds += 1;
+        let resumed = if cut.ends_in_ms >= 0 {
+            now.checked_add(Duration::from_millis(cut.ends_in_ms as u64))
+        } else {
+            now.checked_sub(Duration::from_millis(cut.ends_in_ms.unsigned_abs()))
+        };
+        if let Some(resumed) = resumed {
+            self.resumed = self.resumed.max(resumed);
+        }
+    }
 }
 
 /// A snapshot for reports and tests.
@@ -134,6 +182,9 @@ impl Limiter {
                 factor: 1.0,
                 ceiling: 1.0,
                 cut_until: now,
+                resumed: now,
+                holds: 0,
+                seen_cut: None,
                 count: 0,
                 successes: VecDeque::with_capacity(WINDOW),
             }),
@@ -153,17 +204,28 @@ impl Limiter {
     /// Waits for this request's slot. Slots are handed out in order of asking, one interval
     /// apart, so N workers together keep exactly the rate.
     pub async fn acquire(&self) {
+        // A hold that begins while a slot is waited for voids it: the slots handed out before
+        // a 429 would otherwise all go out into the provider's refusal, or at its end at once.
+        for _ in 0..4 {
+            let holds = self.lock().holds;
+            let slot = self.next_slot().await;
+            tokio::time::sleep_until(slot).await;
+            if self.lock().holds == holds {
+                return;
+            }
+        }
+    }
+
+    async fn next_slot(&self) -> Instant {
         if let Some((slots, key)) = self.shared.get() {
             match slots.take(key, 60_000.0 / self.per_minute).await {
                 Ok(slot) => {
+                    let now = Instant::now();
+                    let mut s = self.lock();
+                    s.factor = slot.factor;
+                    s.heard_of(slot.cut, now);
                     // A 429 seen here holds this process too, should the shared hold have failed.
-                    let local = {
-                        let mut s = self.lock();
-                        s.factor = slot.factor;
-                        s.next
-                    };
-                    tokio::time::sleep_until(local.max(Instant::now() + slot.wait)).await;
-                    return;
+                    return s.next.max(now + slot.wait);
                 }
                 Err(e) => tracing::warn!(
                     error = %e,
@@ -171,14 +233,10 @@ impl Limiter {
                 ),
             }
         }
-        let slot = {
-            let mut s = self.lock();
-            let now = Instant::now();
-            let slot = s.next.max(now);
-            s.next = slot + self.interval(s.factor);
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
+        let mut s = self.lock();
+        let slot = s.next.max(Instant::now());
+        s.next = slot + self.interval(s.factor);
+        slot
     }
 
     /// A 429: slow down (once per burst of them), and let nobody through before
@@ -187,19 +245,28 @@ impl Limiter {
         let now = Instant::now();
         let throttle = {
             let mut s = self.lock();
-            let under = accepted_per_minute(&s.successes, now)
+            let under = accepted_per_minute(&s.successes, s.resumed, now)
                 .map(|rate| rate * UNDER_ACCEPTED / self.per_minute);
             let cut_for = ONE_CUT_PER.max(retry_after.unwrap_or_default());
             if now >= s.cut_until {
-                (s.factor, s.ceiling) = cut(s.factor, s.ceiling, under);
+                (s.factor, s.ceiling) = cut(s.factor, under);
                 s.cut_until = now + cut_for;
             }
+            tracing::debug!(
+                accepted_share = under,
+                factor = s.factor,
+                ceiling = s.ceiling,
+                "refused for pace (429)"
+            );
             let hold = retry_after.unwrap_or_else(|| self.interval(s.factor));
             s.next = s.next.max(now + hold);
+            s.resumed = s.resumed.max(now + hold);
+            s.holds += 1;
             Throttle {
                 under,
                 decrease: DECREASE,
                 floor: FLOOR,
+                refused_share: UNDER_ACCEPTED,
                 hold,
                 cut_for,
             }
@@ -215,32 +282,35 @@ impl Limiter {
 
     pub async fn succeeded(&self) {
         let shared = match self.shared.get() {
-            Some((slots, key)) => Some(slots.succeeded(key, RECOVER, PROBE).await),
+            Some((slots, key)) => Some(slots.succeeded(key, RECOVERY).await),
             None => None,
         };
         let mut s = self.lock();
+        let now = Instant::now();
+        let probing = now >= s.cut_until + PROBE_AFTER;
         let count = match shared {
             None => {
-                s.factor = recovered(s.factor, s.ceiling);
+                s.factor = recovered(s.factor, s.ceiling, probing);
                 s.count += 1;
                 s.count
             }
             Some(Ok(success)) => {
                 s.factor = success.factor;
+                s.heard_of(success.cut, now);
                 success.count
             }
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "could not count a success in the shared pace");
                 // Samples of the fleet's count and of this process's would not compare.
                 s.successes.clear();
-                s.factor = recovered(s.factor, s.ceiling);
+                s.factor = recovered(s.factor, s.ceiling, probing);
                 return;
             }
         };
         if s.successes.len() == WINDOW {
             s.successes.pop_front();
         }
-        s.successes.push_back((Instant::now(), count));
+        s.successes.push_back((now, count));
     }
 
     pub fn pace(&self) -> Pace {
@@ -255,32 +325,56 @@ impl Limiter {
     }
 }
 
-/// The factor after a success.
-fn recovered(factor: f64, ceiling: f64) -> f64 {
-    let step = if factor < ceiling { RECOVER } else { PROBE };
-    (factor + step).min(1.0)
+const RECOVERY: Recovery = Recovery {
+    recover: RECOVER,
+    probe: PROBE,
+    probe_after: PROBE_AFTER,
+};
+
+/// The factor after a success: back up to the ceiling quickly, above it only when `probing`.
+fn recovered(factor: f64, ceiling: f64, probing: bool) -> f64 {
+    let factor = if factor < ceiling {
+        (factor + RECOVER).min(ceiling)
+    } else if probing {
+        factor + PROBE
+    } else {
+        factor
+    };
+    factor.min(1.0)
 }
 
 /// The factor and ceiling after a 429 that a fresh cut did not absorb. Refused below what it
 /// accepted means the quota shrank: cut instead of aiming under the accepted rate.
-fn cut(factor: f64, ceiling: f64, under: Option<f64>) -> (f64, f64) {
-    let (factor, ceiling) = match under {
-        Some(under) if under < factor => (under, under),
-        Some(under) => (factor * DECREASE, under),
-        None => (factor * DECREASE, ceiling),
+/// The ceiling is just under the accepted rate when measured, and never above just under the
+/// refused one.
+fn cut(factor: f64, under: Option<f64>) -> (f64, f64) {
+    let ceiling = under
+        .map_or(1.0, |u| u.max(FLOOR))
+        .min(factor * UNDER_ACCEPTED);
+    let factor = match under {
+        Some(under) if under < factor => under,
+        _ => factor * DECREASE,
     };
     (factor.max(FLOOR), ceiling)
 }
 
-/// Successes per minute over the recent window: at least 8 of them within the last minute.
-fn accepted_per_minute(successes: &VecDeque<(Instant, u64)>, now: Instant) -> Option<f64> {
+/// Successes per minute since sending last `resumed` after a hold, within the last minute:
+/// the count between the first and the newest sample over the time between them (at least 8
+/// successes apart; with a shared pace a process's samples are a few of the fleet's). Never
+/// across a hold: the pause would make the provider look slower than it is.
+fn accepted_per_minute(
+    successes: &VecDeque<(Instant, u64)>,
+    resumed: Instant,
+    now: Instant,
+) -> Option<f64> {
+    let since = now
+        .checked_sub(Duration::from_secs(60))
+        .map_or(resumed, |minute_ago| resumed.max(minute_ago));
     // Samples are in time order, so the recent ones are a suffix and the last is the newest.
-    let (first, first_count) = *successes
-        .iter()
-        .find(|(t, _)| now.duration_since(*t) < Duration::from_secs(60))?;
-    let last_count = successes.back().map_or(first_count, |(_, c)| *c);
-    let n = last_count.saturating_sub(first_count) + 1;
-    let span = now.duration_since(first).as_secs_f64();
+    let (first, first_count) = *successes.iter().find(|(t, _)| *t >= since)?;
+    let &(last, last_count) = successes.back()?;
+    let n = last_count.saturating_sub(first_count);
+    let span = last.duration_since(first).as_secs_f64();
     (n >= 8 && span > 0.0).then(|| n as f64 * 60.0 / span)
 }
 
@@ -323,12 +417,22 @@ mod tests {
         // (tokio's timer rounds up to the millisecond)
         let waited = (Instant::now() - before).as_millis();
         assert!((142..=143).contains(&waited), "{waited} ms");
-        for _ in 0..14 {
+        // Back up to just under the refused rate, 2 % a success, and no further for a while.
+        for _ in 0..13 {
             l.succeeded().await;
         }
-        assert!(l.pace().factor < 1.0, "not back after 14 successes");
-        l.succeeded().await;
-        assert!((l.pace().factor - 1.0).abs() < 1e-9, "back after 15");
+        assert!(
+            l.pace().factor < UNDER_ACCEPTED,
+            "not back after 13 successes"
+        );
+        for _ in 0..10 {
+            l.succeeded().await;
+        }
+        assert!(
+            (l.pace().factor - UNDER_ACCEPTED).abs() < 1e-9,
+            "{:?}",
+            l.pace()
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -343,12 +447,54 @@ mod tests {
         l.throttled(None).await;
         let f = l.pace().factor;
         assert!((f - 0.485).abs() < 0.01, "about 97 % of 600/min: {f}");
-        // Below the learned ceiling it recovers quickly; above it, only by probing.
+        // That is the ceiling too: the pace holds there for a minute, then probes gently.
+        for _ in 0..30 {
+            l.succeeded().await;
+        }
+        let ceiling = l.pace().factor;
+        assert_eq!(ceiling, f);
+        tokio::time::advance(PROBE_AFTER + ONE_CUT_PER).await;
         for _ in 0..10 {
             l.succeeded().await;
         }
-        let f = l.pace().factor;
-        assert!(f > 0.485 && f < 0.51, "{f}");
+        let g = l.pace().factor;
+        assert!((g - ceiling - 10.0 * PROBE).abs() < 1e-9, "{ceiling} → {g}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn repeated_refusals_walk_the_ceiling_down_to_the_quota() {
+        let l = Limiter::new(1000.0, 1000.0);
+        let mut refused_at = vec![];
+        // Whatever the rate, the provider refuses above 60 % of it.
+        for _ in 0..20 {
+            while l.pace().factor <= 0.6 {
+                let before = l.pace().factor;
+                l.succeeded().await;
+                if l.pace().factor == before {
+                    break;
+                }
+            }
+            if l.pace().factor <= 0.6 {
+                break;
+            }
+            refused_at.push(l.pace().factor);
+            l.throttled(None).await;
+            tokio::time::advance(ONE_CUT_PER).await;
+        }
+        let settled = l.pace().factor;
+        assert!(
+            settled <= 0.6 && settled > 0.55,
+            "{settled} after {refused_at:?}"
+        );
+        assert!(refused_at.len() <= 6, "{refused_at:?}");
+    }
+
+    #[test]
+    fn recovery_stops_at_the_ceiling_until_probing() {
+        assert_eq!(recovered(0.5, 0.51, false), 0.51);
+        assert_eq!(recovered(0.51, 0.51, false), 0.51);
+        assert!((recovered(0.51, 0.51, true) - 0.512).abs() < 1e-9);
+        assert_eq!(recovered(1.0, 1.0, true), 1.0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -366,11 +512,39 @@ mod tests {
         tokio::time::advance(Duration::from_secs(60)).await;
         let now = Instant::now();
         let at = |i: u64| now - Duration::from_secs(10 - i);
-        // This process saw 10 successes in 10 s; the shared count says 37 in all.
+        // This process saw a success a second; the shared count says four times as many.
         let shared: VecDeque<_> = (0..10).map(|i| (at(i), 4 * i)).collect();
         let own: VecDeque<_> = (0..10).map(|i| (at(i), i)).collect();
-        assert_eq!(accepted_per_minute(&shared, now), Some(37.0 * 6.0));
-        assert_eq!(accepted_per_minute(&own, now), Some(60.0));
+        let long_ago = now - Duration::from_secs(60);
+        assert_eq!(accepted_per_minute(&shared, long_ago, now), Some(240.0));
+        assert_eq!(accepted_per_minute(&own, long_ago, now), Some(60.0));
+        // Measured from when sending resumed after a hold, and only if there are enough samples.
+        assert_eq!(accepted_per_minute(&shared, at(2), now), Some(240.0));
+        assert_eq!(accepted_per_minute(&own, at(1), now), Some(60.0));
+        assert_eq!(
+            accepted_per_minute(&own, at(2), now),
+            None,
+            "7 since the hold"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_voids_the_slots_already_handed_out() {
+        let l = std::sync::Arc::new(Limiter::new(600.0 / MARGIN, 600.0 / MARGIN));
+        let start = Instant::now();
+        l.acquire().await;
+        // The next slot is at 100 ms; a 429 at 50 ms holds everyone for 3 s.
+        let waiter = {
+            let l = l.clone();
+            tokio::spawn(async move {
+                l.acquire().await;
+                Instant::now() - start
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        l.throttled(Some(Duration::from_secs(3))).await;
+        let went = waiter.await.unwrap().as_millis();
+        assert!((3050..=3051).contains(&went), "went at {went} ms");
     }
 
     #[tokio::test(start_paused = true)]

@@ -38,11 +38,17 @@ async fn slots_from_two_processes_are_spaced_by_one_interval() {
     let t = test_dir();
     let (a, b) = (t.open_db().await, t.open_db().await);
     // Ten seconds apart, so that how long the calls themselves take does not matter.
-    let (first, factor) = a.take_slot("provider:p", 10_000.0).await.unwrap();
-    let (second, _) = b.take_slot("provider:p", 10_000.0).await.unwrap();
-    let (third, _) = a.take_slot("provider:p", 10_000.0).await.unwrap();
-    assert_eq!(factor, 1.0);
-    assert_eq!((second - first, third - second), (10_000, 10_000));
+    let first = a.take_slot("provider:p", 10_000.0).await.unwrap();
+    let second = b.take_slot("provider:p", 10_000.0).await.unwrap();
+    let third = a.take_slot("provider:p", 10_000.0).await.unwrap();
+    assert_eq!((first.factor, first.cut_until_ms), (1.0, 0));
+    assert_eq!(
+        (
+            second.slot_ms - first.slot_ms,
+            third.slot_ms - second.slot_ms
+        ),
+        (10_000, 10_000)
+    );
 }
 
 #[tokio::test]
@@ -82,10 +88,66 @@ async fn successes_count_for_the_whole_fleet_and_win_the_rate_back_for_everyone(
     assert!((a.pace().factor - 0.88).abs() < 1e-9, "{:?}", a.pace());
     assert!((b.pace().factor - 0.9).abs() < 1e-9, "{:?}", b.pace());
     let db = t.open_db().await;
-    let (count, _) = db
-        .pace_succeeded("provider:p", 0.0, 0.0)
+    let counted = db
+        .pace_succeeded("provider:p", 0.0, 0.0, 0)
         .await
         .unwrap()
         .expect("the pace exists");
-    assert_eq!(count, 11, "both processes' successes in one count");
+    assert_eq!(counted.count, 11, "both processes' successes in one count");
+}
+
+#[tokio::test]
+async fn the_ceiling_holds_every_process_below_the_refused_rate_until_probing() {
+    use likeness::db::shared::PaceCut;
+    let t = test_dir();
+    let (a, b) = (t.open_db().await, t.open_db().await);
+    a.take_slot("provider:p", 100.0).await.unwrap();
+    let refused = |under| PaceCut {
+        under,
+        decrease: 0.7,
+        floor: 0.05,
+        refused_share: 0.97,
+        hold_ms: 0,
+        cut_for_ms: 0,
+    };
+    // Refused at 1.0, having seen 0.5 accepted: both the rate and the ceiling go to 0.5.
+    assert_eq!(
+        a.pace_throttled("provider:p", &refused(Some(0.5)))
+            .await
+            .unwrap(),
+        0.5
+    );
+    let after = b
+        .pace_succeeded("provider:p", 0.02, 0.002, 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.factor, 0.5,
+        "no win above the ceiling within a minute of the cut"
+    );
+    // Probing allowed (no wait): 0.2 % a success above the ceiling.
+    let probed = b
+        .pace_succeeded("provider:p", 0.02, 0.002, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!((probed.factor - 0.502).abs() < 1e-9, "{probed:?}");
+    // Refused again without a measurement: 70 %, and the ceiling just under the refused rate,
+    // back up to which successes climb 2 % at a time.
+    let cut = a
+        .pace_throttled("provider:p", &refused(None))
+        .await
+        .unwrap();
+    assert!((cut - 0.502 * 0.7).abs() < 1e-9, "{cut}");
+    let mut factor = cut;
+    for _ in 0..20 {
+        factor = b
+            .pace_succeeded("provider:p", 0.02, 0.002, 60_000)
+            .await
+            .unwrap()
+            .unwrap()
+            .factor;
+    }
+    assert!((factor - 0.502 * 0.97).abs() < 1e-9, "{factor}");
 }
