@@ -66,6 +66,7 @@ pub const FETCH_CONNECT: &str = "fetch.connect";
 pub const FETCH_CLIENT: &str = "fetch.client";
 
 pub const AUTH_UNAUTHORIZED: &str = "auth.unauthorized";
+pub const AUTH_FORBIDDEN: &str = "auth.forbidden";
 pub const HTTP_NOT_FOUND: &str = "http.not_found";
 pub const HTTP_BAD_REQUEST: &str = "http.bad_request";
 pub const HTTP_BAD_QUERY: &str = "http.bad_query";
@@ -98,6 +99,7 @@ pub fn http_status(code: &str) -> u16 {
         SUBJECT_NOT_FOUND | HTTP_NOT_FOUND => 404,
         SUBJECT_AMBIGUOUS | SUBJECT_CONFLICT => 409,
         AUTH_UNAUTHORIZED => 401,
+        AUTH_FORBIDDEN => 403,
         HTTP_METHOD_NOT_ALLOWED => 405,
         HTTP_BODY_TOO_LARGE | FETCH_TOO_LARGE | "image.too_large" => 413,
         HTTP_UNSUPPORTED_MEDIA_TYPE | "image.unsupported_format" => 415,

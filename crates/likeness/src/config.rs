@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::access::{ApiToken, Role};
 use crate::error::{Error, Result};
 use crate::provider::settings::ProviderConfig;
 
@@ -174,6 +175,9 @@ pub struct ServerConfig {
     /// Bearer tokens accepted by the API (also env LIKENESS_API_TOKENS, comma-separated).
     /// With none, the server only starts on a loopback address.
     pub api_tokens: Vec<String>,
+    /// Tokens with a role (`admin` or `viewer`: reads only) and a name for the audit trail:
+    /// `[[server.tokens]]` with `token`, `role` and optionally `name`.
+    pub tokens: Vec<crate::access::TokenEntry>,
     /// Largest request body accepted, checked while reading. The default fits a 10 MiB image
     /// sent as base64 (which grows it by a third) with the JSON around it.
     pub max_body_bytes: usize,
@@ -201,6 +205,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
             api_tokens: Vec::new(),
+            tokens: Vec::new(),
             max_body_bytes: 14 * 1024 * 1024,
             generate_per_minute: 10,
             cors_origins: Vec::new(),
@@ -397,6 +402,12 @@ impl Config {
         for (i, token) in s.api_tokens.iter().enumerate() {
             check_token(&format!("server.api_tokens[{i}]"), token)?;
         }
+        for (i, entry) in s.tokens.iter().enumerate() {
+            check_token(&format!("server.tokens[{i}].token"), &entry.token)?;
+            if let Some(name) = &entry.name {
+                crate::access::check_name(&format!("server.tokens[{i}].name"), name)?;
+            }
+        }
         if let Some(token) = &s.metrics_token {
             check_token("server.metrics_token", token)?;
         }
@@ -430,19 +441,46 @@ impl Config {
         crate::provider::settings::resolve_all(&self.providers, &|_| None).map(|_| ())
     }
 
-    /// The API tokens: the config's, then `env` (LIKENESS_API_TOKENS, comma-separated; empty
-    /// items are ignored). Every token is checked here, the one place tokens are accepted, so
-    /// the exposure check and the auth middleware see the same list: an empty list means
-    /// "loopback only", never "open to the world".
-    pub fn api_tokens(&self, env: Option<&str>) -> Result<Vec<String>> {
-        let mut tokens = self.server.api_tokens.clone();
+    /// The API tokens: the config's `api_tokens` (admins), then `env` (LIKENESS_API_TOKENS,
+    /// comma-separated, admins; empty items are ignored), then `[[server.tokens]]` with their
+    /// roles. Every token is checked here, the one place tokens are accepted, so the exposure
+    /// check and the auth middleware see the same list: an empty list means "loopback only",
+    /// never "open to the world". Unnamed tokens are `token-N` by their place in this list.
+    pub fn api_tokens(&self, env: Option<&str>) -> Result<Vec<ApiToken>> {
+        let mut secrets = self.server.api_tokens.clone();
         for (i, item) in env.unwrap_or("").split(',').enumerate() {
             if item.trim().is_empty() {
                 continue;
             }
             check_token(&format!("LIKENESS_API_TOKENS item {}", i + 1), item)
                 .map_err(Error::Config)?;
-            tokens.push(item.trim().to_string());
+            secrets.push(item.trim().to_string());
+        }
+        let admins = secrets
+            .into_iter()
+            .map(|secret| (secret, Role::Admin, None));
+        let entries =
+            (self.server.tokens.iter()).map(|e| (e.token.clone(), e.role, e.name.clone()));
+        let tokens: Vec<ApiToken> = admins
+            .chain(entries)
+            .enumerate()
+            .map(|(i, (secret, role, name))| ApiToken {
+                secret,
+                role,
+                name: name.unwrap_or_else(|| format!("token-{i}")),
+            })
+            .collect();
+        for (i, t) in tokens.iter().enumerate() {
+            let twice = tokens[..i]
+                .iter()
+                .any(|o| o.secret == t.secret || o.name == t.name);
+            if twice {
+                return Err(Error::Config(format!(
+                    "API token {} is given twice (the same token or the same name): each token \
+                     needs its own secret and name",
+                    t.name
+                )));
+            }
         }
         Ok(tokens)
     }
@@ -480,11 +518,12 @@ impl Config {
 }
 
 /// Keys whose values are secrets.
-const SECRET_KEYS: [&str; 4] = [
+const SECRET_KEYS: [&str; 5] = [
     "secret_access_key",
     "api_key",
     "api_tokens",
     "metrics_token",
+    "token",
 ];
 
 /// `message` (a TOML error, which quotes the offending line and sometimes the value) with the
@@ -602,7 +641,63 @@ mod tests {
             assert!(err.contains(needle), "{text}: {err}");
         }
         let c = Config::parse("[server]\napi_tokens = [\"0123456789abcdef\"]\n").unwrap();
-        assert_eq!(c.api_tokens(None).unwrap(), ["0123456789abcdef"]);
+        assert_eq!(secrets(&c.api_tokens(None).unwrap()), ["0123456789abcdef"]);
+    }
+
+    fn secrets(tokens: &[ApiToken]) -> Vec<&str> {
+        tokens.iter().map(|t| t.secret.as_str()).collect()
+    }
+
+    #[test]
+    fn tokens_have_roles_and_names() {
+        let c = Config::parse(
+            "[server]\napi_tokens = [\"0123456789abcdef\"]\n\
+             [[server.tokens]]\ntoken = \"fedcba9876543210\"\nrole = \"viewer\"\nname = \"desk\"\n\
+             [[server.tokens]]\ntoken = \"aaaabbbbccccdddd\"\nrole = \"admin\"\n",
+        )
+        .unwrap();
+        let tokens = c.api_tokens(Some("1111222233334444")).unwrap();
+        let seen: Vec<(&str, Role, &str)> = tokens
+            .iter()
+            .map(|t| (t.secret.as_str(), t.role, t.name.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("0123456789abcdef", Role::Admin, "token-0"),
+                ("1111222233334444", Role::Admin, "token-1"),
+                ("fedcba9876543210", Role::Viewer, "desk"),
+                ("aaaabbbbccccdddd", Role::Admin, "token-3"),
+            ]
+        );
+        assert!(
+            !format!("{tokens:?}").contains("fedcba9876543210"),
+            "Debug hides secrets"
+        );
+        for (text, needle) in [
+            (
+                "[[server.tokens]]\ntoken = \"fedcba9876543210\"\nrole = \"editor\"\n",
+                "expected `admin` or `viewer`",
+            ),
+            (
+                "[[server.tokens]]\ntoken = \"fedcba9876543210\"\nrole = \"viewer\"\nname = \"a b\"\n",
+                "server.tokens[0].name",
+            ),
+            (
+                "[[server.tokens]]\ntoken = \"\"\nrole = \"viewer\"\n",
+                "server.tokens[0].token is empty",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+            assert!(!err.contains("fedcba9876543210"), "{err}");
+        }
+        let twice =
+            Config::parse("[[server.tokens]]\ntoken = \"fedcba9876543210\"\nrole = \"viewer\"\n")
+                .unwrap()
+                .api_tokens(Some("fedcba9876543210"))
+                .unwrap_err();
+        assert!(twice.to_string().contains("given twice"), "{twice}");
     }
 
     #[test]
@@ -611,7 +706,7 @@ mod tests {
         assert!(c.api_tokens(Some("")).unwrap().is_empty());
         assert!(c.api_tokens(Some(" , ,")).unwrap().is_empty());
         assert_eq!(
-            c.api_tokens(Some(" 0123456789abcdef ,")).unwrap(),
+            secrets(&c.api_tokens(Some(" 0123456789abcdef ,")).unwrap()),
             ["0123456789abcdef"]
         );
         let err = c.api_tokens(Some("0123456789abcdef,abc")).unwrap_err();

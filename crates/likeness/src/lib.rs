@@ -6,6 +6,7 @@
 //! style catalog (`likeness-styles`) are separate crates with no I/O of their own beyond
 //! reading the files they are handed. ARCHITECTURE.md has the map.
 
+pub mod access;
 pub mod app;
 pub mod bounds;
 pub mod codes;

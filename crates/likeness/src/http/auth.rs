@@ -1,19 +1,22 @@
 //! Bearer-token authentication for `/api`. Tokens are compared in constant time and never
-//! logged; handlers learn only which configured token was used (`Client`), for rate limits.
+//! logged; handlers learn only which configured token was used (`Client`: its name and role),
+//! for rate limits and the audit trail. A `viewer` token reads and changes nothing: its
+//! requests other than GET and HEAD are refused here, whatever the route.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
+use crate::access::{ApiToken, Role};
 
-pub struct Tokens(Vec<String>);
+pub struct Tokens(Vec<ApiToken>);
 
 impl Tokens {
-    /// Tokens as `Config::api_tokens` checked them (none empty, none short).
-    pub fn new(tokens: Vec<String>) -> Tokens {
+    /// Tokens as `Config::api_tokens` checked them (none empty, none short, none twice).
+    pub fn new(tokens: Vec<ApiToken>) -> Tokens {
         Tokens(tokens)
     }
 
@@ -26,7 +29,7 @@ impl Tokens {
     fn accepts(&self, presented: &str) -> Option<usize> {
         let mut found = None;
         for (i, t) in self.0.iter().enumerate() {
-            if bool::from(t.as_bytes().ct_eq(presented.as_bytes())) {
+            if bool::from(t.secret.as_bytes().ct_eq(presented.as_bytes())) {
                 found = Some(i);
             }
         }
@@ -34,8 +37,8 @@ impl Tokens {
     }
 }
 
-/// Who made a request: `token-N` (the N-th configured token, never the token itself) or
-/// `anonymous` on a token-less loopback server.
+/// Who made a request: the token's name (`token-N` unless named, never the token itself) or
+/// `anonymous` on a token-less loopback server, which is an admin.
 #[derive(Debug, Clone)]
 pub struct Client(pub String);
 
@@ -51,14 +54,31 @@ pub async fn require_token(
     }
     match bearer(&request).map(|t| state.tokens.accepts(t)) {
         Some(Some(which)) => {
-            request
-                .extensions_mut()
-                .insert(Client(format!("token-{which}")));
+            let token = &state.tokens.0[which];
+            if token.role == Role::Viewer && !reads(request.method()) {
+                return ApiError::new(
+                    crate::codes::AUTH_FORBIDDEN,
+                    format!(
+                        "token {} is a viewer: it can read but not change anything; use an \
+                         admin token for {} {}",
+                        token.name,
+                        request.method(),
+                        request.uri().path()
+                    ),
+                )
+                .into_response();
+            }
+            request.extensions_mut().insert(Client(token.name.clone()));
             next.run(request).await
         }
         Some(None) => unauthorized("the bearer token is not valid"),
         None => unauthorized("missing `Authorization: Bearer <token>` header"),
     }
+}
+
+/// Whether a request only reads.
+fn reads(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 /// `/metrics`: the metrics token or any API token; open only when neither is configured (a

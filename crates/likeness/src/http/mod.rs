@@ -38,7 +38,7 @@ pub use listener::ConnectionLimits;
 /// `/metrics` token. With neither, the server only listens on loopback (`check_exposure`).
 #[derive(Debug, Clone, Default)]
 pub struct Access {
-    pub api_tokens: Vec<String>,
+    pub api_tokens: Vec<crate::access::ApiToken>,
     pub metrics_token: Option<String>,
 }
 

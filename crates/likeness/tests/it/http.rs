@@ -92,6 +92,65 @@ async fn api_requires_a_valid_bearer_token() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+#[tokio::test]
+async fn a_viewer_token_reads_and_is_refused_every_change() {
+    let t = TestDir::new();
+    t.write(
+        "data/likeness.toml",
+        "[[server.tokens]]\ntoken = \"viewer-token-0123456\"\nrole = \"viewer\"\nname = \"desk\"\n",
+    );
+    let server = Server::start(&t, Some("admin-token-01234567"));
+    let c = client();
+    let ada = json!({"id": "ada", "name": "Ada Lovelace"});
+    let r = c
+        .get(server.url("/api/subjects"))
+        .bearer_auth("viewer-token-0123456")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let changes = [
+        (reqwest::Method::POST, "/api/subjects"),
+        (reqwest::Method::PUT, "/api/subjects/ada"),
+        (reqwest::Method::POST, "/api/generate"),
+        (reqwest::Method::POST, "/v1/images/generations"),
+        (reqwest::Method::DELETE, "/api/subjects/ada"),
+    ];
+    for (method, path) in changes {
+        let r = c
+            .request(method.clone(), server.url(path))
+            .bearer_auth("viewer-token-0123456")
+            .json(&ada)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "auth.forbidden", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("desk") && !message.contains("viewer-token-0123456"),
+            "{message}"
+        );
+    }
+    // Nothing was written; the admin token still may write.
+    let r = c
+        .get(server.url("/api/subjects/ada"))
+        .bearer_auth("viewer-token-0123456")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .post(server.url("/api/subjects"))
+        .bearer_auth("admin-token-01234567")
+        .json(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+}
+
 #[test]
 fn refuses_to_expose_an_unauthenticated_api() {
     let t = TestDir::new();
