@@ -91,6 +91,61 @@ impl Machine {
     }
 }
 
+/// A failed assertion must not leave workers running after the test.
+impl Drop for Machine {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A PostgreSQL and SeaweedFS of one test's own (`scripts/test-services`), stopped when the
+/// test ends, failed or not.
+struct OwnServices {
+    dir: tempfile::TempDir,
+    postgres_url: String,
+}
+
+const TEST_SERVICES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/test-services");
+
+impl OwnServices {
+    fn start() -> OwnServices {
+        let dir = tempfile::tempdir().unwrap();
+        let start = std::process::Command::new(TEST_SERVICES)
+            .args(["start", dir.path().to_str().unwrap()])
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap();
+        // Made before the assertions, so that a half-started set is stopped too.
+        let mut services = OwnServices {
+            dir,
+            postgres_url: String::new(),
+        };
+        assert!(start.status.success(), "scripts/test-services start failed");
+        let exports = String::from_utf8_lossy(&start.stdout).to_string();
+        services.postgres_url = exports
+            .lines()
+            .find_map(|l| l.strip_prefix("export LIKENESS_TEST_POSTGRES_URL="))
+            .expect("the test PostgreSQL URL")
+            .to_string();
+        services
+    }
+
+    fn restart_postgres(&self) -> std::process::ExitStatus {
+        std::process::Command::new(TEST_SERVICES)
+            .args(["restart-postgres", self.dir.path().to_str().unwrap()])
+            .status()
+            .unwrap()
+    }
+}
+
+impl Drop for OwnServices {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(TEST_SERVICES)
+            .args(["stop", self.dir.path().to_str().unwrap()])
+            .status();
+    }
+}
+
 fn worker(t: &TestDir, extra_env: &[(&str, &str)]) -> Machine {
     worker_logging_to(t, extra_env, Stdio::null())
 }
@@ -240,37 +295,16 @@ fn a_database_restart_mid_batch_loses_nothing() {
         return;
     }
     // A PostgreSQL of this test's own, to restart without disturbing the other tests.
-    let services = tempfile::tempdir().unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/test-services");
-    let start = std::process::Command::new(script)
-        .args(["start", services.path().to_str().unwrap()])
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap();
-    assert!(start.status.success(), "scripts/test-services start failed");
-    let exports = String::from_utf8_lossy(&start.stdout).to_string();
-    let own = exports
-        .lines()
-        .find_map(|l| l.strip_prefix("export LIKENESS_TEST_POSTGRES_URL="))
-        .expect("the test PostgreSQL URL")
-        .to_string();
-    let stop = || {
-        let _ = std::process::Command::new(script)
-            .args(["stop", services.path().to_str().unwrap()])
-            .status();
-    };
+    let services = OwnServices::start();
 
     const SUBJECTS: usize = 40;
-    let t = setup(&own, SUBJECTS, 3);
+    let t = setup(&services.postgres_url, SUBJECTS, 3);
     enqueue(&t, "watercolor");
     let mut workers: Vec<Machine> = (0..2).map(|_| worker(&t, &[])).collect();
     let some_done = wait_until(Duration::from_secs(120), || {
         unfinished(&t) < SUBJECTS as i64
     });
-    let restart = std::process::Command::new(script)
-        .args(["restart-postgres", services.path().to_str().unwrap()])
-        .status()
-        .unwrap();
+    let restart = services.restart_postgres();
     let drained = wait_until(Duration::from_secs(240), || unfinished(&t) == 0);
     for w in &mut workers {
         // Still alive: a database restart is survived, not a reason to exit.
@@ -283,8 +317,9 @@ fn a_database_restart_mid_batch_loses_nothing() {
     assert!(drained, "the batch did not finish after the restart");
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(check_every_job_ended_once(&t, SUBJECTS));
+    // The test's database goes before its server.
     drop(t);
-    stop();
+    drop(services);
 }
 
 #[tokio::test(flavor = "multi_thread")]
