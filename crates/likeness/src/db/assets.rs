@@ -64,6 +64,7 @@ pub struct AssetRow {
     pub asset_id: String,
     pub subject_id: String,
     pub run_id: String,
+    pub job_id: String,
     pub style: String,
     pub style_version: i64,
     pub provider: String,
@@ -86,11 +87,12 @@ pub struct AssetRow {
     pub details: Option<serde_json::Value>,
 }
 
-fn from_row(r: &impl Get) -> Result<AssetRow> {
+pub(super) fn from_row(r: &impl Get) -> Result<AssetRow> {
     Ok(AssetRow {
         asset_id: r.text("id")?,
         subject_id: r.text("subject_id")?,
         run_id: r.text("run_id")?,
+        job_id: r.text("job_id")?,
         style: r.text("style")?,
         style_version: r.int("style_version")?,
         provider: r.text("provider")?,

@@ -13,9 +13,11 @@
 //! Nothing outside `db/` sees a pool, a connection, a row or SQL: callers get domain methods
 //! and plain structs, and every transaction lives inside one method.
 
+pub mod admin;
 pub mod assets;
 pub mod budget;
 pub mod costs;
+pub mod gallery;
 mod lock;
 pub mod migrate;
 pub mod notify;

@@ -334,7 +334,7 @@ pub struct JobRow {
     pub options: JobOptions,
 }
 
-fn job_from(r: &impl Get) -> Result<JobRow> {
+pub(super) fn job_from(r: &impl Get) -> Result<JobRow> {
     // Written by this code from a JobOptions; unreadable only if edited by hand, and then the
     // rest of the job is still worth showing.
     let options = r

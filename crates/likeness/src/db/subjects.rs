@@ -36,7 +36,7 @@ pub enum OnConflict {
 /// Attributes likeness derives and caches on subjects (`likeness_description`, ...).
 pub const DERIVED_PREFIX: &str = "likeness_";
 
-fn decode(row: &impl Get) -> Result<Subject> {
+pub(super) fn decode(row: &impl Get) -> Result<Subject> {
     let value: serde_json::Value = row.json("record")?;
     serde_json::from_value(value).map_err(|e| Error::Corrupt(format!("subject record: {e}")))
 }

@@ -17,6 +17,7 @@ mod portraits;
 mod ratelimit;
 mod schema;
 mod subjects;
+mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ pub struct State {
     metrics: Arc<metrics::Metrics>,
     files: Arc<files::FileCache>,
     fetcher: crate::fetch::Fetcher,
+    sessions: Arc<ui::Sessions>,
 }
 
 /// CORS for the configured origins only; none configured, no CORS headers at all.
@@ -91,6 +93,7 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         metrics: Arc::new(metrics::Metrics::default()),
         files: Arc::new(files::FileCache::new(app.config.server.asset_cache_bytes)),
         app,
+        sessions: Arc::new(ui::Sessions::new(&access.api_tokens)),
         tokens: Arc::new(auth::Tokens::new(access.api_tokens)),
         metrics_token: access.metrics_token.map(Arc::from),
     };
@@ -109,6 +112,7 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         .nest("/api", api)
         .nest("/v1", v1)
         .merge(assets::routes())
+        .merge(ui::routes(state.clone()))
         .merge(health::routes())
         .route(
             "/metrics",

@@ -280,6 +280,14 @@ impl Store {
         }
     }
 
+    /// `scheme://host[:port]` of `public_base_url`, for a page's image policy.
+    pub fn public_origin(&self) -> Option<String> {
+        let base = self.public_base_url.as_deref()?;
+        let (scheme, rest) = base.split_once("://")?;
+        let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+        Some(format!("{scheme}://{host}"))
+    }
+
     /// `{public_base_url}/{key}` when `public_base_url` is set; never for a private key.
     pub fn public_url(&self, key: &str) -> Option<String> {
         let base = self.public_base_url.as_ref().filter(|_| !is_private(key))?;
