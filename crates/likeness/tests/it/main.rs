@@ -19,3 +19,4 @@ mod providers_http;
 mod scale;
 mod shared_pace;
 mod storage;
+mod ui;

@@ -1,7 +1,7 @@
 //! Signing in to the UI: a token exchanged for a signed session cookie, and the CSRF token
 //! every state-changing request must carry.
 //!
-//! The cookie is `name.expiry.mac`, the MAC an HMAC-SHA256 under a key derived from the
+//! The cookie is `name.expiry.nonce.mac`, the MAC an HMAC-SHA256 under a key derived from the
 //! token's own secret. So every `serve` with the same tokens accepts it (no shared session
 //! store), a session never outlives its token's removal from the config, and the cookie
 //! never holds the token. The CSRF token is an HMAC of the cookie under the same key: a page
@@ -121,19 +121,24 @@ impl Sessions {
 
     fn issue(&self, key: &Key, now: i64) -> String {
         let expires = (now + LIFETIME_SECONDS).to_string();
-        let mac = mac_hex(&key.mac_key, &["session", &key.name, &expires]);
-        format!("{}.{expires}.{mac}", key.name)
+        // Two sign-ins in one second are two sessions, with two CSRF tokens.
+        let mut nonce = [0u8; 8];
+        getrandom::fill(&mut nonce).expect("the system's random source");
+        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let mac = mac_hex(&key.mac_key, &["session", &key.name, &expires, &nonce]);
+        format!("{}.{expires}.{nonce}.{mac}", key.name)
     }
 
     /// The user a cookie value stands for, if it is intact and unexpired.
     pub fn verify(&self, cookie: &str, now: i64) -> Option<UiUser> {
-        let mut parts = cookie.rsplitn(3, '.');
-        let (mac, expires, name) = (parts.next()?, parts.next()?, parts.next()?);
+        let mut parts = cookie.rsplitn(4, '.');
+        let (mac, nonce, expires, name) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if expires.parse::<i64>().ok()? <= now {
             return None;
         }
         let key = self.keys.iter().find(|k| k.name == name)?;
-        let expected = mac_hex(&key.mac_key, &["session", name, expires]);
+        let expected = mac_hex(&key.mac_key, &["session", name, expires, nonce]);
         if !bool::from(expected.as_bytes().ct_eq(mac.as_bytes())) {
             return None;
         }
