@@ -15,7 +15,7 @@ use crate::db::gallery::{GalleryFilter, TileStatus};
 
 const PAGE: i64 = 48;
 /// Tiles in the first row, loaded at once (the rest lazily).
-const FIRST_ROW: usize = 6;
+const FIRST_ROW: usize = 8;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct GalleryQuery {

@@ -92,7 +92,7 @@ async fn headers(State(state): State<super::State>, request: Request, next: Next
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -172,7 +172,8 @@ async fn guard(State(state): State<super::State>, request: Request, next: Next) 
 }
 
 /// A state-changing request must come from this site: an `Origin` (when the browser sends
-/// one) naming this host.
+/// one) naming this host. Pages send `Referrer-Policy: same-origin`, so the browser names the
+/// real origin on our own forms (under `no-referrer` it would send `null`).
 fn check_change(
     user: &UiUser,
     headers: &HeaderMap,
