@@ -310,7 +310,7 @@ async fn every_page_is_labelled_described_and_free_of_inline_code() {
     );
     assert!(
         imgs.iter()
-            .skip(6)
+            .skip(8)
             .all(|i| i.value().attr("loading") == Some("lazy"))
     );
     assert_eq!(texts(&gallery, "span.badge.failed"), ["failed"]);
@@ -343,6 +343,17 @@ async fn every_page_is_labelled_described_and_free_of_inline_code() {
             .text()
             .collect::<String>()
             .contains("Estimated cost")
+    );
+
+    // The estimate follows the chosen style; a bad one is said, escaped.
+    let r = b.get("/ui/subjects/p-01/estimate?style=initials").await;
+    assert_eq!(r.text().await.unwrap(), "$0");
+    let r = b.get("/ui/subjects/p-01/estimate?style=%3Cscript%3E").await;
+    assert!(r.status().is_client_error());
+    let text = r.text().await.unwrap();
+    assert!(
+        text.starts_with("not available") && !text.contains("<script>"),
+        "{text}"
     );
 
     let runs = b.page("/ui/runs").await;

@@ -198,6 +198,22 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
+/// `text` safe inside HTML text or a quoted attribute.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Money as people read it: `$0.04`, `$0.0012`, `$0`.
 pub fn usd(v: f64) -> String {
     if v == 0.0 {

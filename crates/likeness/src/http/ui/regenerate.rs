@@ -127,7 +127,18 @@ pub async fn estimate(
     let provider = q.provider.as_deref().filter(|p| !p.is_empty());
     match plan(&state.app, &id, &q.style, provider).await {
         Ok((cost, _)) => Html(usd(cost)).into_response(),
-        Err(e) => from_api(&user, e),
+        Err(e) => {
+            let e = crate::http::ApiError::from(e);
+            tracing::debug!(token = %user.name, code = %e.code, "ui: no estimate");
+            (
+                e.status,
+                Html(format!(
+                    "not available: {}",
+                    super::pages::escape(&e.message)
+                )),
+            )
+                .into_response()
+        }
     }
 }
 
