@@ -402,6 +402,22 @@ async fn every_page_is_labelled_described_and_free_of_inline_code() {
     let png = b.get(&sample).await.bytes().await.unwrap();
     assert_eq!(crate::util::png_dimensions_of(&png), (256, 256));
     assert!(texts(&playground, "pre.toml")[0].contains("radius = 50"));
+    // Kinds with a palette of their own get the field; bad options are said, not drawn.
+    let geometric = b
+        .page("/ui/styles/geometric?palette=%23264653,%232a9d8f")
+        .await;
+    check_structure(&geometric, "/ui/styles/geometric");
+    assert!(texts(&geometric, "label").contains(&"Palette".to_string()));
+    assert!(texts(&geometric, "pre.toml")[0].contains("#264653"));
+    let bad = Html::parse_fragment(
+        &b.get("/ui/styles/initials/preview?background=nope")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(texts(&bad, "[role=alert]")[0].contains("do not work"));
+    assert_eq!(bad.select(&sel("img")).count(), 0);
     // Static files: hashed names, immutable, and nothing else under their folder.
     let css = gallery
         .select(&sel("link[rel=stylesheet]"))

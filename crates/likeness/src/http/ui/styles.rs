@@ -49,13 +49,7 @@ pub async fn list(
             href: format!("/ui/styles/{}", encode_query(&s.name)),
             name: s.name.clone(),
             version: s.version,
-            kind: s
-                .renderer
-                .as_ref()
-                .and_then(|r| r.get("kind"))
-                .and_then(|k| k.as_str())
-                .unwrap_or_default()
-                .to_string(),
+            kind: kind(s).to_string(),
             provider: s
                 .providers
                 .iter()
@@ -83,8 +77,13 @@ fn options(query: &[(String, String)]) -> Map<String, Value> {
             continue;
         }
         match k.as_str() {
-            "background" => {
-                out.insert(k.clone(), json!(v));
+            "background" | "palette" => {
+                let colors: Vec<&str> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                out.insert(k.clone(), json!(colors));
             }
             "flip" if v == "true" => {
                 out.insert(k.clone(), json!("horizontal"));
@@ -100,7 +99,19 @@ fn options(query: &[(String, String)]) -> Map<String, Value> {
     out
 }
 
-fn fields(query: &[(String, String)]) -> Vec<OptionField> {
+/// Kinds whose recipe takes a `palette` of their own.
+const PALETTE_KINDS: [&str; 3] = ["geometric", "poster", "cartoon"];
+
+fn kind(style: &Style) -> &str {
+    style
+        .renderer
+        .as_ref()
+        .and_then(|r| r.get("kind"))
+        .and_then(|k| k.as_str())
+        .unwrap_or_default()
+}
+
+fn fields(style: &Style, query: &[(String, String)]) -> Vec<OptionField> {
     let get = |k: &str| {
         query
             .iter()
@@ -120,7 +131,7 @@ fn fields(query: &[(String, String)]) -> Vec<OptionField> {
             checked: false,
             help: help.into(),
         };
-    vec![
+    let mut fields = vec![
         OptionField {
             name: "background".into(),
             label: "Background".into(),
@@ -130,7 +141,8 @@ fn fields(query: &[(String, String)]) -> Vec<OptionField> {
             max: String::new(),
             step: String::new(),
             checked: false,
-            help: "A colour such as #fde2e4; empty keeps the style's.".into(),
+            help: "Colours such as #fde2e4, #cddafd (the seed picks one); empty keeps the style's."
+                .into(),
         },
         number("radius", "Corner radius (%)", "0", "50", "1", ""),
         OptionField {
@@ -155,7 +167,21 @@ fn fields(query: &[(String, String)]) -> Vec<OptionField> {
         ),
         number("translate_x", "Move right (%)", "-100", "100", "1", ""),
         number("translate_y", "Move down (%)", "-100", "100", "1", ""),
-    ]
+    ];
+    if PALETTE_KINDS.contains(&kind(style)) {
+        fields.push(OptionField {
+            name: "palette".into(),
+            label: "Palette".into(),
+            input: "text",
+            value: get("palette"),
+            min: String::new(),
+            max: String::new(),
+            step: String::new(),
+            checked: false,
+            help: "Colours such as #264653, #2a9d8f, #e9c46a; empty keeps the style's.".into(),
+        });
+    }
+    fields
 }
 
 fn builtin_style(
@@ -237,7 +263,7 @@ pub async fn playground(
     render(&PlaygroundPage {
         chrome: chrome(Some(&user), format!("Playground · {name}"), "styles"),
         style: style.name.clone(),
-        fields: fields(&query),
+        fields: fields(&style, &query),
         preview_html,
     })
 }
