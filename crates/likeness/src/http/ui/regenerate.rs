@@ -301,7 +301,8 @@ fn follow(
     async_stream(move |tx| async move {
         let started = tokio::time::Instant::now();
         let mut last = String::new();
-        loop {
+        // A closed page stops the polling at once, not at the next change.
+        while !tx.is_closed() {
             let job = match app.db.job(&job_id).await {
                 Ok(Some(j)) => j,
                 _ => break,
