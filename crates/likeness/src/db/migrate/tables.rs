@@ -155,6 +155,19 @@ pub(super) const TABLES: &[Table] = &[
             opt("details", K::Json),
         ],
     },
+    Table {
+        name: "admin_actions",
+        key: &["id"],
+        columns: &[
+            col("id", K::Text),
+            col("at", K::Stamp),
+            col("actor", K::Text),
+            col("action", K::Text),
+            opt("subject_id", K::Text),
+            opt("run_id", K::Text),
+            col("detail", K::Text),
+        ],
+    },
 ];
 
 /// Tables that hold no history and stay behind: the limits every process shares (provider

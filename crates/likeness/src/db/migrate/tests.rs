@@ -100,7 +100,7 @@ fn stamps_digest_by_the_millisecond() {
     assert_eq!(x, y);
 }
 
-/// A SQLite database with a subject, a run, a job and an asset, copied into a second:
+/// A SQLite database with subjects, cohorts and an admin action, copied into a second:
 /// everything arrives, a second copy copies nothing, a foreign row is refused.
 #[tokio::test]
 async fn sqlite_to_sqlite_copies_once_and_refuses_strangers() {
@@ -126,22 +126,33 @@ async fn sqlite_to_sqlite_copies_once_and_refuses_strangers() {
     src.upsert_subjects(&subjects, super::super::subjects::OnConflict::Skip)
         .await
         .unwrap();
+    // The audit trail of the admin UI moves with the rest.
+    src.record_action(&super::super::admin::NewAction {
+        actor: "desk",
+        action: "set_current",
+        subject_id: Some("p1"),
+        run_id: None,
+        detail: "set initials version 01234567 as current",
+    })
+    .await
+    .unwrap();
     let dest = Db::open(&open("b.db")).await.unwrap();
     let quiet = |_: Progress<'_>| {};
     let first = src.copy_into(&dest, &quiet).await.unwrap();
     assert_eq!(
         (first.copied, first.already_present),
-        (3_702, 0),
+        (3_703, 0),
         "{first:?}"
     );
-    assert_eq!(first.verified, 3_702);
+    assert_eq!(first.verified, 3_703);
     let again = src.copy_into(&dest, &quiet).await.unwrap();
     assert_eq!(
         (again.copied, again.already_present),
-        (0, 3_702),
+        (0, 3_703),
         "{again:?}"
     );
-    // Interrupted after 700 subjects and 600 cohort rows: the rest is copied.
+    // Interrupted after 700 subjects and 600 cohort rows (the action was copied): the rest is
+    // copied.
     on_pool!(dest, p => {
         for sql in [
             "DELETE FROM subject_cohorts WHERE subject_id NOT IN \
@@ -156,7 +167,7 @@ async fn sqlite_to_sqlite_copies_once_and_refuses_strangers() {
     let resumed = src.copy_into(&dest, &quiet).await.unwrap();
     assert_eq!(
         (resumed.copied, resumed.already_present, resumed.verified),
-        (3_702 - 1_300, 1_300, 3_702),
+        (3_703 - 1_301, 1_301, 3_703),
         "{resumed:?}"
     );
     assert_eq!(
