@@ -314,6 +314,22 @@ async fn every_page_is_labelled_described_and_free_of_inline_code() {
             .all(|i| i.value().attr("loading") == Some("lazy"))
     );
     assert_eq!(texts(&gallery, "span.badge.failed"), ["failed"]);
+    // A subject without a portrait shows its stable name, which /assets resolves (here: the
+    // default style has none either, so the placeholder).
+    let stand_in = imgs
+        .iter()
+        .map(|i| i.value().attr("src").unwrap())
+        .find(|s| s.starts_with("/assets/bad-1_"))
+        .unwrap();
+    assert_eq!(stand_in, "/assets/bad-1_bo-bad_initials.png");
+    let r = b.get(stand_in).await;
+    assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert!(
+        r.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("_placeholder.png")
+    );
     // The images are real: a tile's source decodes as a PNG of its variant width.
     let src = imgs[1].value().attr("src").unwrap();
     let png = b.get(src).await.bytes().await.unwrap();

@@ -109,7 +109,7 @@ pub async fn page(
             .and_then(|a| asset_img(app, a, THUMB, alt.clone()))
         {
             Some(img) => (img, false),
-            None => (placeholder(&state, &id, &style, alt).await, true),
+            None => (stand_in(s, &style, alt), true),
         };
         tiles.push(Tile {
             href: format!("/ui/subjects/{}", encode_query(&id)),
@@ -173,15 +173,13 @@ pub async fn page(
     render(&page)
 }
 
-/// The image that stands for a subject without a current portrait (the resolve rules:
-/// legacy file, the default style's portrait, else the placeholder).
-async fn placeholder(state: &crate::http::State, id: &str, style: &str, alt: String) -> Img {
-    let src = match crate::resolve::resolve(&state.app, id, Some(style)).await {
-        Ok(r) => r.url,
-        Err(_) => format!("/assets/{}", crate::resolve::PLACEHOLDER_KEY),
-    };
+/// The image that stands for a subject without a current portrait: its stable name, which
+/// `/assets` resolves when the browser asks (legacy file, the default style's portrait, else
+/// the placeholder), so a page costs no store lookups and off-screen tiles none at all.
+fn stand_in(subject: &likeness_subjects::Subject, style: &str, alt: String) -> Img {
+    let name = format!("{}_{}_{style}.png", subject.id, subject.slug());
     Img {
-        src,
+        src: format!("/assets/{}", encode_query(&name)),
         srcset: String::new(),
         alt,
         width: THUMB,
