@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: './tests',
   testMatch: '*.spec.mjs',
+  // The screenshots are documentation, not tests: only scripts/screenshots runs them.
+  testIgnore: process.env.LIKENESS_UI_SCREENSHOTS ? [] : ['**/screenshots.spec.mjs'],
   outputDir: './test-results',
   // 2 cores, shared with the server: one browser at a time, and time to spare.
   workers: 1,

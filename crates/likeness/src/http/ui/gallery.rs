@@ -77,70 +77,11 @@ pub async fn page(
         Ok(f) => f,
         Err(e) => return from_api(&user, e),
     };
-    let ids: Vec<&str> = found.subjects.iter().map(|s| s.id.as_ref()).collect();
-    let (current, latest) = match (
-        app.db.current_assets(&ids).await,
-        app.db.latest_jobs(&ids).await,
-    ) {
-        (Ok(c), Ok(l)) => (c, l),
-        (Err(e), _) | (_, Err(e)) => return from_api(&user, e),
+    let tiles = match tiles(app, &found.subjects, &style).await {
+        Ok(t) => t,
+        Err(e) => return from_api(&user, e),
     };
-    let current: HashMap<&str, &crate::db::assets::AssetRow> = current
-        .iter()
-        .filter(|a| a.style == style)
-        .map(|a| (a.subject_id.as_str(), a))
-        .collect();
-    let mut badges: HashMap<&str, &'static str> = HashMap::new();
-    for j in latest.iter().filter(|j| j.style == style) {
-        let badge = match j.status.as_str() {
-            "queued" | "running" => "running",
-            "failed" => "failed",
-            _ => continue,
-        };
-        badges.insert(j.subject_id.as_str(), badge);
-    }
-    let mut tiles = Vec::with_capacity(found.subjects.len());
-    for (i, s) in found.subjects.iter().enumerate() {
-        let id = s.id.to_string();
-        let name = s.display_name().to_string();
-        let alt = format!("{name}, {style} portrait");
-        let (img, placeholder) = match current
-            .get(id.as_str())
-            .and_then(|a| asset_img(app, a, THUMB, alt.clone()))
-        {
-            Some(img) => (img, false),
-            None => (stand_in(s, &style, alt), true),
-        };
-        tiles.push(Tile {
-            href: format!("/ui/subjects/{}", encode_query(&id)),
-            badge: badges.get(id.as_str()).copied(),
-            name,
-            id,
-            img,
-            placeholder,
-            eager: i < FIRST_ROW,
-        });
-    }
-    let keep = |after: Option<&str>| {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &filter.text),
-            ("cohort", &filter.cohort),
-            ("source", &filter.source),
-        ] {
-            if let Some(v) = v {
-                parts.push(format!("{k}={}", encode_query(v)));
-            }
-        }
-        parts.push(format!("style={}", encode_query(&style)));
-        if let Some(s) = status {
-            parts.push(format!("status={}", s.as_str()));
-        }
-        if let Some(a) = after {
-            parts.push(format!("after={}", encode_query(a)));
-        }
-        format!("/ui/?{}", parts.join("&"))
-    };
+    let keep = |after: Option<&str>| page_url(&filter, after);
     let cohorts = app.db.cohorts().await.unwrap_or_default();
     let page = GalleryPage {
         chrome: chrome(Some(&user), "Gallery", "gallery"),
@@ -171,6 +112,77 @@ pub async fn page(
         error,
     };
     render(&page)
+}
+
+/// The gallery's URL for `filter` (its style always named), from `after` on.
+fn page_url(filter: &GalleryFilter, after: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("q", &filter.text),
+        ("cohort", &filter.cohort),
+        ("source", &filter.source),
+        ("style", &filter.style),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={}", encode_query(v)));
+        }
+    }
+    if let Some(s) = filter.status {
+        parts.push(format!("status={}", s.as_str()));
+    }
+    if let Some(a) = after {
+        parts.push(format!("after={}", encode_query(a)));
+    }
+    format!("/ui/?{}", parts.join("&"))
+}
+
+/// A page's tiles: each subject's current portrait in `style` (else its stand-in) and a
+/// badge when its newest job in the style failed or is under way. Two queries per page.
+async fn tiles(
+    app: &crate::app::App,
+    subjects: &[likeness_subjects::Subject],
+    style: &str,
+) -> crate::error::Result<Vec<Tile>> {
+    let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_ref()).collect();
+    let current = app.db.current_assets(&ids).await?;
+    let latest = app.db.latest_jobs(&ids).await?;
+    let current: HashMap<&str, &crate::db::assets::AssetRow> = current
+        .iter()
+        .filter(|a| a.style == style)
+        .map(|a| (a.subject_id.as_str(), a))
+        .collect();
+    let mut badges: HashMap<&str, &'static str> = HashMap::new();
+    for j in latest.iter().filter(|j| j.style == style) {
+        let badge = match j.status.as_str() {
+            "queued" | "running" => "running",
+            "failed" => "failed",
+            _ => continue,
+        };
+        badges.insert(j.subject_id.as_str(), badge);
+    }
+    let mut tiles = Vec::with_capacity(subjects.len());
+    for (i, s) in subjects.iter().enumerate() {
+        let id = s.id.to_string();
+        let name = s.display_name().to_string();
+        let alt = format!("{name}, {style} portrait");
+        let (img, placeholder) = match current
+            .get(id.as_str())
+            .and_then(|a| asset_img(app, a, THUMB, alt.clone()))
+        {
+            Some(img) => (img, false),
+            None => (stand_in(s, style, alt), true),
+        };
+        tiles.push(Tile {
+            href: format!("/ui/subjects/{}", encode_query(&id)),
+            badge: badges.get(id.as_str()).copied(),
+            name,
+            id,
+            img,
+            placeholder,
+            eager: i < FIRST_ROW,
+        });
+    }
+    Ok(tiles)
 }
 
 /// The image that stands for a subject without a current portrait: its stable name, which

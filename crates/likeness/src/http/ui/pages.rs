@@ -67,6 +67,18 @@ pub fn from_api(user: &UiUser, e: impl Into<crate::http::ApiError>) -> Response 
     error(Some(user), e.status, &e.message)
 }
 
+/// The subject an id or slug names, or the page that says there is none.
+pub async fn find_subject(
+    app: &crate::app::App,
+    user: &UiUser,
+    id: &str,
+) -> Result<likeness_subjects::Subject, Box<Response>> {
+    app.db
+        .find_subject(id)
+        .await
+        .map_err(|e| Box::new(from_api(user, e)))
+}
+
 /// Whether the request came through htmx (it then gets a fragment, not a page).
 pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some()

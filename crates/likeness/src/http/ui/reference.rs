@@ -59,9 +59,9 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Response {
     let app = &state.app;
-    let subject = match app.db.find_subject(&id).await {
+    let subject = match super::pages::find_subject(app, &user, &id).await {
         Ok(s) => s,
-        Err(e) => return from_api(&user, e),
+        Err(r) => return *r,
     };
     let id = subject.id.to_string();
     let mut photo = None;
@@ -210,9 +210,9 @@ pub async fn photo(
     Path((id, file)): Path<(String, String)>,
 ) -> Response {
     let app = &state.app;
-    let subject = match app.db.find_subject(&id).await {
+    let subject = match super::pages::find_subject(app, &user, &id).await {
         Ok(s) => s,
-        Err(e) => return from_api(&user, e),
+        Err(r) => return *r,
     };
     let key = format!("{}{file}", crate::references::PREFIX);
     // Only the photo this subject uses: the page cannot be used to read other subjects' photos.

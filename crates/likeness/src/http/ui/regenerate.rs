@@ -161,9 +161,9 @@ pub async fn submit(
     Form(form): Form<RegenerateForm>,
 ) -> Response {
     let app = &state.app;
-    let subject = match app.db.find_subject(&id).await {
+    let subject = match super::pages::find_subject(app, &user, &id).await {
         Ok(s) => s,
-        Err(e) => return from_api(&user, e),
+        Err(r) => return *r,
     };
     let id = subject.id.to_string();
     if app.catalog.get(&form.style).is_err() {

@@ -260,42 +260,19 @@ pub async fn live(
         .into_response()
 }
 
+/// What an admin does to a run's jobs in bulk.
+#[derive(Clone, Copy)]
+enum Bulk {
+    RetryFailed,
+    CancelQueued,
+}
+
 pub async fn retry_failed(
     State(state): State<crate::http::State>,
     Extension(user): Extension<UiUser>,
     Path(id): Path<String>,
 ) -> Response {
-    let app = &state.app;
-    let run = match find_run(app, &user, &id).await {
-        Ok(r) => r,
-        Err(r) => return *r,
-    };
-    let n = match app.db.retry_failed(&run.id).await {
-        Ok(n) => n,
-        Err(e) => return from_api(&user, e),
-    };
-    app.work_available.notify_waiters();
-    app.work_available.notify_one();
-    let detail = format!(
-        "retried {n} failed job{} of run {} v{}",
-        if n == 1 { "" } else { "s" },
-        run.run_key,
-        run.version
-    );
-    if let Err(e) = record(app, &user, "retry_failed", &run, &detail).await {
-        return from_api(&user, e);
-    }
-    tracing::info!(token = %user.name, run = %run.id, jobs = n, "ui: retry failed");
-    let notice = format!(
-        "Queued {n} failed job{} again.",
-        if n == 1 { "" } else { "s" }
-    );
-    Redirect::to(&format!(
-        "/ui/runs/{}?notice={}",
-        encode_query(&run.id),
-        encode_query(&notice)
-    ))
-    .into_response()
+    bulk(&state, &user, &id, Bulk::RetryFailed).await
 }
 
 pub async fn cancel_queued(
@@ -303,26 +280,51 @@ pub async fn cancel_queued(
     Extension(user): Extension<UiUser>,
     Path(id): Path<String>,
 ) -> Response {
+    bulk(&state, &user, &id, Bulk::CancelQueued).await
+}
+
+/// Does `what` to a run, records it, and goes back to the run with a notice.
+async fn bulk(state: &crate::http::State, user: &UiUser, id: &str, what: Bulk) -> Response {
     let app = &state.app;
-    let run = match find_run(app, &user, &id).await {
+    let run = match find_run(app, user, id).await {
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let n = match app.db.cancel_queued(&run.id, &user.name).await {
-        Ok(n) => n,
-        Err(e) => return from_api(&user, e),
+    let done = match what {
+        Bulk::RetryFailed => app.db.retry_failed(&run.id).await,
+        Bulk::CancelQueued => app.db.cancel_queued(&run.id, &user.name).await,
     };
-    let detail = format!(
-        "cancelled {n} queued job{} of run {} v{}",
-        if n == 1 { "" } else { "s" },
-        run.run_key,
-        run.version
-    );
-    if let Err(e) = record(app, &user, "cancel_queued", &run, &detail).await {
-        return from_api(&user, e);
+    let n = match done {
+        Ok(n) => n,
+        Err(e) => return from_api(user, e),
+    };
+    let jobs = if n == 1 { "job" } else { "jobs" };
+    let (action, detail, notice) = match what {
+        Bulk::RetryFailed => {
+            app.work_available.notify_waiters();
+            app.work_available.notify_one();
+            (
+                "retry_failed",
+                format!(
+                    "retried {n} failed {jobs} of run {} v{}",
+                    run.run_key, run.version
+                ),
+                format!("Queued {n} failed {jobs} again."),
+            )
+        }
+        Bulk::CancelQueued => (
+            "cancel_queued",
+            format!(
+                "cancelled {n} queued {jobs} of run {} v{}",
+                run.run_key, run.version
+            ),
+            format!("Cancelled {n} queued {jobs}."),
+        ),
+    };
+    if let Err(e) = record(app, user, action, &run, &detail).await {
+        return from_api(user, e);
     }
-    tracing::info!(token = %user.name, run = %run.id, jobs = n, "ui: cancel queued");
-    let notice = format!("Cancelled {n} queued job{}.", if n == 1 { "" } else { "s" });
+    tracing::info!(token = %user.name, run = %run.id, jobs = n, action, "ui: run action");
     Redirect::to(&format!(
         "/ui/runs/{}?notice={}",
         encode_query(&run.id),

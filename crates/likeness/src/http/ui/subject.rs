@@ -33,9 +33,9 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Response {
     let app = &state.app;
-    let subject = match app.db.find_subject(&id).await {
+    let subject = match super::pages::find_subject(app, &user, &id).await {
         Ok(s) => s,
-        Err(e) => return from_api(&user, e),
+        Err(r) => return *r,
     };
     let id = subject.id.to_string();
     let loaded = async {
@@ -125,9 +125,9 @@ pub async fn compare(
     Query(q): Query<CompareQuery>,
 ) -> Response {
     let app = &state.app;
-    let subject = match app.db.find_subject(&id).await {
+    let subject = match super::pages::find_subject(app, &user, &id).await {
         Ok(s) => s,
-        Err(e) => return from_api(&user, e),
+        Err(r) => return *r,
     };
     let id = subject.id.to_string();
     let rows = match app.db.history(&id).await {
@@ -191,9 +191,9 @@ pub async fn set_current(
     Form(form): Form<SetCurrentForm>,
 ) -> Response {
     let app = &state.app;
-    let subject = match app.db.find_subject(&id).await {
+    let subject = match super::pages::find_subject(app, &user, &id).await {
         Ok(s) => s,
-        Err(e) => return from_api(&user, e),
+        Err(r) => return *r,
     };
     let id = subject.id.to_string();
     let asset = match app.db.asset(&form.asset_id).await {
