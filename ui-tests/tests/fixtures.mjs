@@ -56,6 +56,10 @@ export const env = {
   get keptSubject() {
     return setting('LIKENESS_UI_KEPT_SUBJECT');
   },
+  /** a run whose one job waits in the queue, held by the run's budget */
+  get heldRun() {
+    return setting('LIKENESS_UI_HELD_RUN');
+  },
 };
 
 const CSP_EVENT = '[securitypolicyviolation]';

@@ -93,3 +93,22 @@ test('Retry failed: the failed count drops to 0 and the job succeeds', async ({ 
     .filter({ hasText: /succeeded/i });
   await expect(succeeded.first()).toBeVisible();
 });
+
+test('Cancel queued: asked first, then the waiting job is skipped and the action recorded', async ({ page }) => {
+  await page.goto(`/ui/runs/${env.heldRun}`);
+  expect(await countIn(page.locator('#counts'), 'queued'), 'one job waits').toBe(1);
+  // The shared fixture accepts every dialog; this one only reads the question.
+  let question = '';
+  page.once('dialog', (dialog) => {
+    question = dialog.message();
+  });
+  await page.getByRole('button', { name: 'Cancel queued' }).click();
+  await expect(page.getByRole('status')).toContainText('Cancelled 1 queued job');
+  expect(question).toContain('Cancel the 1 queued job');
+  const counts = page.locator('#counts');
+  expect(await countIn(counts, 'queued')).toBe(0);
+  expect(await countIn(counts, 'skipped')).toBe(1);
+  await expect(page.getByRole('button', { name: 'Cancel queued' })).toHaveCount(0);
+  await expect(page.locator('#audit')).toContainText('ui-admin cancelled 1 queued job');
+  await expect(page.locator('table')).toContainText('cancelled by ui-admin');
+});
