@@ -51,19 +51,13 @@ pub async fn page(
     };
     let name = subject.display_name().to_string();
     let all = versions(app, &rows, &ctx, &name, user.is_admin());
+    // The current portraits larger than the timeline's thumbnails.
     let mut current: Vec<_> = all.iter().filter(|v| v.current).cloned().collect();
-    for (c, row) in current.iter_mut().zip(rows.iter().filter(|r| r.current)) {
-        let _ = row;
-        c.img = c.img.take().map(|mut i| {
-            i.src = i.src.replace("?w=128", "?w=192");
-            i.srcset = i
-                .srcset
-                .replace("?w=128 1x", "?w=192 1x")
-                .replace("?w=256 2x", "?w=384 2x");
-            i.height = i.height * 192 / 128;
-            i.width = 192;
-            i
-        });
+    for c in &mut current {
+        if let Some(row) = rows.iter().find(|r| r.asset_id == c.asset_id) {
+            let alt = c.img.as_ref().map(|i| i.alt.clone()).unwrap_or_default();
+            c.img = super::versions::asset_img(app, row, 192, alt);
+        }
     }
     let succeeded: Vec<_> = all.iter().filter(|v| v.img.is_some()).collect();
     let choice = |v: &likeness_ui::pages::Version, selected: bool| likeness_ui::pages::Choice {
@@ -161,13 +155,13 @@ pub async fn compare(
     let mut vb = super::versions::version(app, b, &ctx, &name);
     va.label = label(a);
     vb.label = label(b);
-    for v in [&mut va, &mut vb] {
-        if let Some(img) = v.img.as_mut() {
-            img.src = img.src.replace("?w=128", "?w=384");
+    // Side by side at the largest variant (there is none at twice that, so no 2× source).
+    for (v, row) in [(&mut va, a), (&mut vb, b)] {
+        let alt = v.img.as_ref().map(|i| i.alt.clone()).unwrap_or_default();
+        v.img = super::versions::asset_img(app, row, 384, alt).map(|mut img| {
             img.srcset.clear();
-            img.height *= 3;
-            img.width = 384;
-        }
+            img
+        });
     }
     render(&ComparePage {
         chrome: chrome(Some(&user), format!("Compare · {name}"), "gallery"),
