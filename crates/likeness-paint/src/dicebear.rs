@@ -229,7 +229,7 @@ fn parsed(index: usize) -> Result<&'static Style, PaintError> {
         })
 }
 
-fn lookup(name: &str) -> Result<(usize, &'static Style), PaintError> {
+pub(crate) fn lookup(name: &str) -> Result<(usize, &'static Style), PaintError> {
     let Some(index) = STYLES.iter().position(|s| s.name == name) else {
         let names: Vec<&str> = STYLES.iter().map(|s| s.name).collect();
         return Err(PaintError::BadRecipe(format!(

@@ -40,6 +40,10 @@
 //!   the official Rust port from the sitter's seed, byte-identical to DiceBear JS for the same
 //!   options; demographics are not used. See [`DicebearRecipe`].
 //!
+//! For DiceBear-compatible URLs, [`dicebear_query`] reads DiceBear's HTTP query string into the
+//! options DiceBear JS takes, [`dicebear_svg`] draws them (byte-identical to DiceBear JS) and
+//! [`Painter::rasterise_png`] draws any finished SVG at a given side.
+//!
 //! Any aspect ratio works: the shorter side is 100 user units; geometric art covers and crops,
 //! initials stay centred, the watercolor bust stays bottom-centred on more paper; DiceBear's
 //! square pictures cover and crop (or, with `fit = "contain"`, sit centred between transparent
@@ -83,6 +87,8 @@ use resvg::usvg::fontdb;
 
 mod cartoon;
 mod dicebear;
+mod dicebear_api;
+mod dicebear_query;
 mod face;
 mod fonts;
 mod frame;
@@ -105,6 +111,11 @@ mod wear;
 
 pub use cartoon::{CartoonRecipe, CartoonTheme};
 pub use dicebear::{DicebearRecipe, DicebearStyle, Fit, dicebear_style, dicebear_styles};
+pub use dicebear_api::{
+    DicebearError, dicebear_descriptor, dicebear_json, dicebear_raster_svg, dicebear_svg,
+    frame_keys, look_descriptor,
+};
+pub use dicebear_query::{MAX_QUERY_BYTES, dicebear_query};
 pub use frame::{ColorFill, Flip, Frame, Span};
 pub use initials::initials;
 pub use raster::resize_png;

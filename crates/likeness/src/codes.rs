@@ -25,6 +25,7 @@ pub const SUBJECT_NOT_FOUND: &str = "subject.not_found";
 pub const SUBJECT_AMBIGUOUS: &str = "subject.ambiguous";
 pub const SUBJECT_INVALID: &str = "subject.invalid";
 pub const SUBJECT_CONFLICT: &str = "subject.conflict";
+pub const SUBJECT_BUSY: &str = "subject.busy";
 pub const REFERENCE_MISSING: &str = "reference.missing";
 pub const FACE_MODELS_MISSING: &str = "face.models_missing";
 pub const IMAGE_RESIZE_FAILED: &str = "image.resize_failed";
@@ -78,6 +79,8 @@ pub const HTTP_BAD_WIDTH: &str = "http.bad_width";
 pub const HTTP_MISSING_FIELD: &str = "http.missing_field";
 pub const HTTP_FIELD_TOO_LONG: &str = "http.field_too_long";
 pub const HTTP_CONFLICTING_FIELDS: &str = "http.conflicting_fields";
+/// A text field holds NUL, which the databases cannot store (PostgreSQL refuses it).
+pub const HTTP_BAD_TEXT: &str = "http.bad_text";
 pub const HTTP_BODY_TOO_LARGE: &str = "http.body_too_large";
 pub const HTTP_UNSUPPORTED_MEDIA_TYPE: &str = "http.unsupported_media_type";
 pub const HTTP_METHOD_NOT_ALLOWED: &str = "http.method_not_allowed";
@@ -86,8 +89,25 @@ pub const HTTP_TOO_MANY_CONNECTIONS: &str = "http.too_many_connections";
 /// A status some layer below the handlers chose (kept as it is); the one code without a
 /// status of its own.
 pub const HTTP_ERROR: &str = "http.error";
+/// `likeness adopt`: a symbolic link in the folder that leads outside it (not followed).
+pub const ADOPT_OUTSIDE_DIR: &str = "adopt.outside_dir";
+/// `likeness adopt`: several files of the folder for one subject and style; none is adopted.
+pub const ADOPT_DUPLICATE: &str = "adopt.duplicate";
+/// `likeness adopt`: a `{id}_{slug}_{style}` name whose slug is not that subject's.
+pub const ADOPT_SLUG_MISMATCH: &str = "adopt.slug_mismatch";
+pub const AVATAR_NOT_FOUND: &str = "avatar.not_found";
+pub const AVATAR_BAD_DEFAULT: &str = "avatar.bad_default";
 pub const OPENAI_INVALID_REQUEST: &str = "openai.invalid_request";
 pub const OPENAI_TIMEOUT: &str = "openai.timeout";
+/// DiceBear-compatible URLs (`http/dicebear.rs`): a major version this server does not draw
+/// (another major would be another avatar), a style or format it does not have, and the
+/// query's own faults (from `likeness_paint::dicebear_query`).
+pub const DICEBEAR_VERSION_NOT_SERVED: &str = "dicebear.version_not_served";
+pub const DICEBEAR_UNKNOWN_STYLE: &str = "dicebear.unknown_style";
+pub const DICEBEAR_BAD_FORMAT: &str = "dicebear.bad_format";
+pub const DICEBEAR_BAD_QUERY: &str = "dicebear.bad_query";
+pub const DICEBEAR_UNKNOWN_OPTION: &str = "dicebear.unknown_option";
+pub const DICEBEAR_BAD_OPTION: &str = "dicebear.bad_option";
 
 /// The HTTP status of a code: whose fault it was (4xx: change the request; 5xx: the service
 /// or what it depends on), whether to retry (429, 503) and how long to wait (504).
@@ -96,8 +116,9 @@ pub const OPENAI_TIMEOUT: &str = "openai.timeout";
 /// jobs both come here, so the same failure answers the same way either way.
 pub fn http_status(code: &str) -> u16 {
     match code {
-        SUBJECT_NOT_FOUND | HTTP_NOT_FOUND => 404,
-        SUBJECT_AMBIGUOUS | SUBJECT_CONFLICT => 409,
+        SUBJECT_NOT_FOUND | HTTP_NOT_FOUND | AVATAR_NOT_FOUND => 404,
+        DICEBEAR_VERSION_NOT_SERVED | DICEBEAR_UNKNOWN_STYLE => 404,
+        SUBJECT_AMBIGUOUS | SUBJECT_CONFLICT | SUBJECT_BUSY => 409,
         AUTH_UNAUTHORIZED => 401,
         AUTH_FORBIDDEN => 403,
         HTTP_METHOD_NOT_ALLOWED => 405,
@@ -132,6 +153,7 @@ pub fn http_status(code: &str) -> u16 {
         | FETCH_CREDENTIALS
         | FETCH_FORBIDDEN_ADDRESS
         | HTTP_BAD_REQUEST
+        | AVATAR_BAD_DEFAULT
         | HTTP_BAD_QUERY
         | HTTP_BAD_JSON
         | HTTP_BAD_SETTING
@@ -141,7 +163,12 @@ pub fn http_status(code: &str) -> u16 {
         | HTTP_MISSING_FIELD
         | HTTP_FIELD_TOO_LONG
         | HTTP_CONFLICTING_FIELDS
+        | HTTP_BAD_TEXT
         | OPENAI_INVALID_REQUEST
+        | DICEBEAR_BAD_FORMAT
+        | DICEBEAR_BAD_QUERY
+        | DICEBEAR_UNKNOWN_OPTION
+        | DICEBEAR_BAD_OPTION
         | "image.empty"
         | "image.too_big_dimensions"
         | "image.too_many_pixels"
@@ -217,6 +244,11 @@ mod tests {
             assert_eq!(http_status(e.code()), e.http_status(), "{e:?}");
         }
         assert_eq!(http_status("style.not_found"), 400);
+        let refused = likeness_paint::dicebear_svg(
+            "shapes",
+            &[("rotate".into(), 999.into())].into_iter().collect(),
+        );
+        assert_eq!(http_status(refused.unwrap_err().code()), 400);
         assert_eq!(http_status("paint.bad_recipe"), 500);
     }
 

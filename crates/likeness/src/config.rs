@@ -13,6 +13,13 @@ use crate::access::{ApiToken, Role};
 use crate::error::{Error, Result};
 use crate::provider::settings::ProviderConfig;
 
+mod avatar;
+mod dicebear;
+mod webhooks;
+pub use avatar::AvatarConfig;
+pub use dicebear::DicebearConfig;
+pub use webhooks::{EndpointConfig, WebhooksConfig};
+
 /// A config file is a few kilobytes; anything near this is not one.
 const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
@@ -65,6 +72,12 @@ pub struct Config {
     /// `[storage]`: where images and private objects live, S3 settings, `public_base_url`
     /// (see `store/settings.rs`).
     pub storage: crate::store::StorageConfig,
+    /// `[avatar]`: the Gravatar-compatible routes (see `config/avatar.rs`).
+    pub avatar: AvatarConfig,
+    /// `[dicebear]`: the DiceBear-compatible routes (see `config/dicebear.rs`).
+    pub dicebear: DicebearConfig,
+    /// `[webhooks]`: delivery settings and endpoints declared here (see `config/webhooks.rs`).
+    pub webhooks: WebhooksConfig,
 }
 
 /// Where the metadata and the queue live.
@@ -252,6 +265,9 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             providers: BTreeMap::new(),
             storage: crate::store::StorageConfig::default(),
+            avatar: AvatarConfig::default(),
+            dicebear: DicebearConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -437,6 +453,9 @@ impl Config {
             0.0..=10_000.0,
         )?;
         self.storage.validate()?;
+        self.avatar.validate()?;
+        self.webhooks.validate()?;
+        self.dicebear.validate()?;
         // Provider sections are checked with the environment applied when they are built.
         crate::provider::settings::resolve_all(&self.providers, &|_| None).map(|_| ())
     }

@@ -32,6 +32,11 @@ pub enum Error {
     SubjectNotFound(String),
     #[error("slug {slug:?} matches several subjects ({}); pass the id instead", ids.join(", "))]
     SubjectAmbiguous { slug: String, ids: Vec<String> },
+    #[error(
+        "subject {0:?} has a job a worker is drawing right now; wait for it to finish (or cancel \
+         the run) and erase again"
+    )]
+    SubjectBusy(String),
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
     #[error(transparent)]
@@ -80,6 +85,7 @@ impl Error {
             Error::Paint(e) => e.code(),
             Error::SubjectNotFound(_) => codes::SUBJECT_NOT_FOUND,
             Error::SubjectAmbiguous { .. } => codes::SUBJECT_AMBIGUOUS,
+            Error::SubjectBusy(_) => codes::SUBJECT_BUSY,
             Error::Provider(e) => e.code(),
             Error::Image(e) => e.code(),
             Error::Face(e) => e.code(),
@@ -114,6 +120,7 @@ impl Error {
                 | Error::Source(_)
                 | Error::SubjectNotFound(_)
                 | Error::SubjectAmbiguous { .. }
+                | Error::SubjectBusy(_)
                 | Error::Provider(_)
                 | Error::Image(_)
                 | Error::ModelsMissing { .. }

@@ -27,8 +27,11 @@ use bytes::Bytes;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{Url, header, redirect};
 
+mod post;
 #[cfg(test)]
 mod tests;
+
+pub use post::{Answered, Poster};
 
 /// Longest URL accepted; real image links are far shorter, and the URL is echoed in errors.
 pub const MAX_URL_LEN: usize = 2048;

@@ -7,12 +7,15 @@
 //! reading the files they are handed. ARCHITECTURE.md has the map.
 
 pub mod access;
+pub mod adopt;
 pub mod app;
+pub mod avatar;
 pub mod bounds;
 pub mod codes;
 pub mod config;
 pub mod db;
 pub mod describe;
+pub mod erase;
 pub mod error;
 pub mod events;
 pub mod faces;
@@ -29,8 +32,10 @@ pub mod references;
 pub mod resolve;
 pub mod shared_pace;
 pub mod store;
+pub mod subject_keys;
 pub mod sweep;
 pub mod views;
+pub mod webhooks;
 pub mod worker_identity;
 
 pub use app::App;

@@ -9,7 +9,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,19 +41,7 @@ pub fn read_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, LocalFileErr
     let meta = file.metadata().map_err(io)?;
     let kind = meta.file_type();
     if !kind.is_file() {
-        let kind = if kind.is_dir() {
-            "a directory"
-        } else if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_char_device() {
-            "a character device"
-        } else if kind.is_block_device() {
-            "a block device"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "not a file"
-        };
+        let kind = kind_name(&kind);
         return Err(LocalFileError::NotRegular {
             path: shown(),
             kind,
@@ -90,6 +78,24 @@ pub fn read_photo(path: &Path, max_bytes: usize) -> crate::Result<Vec<u8>> {
         }
         e => e.into(),
     })
+}
+
+/// What a file that is not a regular one is, for messages ("a FIFO", "a directory").
+pub fn kind_name(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
 }
 
 #[cfg(test)]

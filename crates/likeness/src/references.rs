@@ -95,9 +95,14 @@ pub async fn from_subject(app: &App, subject: &Subject) -> Result<Option<Stored>
     Ok(Some(stored))
 }
 
-/// Reads `relative` inside `folder`, refusing anything that would leave it: absolute paths,
-/// `..`, and symbolic links pointing out.
+/// Reads `relative` inside `folder` (see [`local_path`]).
 fn read_local(folder: &Path, relative: &str, max_bytes: usize) -> Result<Vec<u8>> {
+    crate::local_file::read_photo(&local_path(folder, relative)?, max_bytes)
+}
+
+/// The file `relative` names inside `folder`, refusing anything that would leave it: absolute
+/// paths, `..`, and symbolic links pointing out.
+pub fn local_path(folder: &Path, relative: &str) -> Result<std::path::PathBuf> {
     let path = Path::new(relative);
     let plain = path
         .components()
@@ -121,7 +126,7 @@ fn read_local(folder: &Path, relative: &str, max_bytes: usize) -> Result<Vec<u8>
     if !file.starts_with(&root) {
         return Err(outside());
     }
-    crate::local_file::read_photo(&file, max_bytes)
+    Ok(file)
 }
 
 /// The stored reference at `key`, as a provider receives it.

@@ -19,7 +19,8 @@
 //! * birth_date: `birthDate` (partial dates allowed).
 //! * deceased: `deceasedBoolean`, or `deceasedDateTime` (its date part; implies deceased).
 //! * attributes: `species` and `breed` from the `patient-animal` extension (coding display,
-//!   else code, else text).
+//!   else code, else text); `email` from `Patient.telecom` (system `email`; the lowest `rank`
+//!   first, an `old` address never).
 //! * cohorts: none from FHIR (the import cohort is added by the reader).
 
 use std::borrow::Cow;
@@ -64,6 +65,17 @@ struct Patient {
     deceased_boolean: Option<bool>,
     deceased_date_time: Option<String>,
     extension: Option<Vec<Extension>>,
+    telecom: Option<Vec<ContactPoint>>,
+}
+
+/// `Patient.telecom`: only e-mail addresses are read (for Gravatar-style avatar lookups).
+#[derive(Deserialize)]
+struct ContactPoint {
+    system: Option<String>,
+    value: Option<String>,
+    #[serde(rename = "use")]
+    purpose: Option<String>,
+    rank: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -454,7 +466,24 @@ fn to_subject(patient: Patient, id: SubjectId) -> Result<Subject, String> {
             }
         }
     }
+    if let Some(email) = preferred_email(patient.telecom.as_deref().unwrap_or_default()) {
+        subject.attributes.insert("email".to_string(), email);
+    }
     Ok(subject)
+}
+
+/// The e-mail address to look a patient up by: the best-ranked current one (FHIR: rank 1 is
+/// the most preferred; unranked ones come after ranked ones, in file order).
+fn preferred_email(telecom: &[ContactPoint]) -> Option<String> {
+    telecom
+        .iter()
+        .filter(|c| c.system.as_deref() == Some("email") && c.purpose.as_deref() != Some("old"))
+        .filter_map(|c| {
+            let value = crate::names::sanitize(c.value.as_deref()?);
+            (!value.is_empty()).then_some((c.rank.unwrap_or(u32::MAX), value))
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, value)| value)
 }
 
 /// `urn:uuid:<id>`, `urn:oid:<id>`, or a URL ending in `Patient/<id>` (optionally followed by
@@ -478,6 +507,46 @@ fn id_from_full_url(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::id_from_full_url;
+    use crate::read::{ReadOptions, Record, read_bytes};
+
+    fn email_of(patient: &str) -> Option<String> {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let mut records = Vec::new();
+        read_bytes(
+            "p.json",
+            patient.as_bytes(),
+            &ReadOptions::default(),
+            today,
+            &mut |r| records.push(r),
+        )
+        .unwrap();
+        match records.as_slice() {
+            [Record::Subject(s)] => s.attributes.get("email").cloned(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn email_comes_from_the_best_ranked_current_telecom() {
+        let p = |telecom: &str| {
+            format!(r#"{{"resourceType":"Patient","id":"p1","telecom":[{telecom}]}}"#)
+        };
+        let phone = r#"{"system":"phone","value":"555-0100"}"#;
+        let old = r#"{"system":"email","value":"old@example.org","use":"old","rank":1}"#;
+        let home = r#"{"system":"email","value":" Ann@Example.org ","use":"home"}"#;
+        let work = r#"{"system":"email","value":"ann@work.example","rank":2}"#;
+        assert_eq!(email_of(&p(phone)), None);
+        assert_eq!(
+            email_of(&p(&[phone, home].join(","))).as_deref(),
+            Some("Ann@Example.org")
+        );
+        assert_eq!(
+            email_of(&p(&[old, home, work].join(","))).as_deref(),
+            Some("ann@work.example")
+        );
+        assert_eq!(email_of(&p(old)), None);
+        assert_eq!(email_of(r#"{"resourceType":"Patient","id":"p1"}"#), None);
+    }
 
     #[test]
     fn full_url_ids() {

@@ -1,6 +1,7 @@
 //! The `likeness` command line: argument definitions and dispatch. Each command lives in its
 //! own module and talks to the library through `App`.
 
+mod adopt;
 mod faces;
 mod generate;
 mod import;
@@ -110,6 +111,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Generate portraits (missing ones only, unless --force). Resumes an interrupted run.
     Generate(generate::GenerateArgs),
+    /// Adopt a folder of existing images (named by subject id, slug, `{id}_{style}` or
+    /// `{id}_{slug}_{style}`) as portraits of their subjects; --dry-run shows what it would do.
+    Adopt(adopt::AdoptArgs),
     /// List or show imported subjects as likeness sees them.
     Subjects {
         #[command(subcommand)]
@@ -162,8 +166,9 @@ impl Command {
     fn only_reads(&self) -> bool {
         matches!(
             self,
-            Command::Subjects { .. }
-                | Command::Resolve(_)
+            Command::Subjects {
+                command: subjects::SubjectsCommand::List { .. } | subjects::SubjectsCommand::Show { .. }
+            } | Command::Resolve(_)
                 | Command::History(_)
                 | Command::Runs(_)
                 | Command::Providers
@@ -207,7 +212,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => {}
     }
     // A dry run writes nothing, so it does not create the data directory either.
-    let dry_run = matches!(&cli.command, Command::Generate(args) if args.dry_run);
+    let dry_run = matches!(&cli.command, Command::Generate(args) if args.dry_run)
+        || matches!(&cli.command, Command::Adopt(args) if args.dry_run);
     let mode = if cli.command.only_reads() || dry_run {
         likeness::app::Mode::ReadOnly
     } else {
@@ -218,6 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let status = match cli.command {
         Command::Import(args) => import::run(&app, &out, args).await?,
         Command::Generate(args) => generate::run(&app, &out, args).await?,
+        Command::Adopt(args) => adopt::run(&app, &out, args).await?,
         Command::Subjects { command } => subjects::run(&app, &out, command).await?,
         Command::Resolve(args) => subjects::resolve(&app, &out, args).await?,
         Command::History(args) => subjects::history(&app, &out, args).await?,

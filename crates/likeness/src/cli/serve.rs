@@ -63,6 +63,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
             false,
         )),
     };
+    let sender = likeness::webhooks::sender::start(app.clone(), stop.clone()).await?;
     eprintln!("listening on http://{bound}");
     let shutdown = {
         let app = app.clone();
@@ -77,6 +78,7 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(workers) = workers {
         workers.await.context("worker task failed")??;
     }
+    sender.await.context("webhook sender failed")?;
     eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -22,6 +22,21 @@ pub enum SubjectsCommand {
         #[arg(value_name = "ID_OR_SLUG")]
         id: String,
     },
+    /// Erase a person completely: the subject, every image and resized variant, reference
+    /// photos, jobs, webhook deliveries that name them, and quotes of them in run records.
+    /// What stays is a record that an erasure happened (when, who, how much), without the id.
+    /// Safe to run again after a crash: it finishes what is left.
+    #[command(after_help = "\
+Examples:
+  likeness subjects erase 76003
+  likeness --json subjects erase 76003      # {subject_id, existed, assets_removed, ...}
+
+The id is required (not a slug). Refused while a worker is drawing one of the subject's
+images: wait for it (or cancel the run) and erase again.")]
+    Erase {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +89,19 @@ pub async fn run(app: &App, out: &Output, command: SubjectsCommand) -> anyhow::R
                     );
                 }
                 println!("{} subjects", all.len());
+            })?;
+        }
+        SubjectsCommand::Erase { id } => {
+            let actor = format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            );
+            let done = likeness::erase::erase(app, &id, &actor).await?;
+            out.emit(&done, || {
+                println!(
+                    "erased {}: {} images and {} jobs from the database, {} files from the store",
+                    done.subject_id, done.assets_removed, done.jobs_removed, done.objects_removed
+                );
             })?;
         }
         SubjectsCommand::Show { id } => {

@@ -36,6 +36,9 @@ pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     app.listen_to_others();
     let mut workers =
         super::serve::spawn_workers(app.clone(), concurrency, stop.clone(), args.drain);
+    // Webhook deliveries are sent from every worker process too (at most one sender each).
+    let sender_stop = Arc::new(AtomicBool::new(false));
+    let sender = likeness::webhooks::sender::start(app.clone(), sender_stop.clone()).await?;
     let until = if args.drain {
         "until the queue is empty"
     } else {
@@ -55,6 +58,8 @@ pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
         }
     };
     done.context("worker task failed")??;
+    sender_stop.store(true, Ordering::Relaxed);
+    sender.await.context("webhook sender failed")?;
     eprintln!("worker stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -149,6 +149,9 @@ impl Db {
             });
         }
         insert_asset(&mut tx, asset, now).await?;
+        if let Some((event, data)) = webhook_event(asset) {
+            super::webhooks::fan_out(&mut tx, event, Some(&asset.subject_id), &data, now).await?;
+        }
         tx.commit().await?;
         Ok(Recorded::Yes)
     }
@@ -185,6 +188,33 @@ impl Db {
 }
 
 /// The job's new status, if `worker` still holds it in `attempt`; false when it does not.
+/// The webhook event a recorded attempt is, if it ended its job: ids and keys only, never
+/// what the subject is (the receiver asks the API for that, with a token).
+fn webhook_event(asset: &NewAsset) -> Option<(&'static str, serde_json::Value)> {
+    let mut data = serde_json::json!({
+        "job_id": asset.job_id,
+        "run_id": asset.run_id,
+        "subject_id": asset.subject_id,
+        "style": asset.style,
+        "asset_id": asset.id,
+    });
+    match &asset.outcome {
+        Outcome::Stored(stored) => {
+            data["asset_key"] = stored.storage_key.clone().into();
+            Some(("job.succeeded", data))
+        }
+        Outcome::Failed {
+            code,
+            retry_at: None,
+            ..
+        } => {
+            data["error_code"] = code.clone().into();
+            Some(("job.failed", data))
+        }
+        Outcome::Failed { .. } => None,
+    }
+}
+
 async fn move_job_on(
     tx: &mut Tx,
     worker: &str,

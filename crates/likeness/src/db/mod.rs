@@ -14,9 +14,11 @@
 //! and plain structs, and every transaction lives inside one method.
 
 pub mod admin;
+pub mod adopt;
 pub mod assets;
 pub mod budget;
 pub mod costs;
+pub mod erase;
 pub mod gallery;
 mod lock;
 pub mod migrate;
@@ -26,9 +28,11 @@ pub mod queue;
 pub mod runs;
 pub mod shared;
 pub mod stats;
+pub mod subject_keys;
 pub mod subjects;
 mod url;
 mod value;
+pub mod webhooks;
 
 use std::time::Duration;
 

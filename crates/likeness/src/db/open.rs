@@ -25,11 +25,13 @@ pub(super) async fn open(options: &Options) -> Result<Db> {
             // to do).
             let _guard = MigrationLock::take(path).await?;
             SQLITE_MIGRATOR.run(&pool).await?;
-            Ok(Db {
+            let db = Db {
                 backend: Backend::Sqlite(pool),
                 clock_offset_ms: 0,
                 url: options.url.clone(),
-            })
+            };
+            db.backfill_subject_keys().await?;
+            Ok(db)
         }
         DatabaseUrl::Postgres(url) => {
             let pool = postgres_pool(url, options).await?;
@@ -41,6 +43,7 @@ pub(super) async fn open(options: &Options) -> Result<Db> {
                 url: options.url.clone(),
             };
             db.clock_offset_ms = clock_offset(&db).await?;
+            db.backfill_subject_keys().await?;
             Ok(db)
         }
     }
@@ -88,7 +91,10 @@ async fn sqlite_pool(path: &Path, max_connections: u32) -> Result<sqlx::SqlitePo
         // last commits, never corrupt the file.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(30))
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Deleted content is overwritten with zeros, so an erased person cannot be read back
+        // from free pages of the file (`subjects erase`).
+        .pragma("secure_delete", "ON");
     SqlitePoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(Duration::from_secs(60))

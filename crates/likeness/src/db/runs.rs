@@ -252,16 +252,23 @@ impl Db {
         let duration = now.millis() - run.started_at.millis();
         let sql = "UPDATE runs SET status = $1, finished_at = $2, duration_ms = $3
              WHERE id = $4 AND status = 'running'";
-        on_pool!(self, p => {
+        let mut tx = self.begin().await?;
+        let moved = on_tx!(&mut tx, c => {
             sqlx::query(sql)
                 .bind(STATUS_COMPLETED)
                 .bind(now)
                 .bind(duration)
                 .bind(&run.id)
-                .execute(p)
-                .await?;
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
         });
-        Ok(())
+        // Only the call that completed the run reports it.
+        if moved > 0 {
+            let data = serde_json::json!({"run_id": run.id, "run_key": run.run_key, "version": run.version});
+            super::webhooks::fan_out(&mut tx, "run.completed", None, &data, now).await?;
+        }
+        tx.commit().await
     }
 }
 

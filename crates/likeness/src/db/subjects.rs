@@ -132,6 +132,7 @@ impl Db {
                 sqlx::query(cohort).bind(name).bind(id).execute(&mut *c).await?;
             }
         });
+        super::subject_keys::replace(tx, &subject).await?;
         Ok(outcome)
     }
 

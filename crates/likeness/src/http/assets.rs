@@ -33,11 +33,27 @@ pub const VARIANT_WIDTHS: [u32; 8] = [32, 48, 64, 96, 128, 192, 256, 384];
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct AssetQuery {
+    /// A resized variant of a stored original (`<subject>/<name>.<hash>.png`), made and stored
+    /// the first time it is asked for.
+    #[param(value_type = Option<super::schema::VariantWidth>)]
     w: Option<String>,
 }
 
-#[utoipa::path(get, path = "/assets/{path}", tag = "assets", params(("path" = String, Path, description = "a storage key, or a stable name `{id}_{slug}_{style}.png`"), AssetQuery),
-    responses((status = 200, description = "the image (immutable keys cached forever, strong ETag, ranges)"), (status = 304), (status = 307, description = "stable name: to the current version (under public_base_url when set)"), (status = 308, description = "with public_base_url set: an immutable key, to its public URL"), (status = 404, body = super::schema::ErrorBody)))]
+#[utoipa::path(method(get, head), path = "/assets/{path}", tag = "assets", security(()),
+    params(("path" = super::schema::AssetKey, Path, description = "a storage key, or a stable name `{id}_{slug}_{style}.png`"), AssetQuery),
+    responses(
+        (status = 200, description = "the image: content-addressed keys cached forever (`immutable`), strong ETag, byte ranges",
+            content(("image/png"), ("image/jpeg"), ("image/webp"), ("application/octet-stream"))),
+        (status = 206, description = "the range asked for (`Range`)",
+            content(("image/png"), ("image/jpeg"), ("image/webp"), ("application/octet-stream"))),
+        (status = 304, description = "not modified (`If-None-Match`)"),
+        (status = 307, description = "a stable name: to the current version (under `public_base_url` when set); also a root-level file with `public_base_url`",
+            headers(("Location" = String, description = "where the image is"))),
+        (status = 308, description = "with `public_base_url` set: a content-addressed key, to its public URL",
+            headers(("Location" = String, description = "where the image is"))),
+        (status = 400, description = "a key that cannot be one (`http.bad_path`), or a width not offered (`http.bad_width`)", body = super::schema::ErrorBody),
+        (status = 404, description = "nothing stored there (private keys included), or `w` for an image that is not a stored original (variants have no variants)", body = super::schema::ErrorBody),
+        (status = 416, description = "a range outside the image")))]
 pub(super) async fn asset(
     State(state): State<super::State>,
     Path(path): Path<String>,
@@ -178,15 +194,15 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
     }
     // Variants only of originals (`<subject>/<stable name>.<hash>.png`): a variant of a
     // variant would let chained requests fill the disk. Each original has at most
-    // `VARIANT_WIDTHS.len()` of them.
+    // `VARIANT_WIDTHS.len()` of them. Other images have none: not found, not a bad request
+    // (the width is fine; the placeholder the avatar route redirects to is the common case).
     let Some(stem) = path
         .strip_suffix(".png")
         .filter(|s| s.contains('/') && is_original(s))
     else {
-        return Err(ApiError::new(
-            "http.bad_width",
-            "resized variants exist for stored images (/assets/<subject>/<name>.<hash>.png), \
-             not for variants or other names",
+        return Err(ApiError::not_found(
+            "no resized variant of this image: variants exist for stored originals \
+             (/assets/<subject>/<name>.<hash>.png), not for variants or other names",
         ));
     };
     let key = format!("{stem}.w{width}.png");

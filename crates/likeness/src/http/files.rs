@@ -81,6 +81,11 @@ impl Object {
         let head = Head::new(bytes.len() as u64, &crate::hash::hex_sha256(&bytes), &bytes);
         Object { bytes, head }
     }
+
+    /// Its size in bytes (what a cache weighs it by).
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
 }
 
 /// A large object, answered from the store chunk by chunk.
@@ -137,6 +142,14 @@ impl FileCache {
             cache,
             streamed: quick_cache::sync::Cache::new(STREAMED_ENTRIES),
         }
+    }
+
+    /// Drops what is kept of `key` (an erased subject's images must not be served from here).
+    pub fn forget(&self, key: &str) {
+        if let Some(cache) = &self.cache {
+            cache.remove(key);
+        }
+        self.streamed.remove(key);
     }
 
     /// The answer for the object at `key` to a GET or HEAD with `request` headers (see

@@ -76,11 +76,59 @@ pub(super) struct Queued {
     events: broadcast::Receiver<JobEvent>,
 }
 
+/// A count or a size as JSON Schema counts integers: `10` and `10.0` alike (serde's `u32`
+/// refuses `10.0`, which a client writing numbers as floats sends). Use with
+/// `#[serde(default, deserialize_with = "...")]`.
+pub(super) fn whole_number<'de, D>(d: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    whole(&n.to_string()).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("{n} is not a whole number from 0 to {}", u32::MAX))
+    })
+}
+
+/// `text` as a whole number (`10`, `10.0`), if it is one that fits a `u32`.
+pub(super) fn whole(text: &str) -> Option<u32> {
+    let text = text.trim();
+    text.parse::<u32>().ok().or_else(|| {
+        let f: f64 = text.parse().ok()?;
+        (f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f)).then_some(f as u32)
+    })
+}
+
+/// `value` as a text field the databases can store: PostgreSQL refuses NUL in text and JSON,
+/// and SQLite would store what the other backend cannot copy.
+pub(super) fn storable_text(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.contains('\0') {
+        return Err(ApiError::new(
+            codes::HTTP_BAD_TEXT,
+            format!("{field} contains a NUL character; send text without it"),
+        ));
+    }
+    Ok(())
+}
+
 /// Plans one run per job (each carries its own options) and wakes the workers.
 pub(super) async fn enqueue(app: &App, order: Order) -> Result<Queued, ApiError> {
+    if let Some(provider) = &order.provider {
+        storable_text("provider", provider)?;
+    }
     for options in &order.jobs {
         crate::limits::check_job_options(options)
             .map_err(|m| ApiError::new("http.field_too_long", m))?;
+        let texts = [
+            ("custom_prompt", &options.custom_prompt),
+            ("seed", &options.seed),
+        ];
+        for (field, text) in texts {
+            text.as_deref()
+                .map_or(Ok(()), |t| storable_text(field, t))?;
+        }
     }
     let events = app.events.subscribe();
     let mut jobs = Vec::with_capacity(order.jobs.len());
@@ -189,5 +237,51 @@ pub(super) fn job_error(app: &App, job: &JobRow) -> ApiError {
             error.with_retry_after(30)
         }
         _ => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_are_integers_as_json_schema_counts_them() {
+        assert_eq!(whole("10"), Some(10));
+        assert_eq!(whole("10.0"), Some(10));
+        assert_eq!(whole(" 3 "), Some(3));
+        for not in [
+            "10.5",
+            "-1",
+            "-0.5",
+            "4294967296",
+            "1e400",
+            "NaN",
+            "inf",
+            "",
+            "x",
+        ] {
+            assert_eq!(whole(not), None, "{not}");
+        }
+        #[derive(serde::Deserialize)]
+        struct N {
+            #[serde(default, deserialize_with = "whole_number")]
+            n: Option<u32>,
+        }
+        let read = |text: &str| serde_json::from_str::<N>(text).map(|v| v.n);
+        assert_eq!(read(r#"{"n": 10.0}"#).unwrap(), Some(10));
+        assert_eq!(read(r#"{"n": null}"#).unwrap(), None);
+        assert_eq!(read("{}").unwrap(), None);
+        assert!(read(r#"{"n": 1.5}"#).is_err());
+        assert!(read(r#"{"n": "1"}"#).is_err());
+    }
+
+    #[test]
+    fn nul_is_refused_in_stored_text() {
+        assert!(storable_text("seed", "a b\tc").is_ok());
+        let e = storable_text("seed", "a\0b").unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.code.as_str()),
+            (400, codes::HTTP_BAD_TEXT)
+        );
     }
 }

@@ -31,7 +31,8 @@ pub fn routes() -> Router<super::State> {
         .route("/runs/{id}", get(run_one))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+/// Described by `schema::generate_body` (`GenerateBody` in the document).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct GenerateBody {
     style: Option<String>,
@@ -42,7 +43,6 @@ pub(super) struct GenerateBody {
     /// Options for the built-in renderer, laid over the style's `[renderer]` table: `flip`,
     /// `rotate`, `scale`, `translate_x`, `translate_y`, `radius`, `shape`, `background`,
     /// `background_fill`, and the kind's own keys (`palette`, `variant`, …).
-    #[schema(value_type = Option<Object>)]
     options: Option<serde_json::Map<String, Value>>,
 }
 
@@ -50,17 +50,26 @@ pub(super) struct GenerateBody {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(super) struct GenerateQuery {
+    /// Answer when the job has finished (200), or after `timeout` seconds with the job as it
+    /// is then (202).
     #[serde(default)]
     wait: bool,
-    /// Seconds to wait with `wait=true` (default 60, at most 120).
+    /// Seconds to wait with `wait=true` (default 60).
+    #[param(minimum = 0, maximum = 120)]
     timeout: Option<u64>,
 }
 
-#[utoipa::path(post, path = "/api/avatars/generate/{subject_id}", tag = "generation", security(("bearer" = [])),
-    params(("subject_id" = String, Path, description = "subject id or slug"), GenerateQuery),
-    request_body(content = Option<GenerateBody>, description = "optional; defaults to the configured default style"),
-    responses((status = 200, description = "finished job with its asset (`wait=true`)", body = Object), (status = 202, description = "the queued job", body = Object),
-        (status = 400, body = super::schema::ErrorBody), (status = 404, body = super::schema::ErrorBody), (status = 429, description = "rate limited; see Retry-After", body = super::schema::ErrorBody)))]
+#[utoipa::path(post, path = "/api/avatars/generate/{subject_id}", operation_id = "generate_avatar", tag = "generation", security(("bearer" = [])),
+    params(("subject_id" = super::schema::SubjectRef, Path, description = "subject id or slug"), GenerateQuery),
+    request_body(content = ref("#/components/schemas/GenerateBody"), description = "optional (an empty body takes the configured default style)"),
+    responses((status = 200, description = "`wait=true`: the finished job (succeeded or failed) with its asset", body = Object),
+        (status = 202, description = "the queued job (or, with `wait=true`, the job still running at the timeout)", body = Object),
+        (status = 400, description = "a body or query the route does not take: malformed JSON, an unknown field, options the style's renderer refuses, text it cannot store", body = super::schema::ErrorBody),
+        (status = 404, description = "no such subject (`subject.not_found`)", body = super::schema::ErrorBody),
+        (status = 409, description = "a slug several subjects share (`subject.ambiguous`)", body = super::schema::ErrorBody),
+        (status = 429, description = "the client's generation rate limit (`server.generate_per_minute`) is spent",
+            headers(("Retry-After" = u64, description = "seconds until a generation is allowed again")), body = super::schema::ErrorBody),
+        (status = 503, description = "no provider of the style's chain can be used now", body = super::schema::ErrorBody)))]
 pub(super) async fn generate(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -72,6 +81,12 @@ pub(super) async fn generate(
     super::error::require_json(&headers, &body)?;
     generation::take_rate(&state, &client).await?;
     let Query(query) = query.map_err(|e| ApiError::new("http.bad_query", e.body_text()))?;
+    if let Some(t) = query.timeout.filter(|t| *t > MAX_WAIT_SECONDS) {
+        return Err(ApiError::new(
+            crate::codes::HTTP_BAD_QUERY,
+            format!("timeout {t} is over {MAX_WAIT_SECONDS} seconds"),
+        ));
+    }
     // The body is optional: empty means "the defaults".
     let body: GenerateBody = if body.iter().all(u8::is_ascii_whitespace) {
         GenerateBody::default()
@@ -80,7 +95,7 @@ pub(super) async fn generate(
             .map_err(|e| ApiError::new("http.bad_json", format!("request body: {e}")))?
     };
     let app = &state.app;
-    let subject = app.db.find_subject(&subject_id).await?;
+    let subject = super::subjects::find_subject(app, &subject_id).await?;
     let style = body
         .style
         .clone()
@@ -104,7 +119,7 @@ pub(super) async fn generate(
     )
     .await?;
     let limit = if query.wait {
-        Duration::from_secs(query.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS))
+        Duration::from_secs(query.timeout.unwrap_or(60))
     } else {
         Duration::ZERO
     };
@@ -117,13 +132,20 @@ pub(super) async fn generate(
     Ok((status, Json(job_view(app, &job.id).await?)))
 }
 
+/// Job and run ids are UUIDs: anything else is not found without a query (PostgreSQL refuses
+/// NUL in a query parameter).
+fn is_uuid(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok()
+}
+
 /// A job with its asset (image URL, prompt, timing) once there is one.
 async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
-    let job = app
-        .db
-        .job(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
+    let found = if is_uuid(id) {
+        app.db.job(id).await?
+    } else {
+        None
+    };
+    let job = found.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
     let asset = match &job.asset_id {
         Some(a) => app
             .db
@@ -140,8 +162,9 @@ async fn job_view(app: &App, id: &str) -> Result<Value, ApiError> {
     Ok(v)
 }
 
-#[utoipa::path(get, path = "/api/jobs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "the job, with its asset once there is one", body = Object), (status = 404, body = super::schema::ErrorBody)))]
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = super::schema::Uuid, Path, description = "the job's id")),
+    responses((status = 200, description = "the job, with its asset once there is one", body = Object),
+        (status = 404, description = "no such job", body = super::schema::ErrorBody)))]
 pub(super) async fn job(
     State(state): State<super::State>,
     Path(id): Path<String>,
@@ -152,8 +175,10 @@ pub(super) async fn job(
 /// Server-Sent Events for one job: its current state at once, then every change (`queued`,
 /// `running`, `retrying`, `succeeded` or `failed`, each carrying the job as JSON with its asset
 /// once there is one); the stream ends after the final state.
-#[utoipa::path(get, path = "/api/jobs/{id}/events", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "text/event-stream: the state now, then each change until succeeded or failed; `progress` events (`{job_id, value, max}`) carry the sampler steps of long generations (ComfyUI) worked by this server's own workers")))]
+#[utoipa::path(get, path = "/api/jobs/{id}/events", tag = "generation", security(("bearer" = [])), params(("id" = super::schema::Uuid, Path, description = "the job's id")),
+    responses((status = 200, description = "Server-Sent Events: the state now, then each change (`queued`, `running`, `retrying`, `succeeded`, `failed`, each with the job as JSON) until succeeded or failed; `progress` events (`{job_id, value, max}`) carry the sampler steps of long generations (ComfyUI) worked by this server's own workers",
+            content_type = "text/event-stream", body = ref("#/components/schemas/JobEvent")),
+        (status = 404, description = "no such job", body = super::schema::ErrorBody)))]
 pub(super) async fn job_events(
     State(state): State<super::State>,
     Path(id): Path<String>,
@@ -229,7 +254,7 @@ async fn run_view(app: &App, run: crate::db::runs::Run) -> Result<Value, ApiErro
 }
 
 #[utoipa::path(get, path = "/api/runs", tag = "generation", security(("bearer" = [])),
-    responses((status = 200, description = "`{runs: [...]}` newest first, with counts and cost", body = Object)))]
+    responses((status = 200, description = "`{runs: [...]}`, the newest 200, with counts and cost", body = Object)))]
 pub(super) async fn runs(State(state): State<super::State>) -> Result<Json<Value>, ApiError> {
     let mut out = Vec::new();
     for run in state.app.db.runs().await?.into_iter().take(200) {
@@ -238,17 +263,18 @@ pub(super) async fn runs(State(state): State<super::State>) -> Result<Json<Value
     Ok(Json(json!({"runs": out})))
 }
 
-#[utoipa::path(get, path = "/api/runs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, description = "the run with counts and cost", body = Object), (status = 404, body = super::schema::ErrorBody)))]
+#[utoipa::path(get, path = "/api/runs/{id}", tag = "generation", security(("bearer" = [])), params(("id" = super::schema::Uuid, Path, description = "the run's id")),
+    responses((status = 200, description = "the run with counts and cost", body = Object),
+        (status = 404, description = "no such run", body = super::schema::ErrorBody)))]
 pub(super) async fn run_one(
     State(state): State<super::State>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let run = state
-        .app
-        .db
-        .run(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no run {id}")))?;
+    let found = if is_uuid(&id) {
+        state.app.db.run(&id).await?
+    } else {
+        None
+    };
+    let run = found.ok_or_else(|| ApiError::not_found(format!("no run {id}")))?;
     Ok(Json(run_view(&state.app, run).await?))
 }

@@ -4,6 +4,9 @@
 
 mod assets;
 mod auth;
+mod avatar;
+mod dicebear;
+mod erase;
 mod error;
 mod files;
 mod generation;
@@ -18,6 +21,7 @@ mod ratelimit;
 mod schema;
 mod subjects;
 mod ui;
+mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -54,6 +58,9 @@ pub struct State {
     files: Arc<files::FileCache>,
     fetcher: crate::fetch::Fetcher,
     sessions: Arc<ui::Sessions>,
+    avatars: Arc<avatar::AvatarCache>,
+    /// Checks webhook URLs when they are registered, under the fetch policy.
+    poster: crate::fetch::Poster,
 }
 
 /// CORS for the configured origins only; none configured, no CORS headers at all.
@@ -84,14 +91,25 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
     let limit = app.config.server.max_body_bytes;
     let fetcher = crate::fetch::Fetcher::new(app.config.fetch_policy()?)
         .map_err(|e| Error::Config(format!("cannot build the URL fetcher: {e}")))?;
+    let poster = crate::fetch::Poster::new(
+        app.config.fetch_policy()?,
+        std::time::Duration::from_secs(app.config.webhooks.timeout_seconds),
+    )
+    .map_err(|e| Error::Config(format!("cannot build the webhook client: {e}")))?;
     let state = State {
         fetcher,
+        poster,
         generate_limit: Arc::new(ratelimit::RateLimit::for_db(
             app.config.server.generate_per_minute,
             &app.db,
         )),
         metrics: Arc::new(metrics::Metrics::default()),
         files: Arc::new(files::FileCache::new(app.config.server.asset_cache_bytes)),
+        // Answers are small (a few KB at the sizes pages ask for); a quarter of the asset
+        // cache's budget holds tens of thousands.
+        avatars: Arc::new(avatar::AvatarCache::new(
+            app.config.server.asset_cache_bytes / 4,
+        )),
         app,
         sessions: Arc::new(ui::Sessions::new(&access.api_tokens)),
         tokens: Arc::new(auth::Tokens::new(access.api_tokens)),
@@ -100,6 +118,8 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
     let api = subjects::routes()
         .merge(jobs::routes())
         .merge(portraits::routes())
+        .merge(webhooks::routes())
+        .merge(erase::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -112,6 +132,8 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         .nest("/api", api)
         .nest("/v1", v1)
         .merge(assets::routes())
+        .merge(avatar::routes())
+        .merge(dicebear::routes())
         .merge(ui::routes(state.clone()))
         .merge(health::routes())
         .route(
@@ -121,10 +143,11 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
                 auth::require_metrics_token,
             )),
         )
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url(
-            "/openapi.json",
-            <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
-        ))
+        // Built from the app: the document lists the styles and providers this server has.
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs")
+                .external_url_unchecked("/openapi.json", openapi::document(&state.app)),
+        )
         .fallback(|| async { ApiError::not_found("no such route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

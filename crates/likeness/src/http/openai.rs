@@ -31,7 +31,7 @@ use crate::job_options::JobOptions;
 use crate::limits::PROMPT_CHARS as MAX_PROMPT_CHARS;
 use crate::references;
 
-const MAX_IMAGES: u32 = 10;
+pub(super) const MAX_IMAGES: u32 = 10;
 /// Edit images per request (OpenAI's own limit for gpt-image models).
 const MAX_EDIT_IMAGES: usize = 16;
 const WAIT: Duration = Duration::from_secs(120);
@@ -44,11 +44,12 @@ pub fn routes() -> Router<super::State> {
 
 /// OpenAI's request. Knobs likeness has no use for (quality, style, user, background,
 /// moderation, output_compression, input_fidelity) are accepted and ignored, as OpenAI's
-/// clients send them.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+/// clients send them. Described by `schema::images_request` (`ImagesRequest`).
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct ImagesRequest {
     model: Option<String>,
     prompt: Option<String>,
+    #[serde(default, deserialize_with = "generation::whole_number")]
     n: Option<u32>,
     size: Option<String>,
     response_format: Option<String>,
@@ -98,9 +99,17 @@ fn invalid(message: impl Into<String>) -> OpenAiError {
     OpenAiError(ApiError::new("openai.invalid_request", message))
 }
 
-#[utoipa::path(post, path = "/v1/images/generations", tag = "openai", security(("bearer" = [])), request_body = ImagesRequest,
-    responses((status = 200, description = "OpenAI's `{created, data: [{url | b64_json, revised_prompt}]}`", body = Object),
-        (status = 400, description = "OpenAI's error shape"), (status = 401), (status = 429)))]
+#[utoipa::path(post, path = "/v1/images/generations", tag = "openai", security(("bearer" = [])),
+    request_body(content = ref("#/components/schemas/ImagesRequest")),
+    responses((status = 200, description = "OpenAI's `{created, data: [{url | b64_json, revised_prompt}], output_format}`", body = Object),
+        (status = 400, description = "a request likeness cannot serve (OpenAI's `invalid_request_error`)", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 415, description = "the body is not sent as JSON", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 422, description = "the image failed the style's gates", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 429, description = "the client's generation rate limit is spent, or the provider's",
+            headers(("Retry-After" = u64, description = "seconds to wait")), body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 502, description = "the provider answered badly", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 503, description = "no usable provider for the style", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 504, description = "the images were not ready within 120 s; the jobs keep running", body = ref("#/components/schemas/OpenAiErrorBody"))))]
 pub(super) async fn generations(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -115,9 +124,16 @@ pub(super) async fn generations(
 }
 
 #[utoipa::path(post, path = "/v1/images/edits", tag = "openai", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "`image` or `image[]` (JPEG, PNG or WebP; up to 16), `prompt`, and the fields of /v1/images/generations"),
-    responses((status = 200, description = "OpenAI's `{created, data: [{url | b64_json, revised_prompt}]}`", body = Object),
-        (status = 400, description = "OpenAI's error shape"), (status = 401), (status = 413), (status = 415), (status = 429)))]
+    request_body(content = ref("#/components/schemas/ImagesEditForm"), content_type = "multipart/form-data"),
+    responses((status = 200, description = "OpenAI's `{created, data: [{url | b64_json, revised_prompt}], output_format}`", body = Object),
+        (status = 400, description = "a request likeness cannot serve (OpenAI's `invalid_request_error`): no image, a file that is not an image, a `mask`, a malformed form", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 415, description = "the body is not multipart/form-data, or an image is not JPEG, PNG or WebP", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 422, description = "an image does not show exactly one clear face, or the result failed the style's gates", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 429, description = "the client's generation rate limit is spent, or the provider's",
+            headers(("Retry-After" = u64, description = "seconds to wait")), body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 502, description = "the provider answered badly", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 503, description = "no usable provider for the style, or the face models are not installed", body = ref("#/components/schemas/OpenAiErrorBody")),
+        (status = 504, description = "the images were not ready within 120 s; the jobs keep running", body = ref("#/components/schemas/OpenAiErrorBody"))))]
 pub(super) async fn edits(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -156,9 +172,8 @@ pub(super) async fn edits(
             _ => {
                 let text = field.text().await.map_err(multipart_error)?;
                 let parse_n = |t: &str| {
-                    t.trim()
-                        .parse()
-                        .map_err(|_| invalid(format!("`n` {t:?} is not a number")))
+                    generation::whole(t)
+                        .ok_or_else(|| invalid(format!("`n` {t:?} is not a whole number")))
                 };
                 match name.as_str() {
                     "model" => req.model = Some(text),
@@ -215,17 +230,25 @@ async fn images(
     references: Vec<String>,
 ) -> Result<Json<Value>, OpenAiError> {
     let app = &state.app;
+    // The limit counts the prompt as sent, as everywhere else; it is used trimmed.
+    if let Some(sent) = req.prompt.as_deref() {
+        if sent.chars().count() > MAX_PROMPT_CHARS {
+            return Err(invalid(format!(
+                "`prompt` is longer than {MAX_PROMPT_CHARS} characters"
+            )));
+        }
+        // Before the prompt names an ad-hoc subject: nothing is stored for a refused request.
+        generation::storable_text("prompt", sent)?;
+    }
+    if let Some(model) = &req.model {
+        generation::storable_text("model", model)?;
+    }
     let prompt = req
         .prompt
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .ok_or_else(|| invalid("`prompt` is required"))?;
-    if prompt.chars().count() > MAX_PROMPT_CHARS {
-        return Err(invalid(format!(
-            "`prompt` is longer than {MAX_PROMPT_CHARS} characters"
-        )));
-    }
     let n = req.n.unwrap_or(1);
     if !(1..=MAX_IMAGES).contains(&n) {
         return Err(invalid(format!("`n` must be 1 to {MAX_IMAGES}")));

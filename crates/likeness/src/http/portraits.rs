@@ -32,7 +32,8 @@ pub fn routes() -> Router<super::State> {
     Router::new().route("/generate", post(generate))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// Described by `schema::portrait_request` (`PortraitRequest` in the document).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PortraitRequest {
     /// A JPEG, PNG or WebP photo: base64, a `data:` URL, or an http(s) URL.
@@ -55,22 +56,33 @@ pub(super) struct PortraitRequest {
     return_base64: bool,
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Settings {
+    #[serde(default, deserialize_with = "generation::whole_number")]
     width: Option<u32>,
+    #[serde(default, deserialize_with = "generation::whole_number")]
     height: Option<u32>,
+    #[serde(default, deserialize_with = "generation::whole_number")]
     steps: Option<u32>,
-    identity_weight: Option<f32>,
+    /// Read as f64 and checked before narrowing: as f32, 1.0000000001 would pass as 1.
+    identity_weight: Option<f64>,
     /// A number or a string.
-    #[schema(value_type = Option<String>)]
     seed: Option<Value>,
 }
 
-#[utoipa::path(post, path = "/api/generate", tag = "generation", security(("bearer" = [])), request_body = PortraitRequest,
-    responses((status = 200, description = "`{status, output_path, output_url, output_base64?, metadata: {style, style_name, resolution, generation_time_ms, prompt_used, provider, model, seed, identity_score (0–1 against the reference, 0.5 = dlib's same-person line), identity, quality, gate, timestamp, …}}`; 422 `face.none_found`/`face.several`/`face.too_small`/`face.blurred` when the reference photo does not show exactly one clear face", body = Object),
-        (status = 400, body = super::schema::ErrorBody), (status = 413, body = super::schema::ErrorBody), (status = 415, body = super::schema::ErrorBody),
-        (status = 422, body = super::schema::ErrorBody), (status = 429, body = super::schema::ErrorBody), (status = 502, body = super::schema::ErrorBody), (status = 503, body = super::schema::ErrorBody), (status = 504, body = super::schema::ErrorBody)))]
+#[utoipa::path(post, path = "/api/generate", operation_id = "generate_portrait", tag = "generation", security(("bearer" = [])),
+    request_body(content = ref("#/components/schemas/PortraitRequest")),
+    responses((status = 200, description = "`{status, output_path, output_key, output_url, output_base64?, metadata: {style, style_name, resolution, generation_time_ms, prompt_used, provider, model, seed, identity_score (0–1 against the reference, 0.5 = dlib's same-person line), identity, quality, gate, timestamp, …}}`", body = Object),
+        (status = 400, description = "a body the route does not take: malformed JSON, an unknown field, a setting out of range, neither `reference_image` nor `subject_id`, a reference that is not an image, text it cannot store", body = super::schema::ErrorBody),
+        (status = 404, description = "no such subject (`subject.not_found`)", body = super::schema::ErrorBody),
+        (status = 409, description = "a slug several subjects share (`subject.ambiguous`)", body = super::schema::ErrorBody),
+        (status = 422, description = "the reference photo does not show exactly one clear face (`face.none_found`, `face.several`, `face.too_small`, `face.blurred`), or the image failed the style's gates", body = super::schema::ErrorBody),
+        (status = 429, description = "the client's generation rate limit is spent, or the provider's",
+            headers(("Retry-After" = u64, description = "seconds to wait")), body = super::schema::ErrorBody),
+        (status = 502, description = "the provider answered badly, or a reference URL could not be fetched", body = super::schema::ErrorBody),
+        (status = 503, description = "no usable provider for the style, or the face models are not installed", body = super::schema::ErrorBody),
+        (status = 504, description = "not ready within 120 s (`generation.timeout`); the job keeps running", body = super::schema::ErrorBody)))]
 pub(super) async fn generate(
     State(state): State<super::State>,
     Extension(client): Extension<Client>,
@@ -92,11 +104,11 @@ pub(super) async fn generate(
     };
     let subject_id = match (&req.subject_id, &reference) {
         (Some(id), Some(r)) => {
-            let id = app.db.find_subject(id).await?.id.to_string();
+            let id = super::subjects::find_subject(app, id).await?.id.to_string();
             references::remember_colors(app, &id, r).await?;
             id
         }
-        (Some(id), None) => app.db.find_subject(id).await?.id.to_string(),
+        (Some(id), None) => super::subjects::find_subject(app, id).await?.id.to_string(),
         (None, Some(r)) => {
             let id = format!("ref-{}", &hex_sha256(r.key.as_bytes())[..16]);
             let id = generation::adhoc_subject(app, &id, None, "api-generate").await?;
@@ -256,7 +268,8 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
     let seed = match &s.seed {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::String(t)) if !t.trim().is_empty() && t.chars().count() <= SEED_CHARS => {
+        // Any text: a seed is a key, and white space is as good a key as any.
+        Some(Value::String(t)) if !t.is_empty() && t.chars().count() <= SEED_CHARS => {
             Some(t.clone())
         }
         Some(Value::String(t)) => {
@@ -276,8 +289,12 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
             ));
         }
     };
-    let custom_prompt = req.custom_prompt.as_deref().map(str::trim);
-    if let Some(p) = custom_prompt.filter(|p| p.chars().count() > MAX_PROMPT_CHARS) {
+    // Counted as sent, as on every other endpoint (trimming must not decide the limit).
+    if let Some(p) = req
+        .custom_prompt
+        .as_deref()
+        .filter(|p| p.chars().count() > MAX_PROMPT_CHARS)
+    {
         return Err(ApiError::new(
             "http.bad_prompt",
             format!(
@@ -286,13 +303,14 @@ fn job_options(req: &PortraitRequest) -> Result<JobOptions, ApiError> {
             ),
         ));
     }
+    let custom_prompt = req.custom_prompt.as_deref().map(str::trim);
     Ok(JobOptions {
         seed,
         custom_prompt: custom_prompt.filter(|p| !p.is_empty()).map(String::from),
         width: s.width,
         height: s.height,
         steps: s.steps,
-        identity_weight: s.identity_weight,
+        identity_weight: s.identity_weight.map(|w| w as f32),
         ..JobOptions::default()
     })
 }

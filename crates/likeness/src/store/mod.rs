@@ -252,6 +252,26 @@ impl Store {
         public.chain(private).boxed()
     }
 
+    /// The public objects under `folder/` (a subject's images and their variants).
+    pub async fn list_folder(&self, folder: &str) -> Result<Vec<String>> {
+        let prefix = parse_key(folder)?;
+        let backend = &self.public;
+        if backend
+            .local
+            .as_ref()
+            .is_some_and(|l| !l.root.join(folder).is_dir())
+        {
+            return Ok(Vec::new());
+        }
+        backend
+            .inner
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location.to_string())
+            .try_collect()
+            .await
+            .map_err(failure)
+    }
+
     /// The folder of the public objects when it is local (served directly by `/assets`).
     pub fn local_root(&self) -> Option<&Path> {
         self.public.local.as_ref().map(|l| l.root.as_path())

@@ -2,15 +2,20 @@
 
 mod util;
 
+mod adopt;
+mod avatar;
 mod builtin_styles;
 mod cli;
 mod concurrency;
 mod crash;
+mod dicebear_api;
+mod erase;
 mod faces;
 mod hostile;
 mod http;
 mod http_inputs;
 mod migrate_db;
+mod openapi;
 mod provider_comfyui;
 mod provider_gemini;
 mod provider_openai;
@@ -20,3 +25,4 @@ mod scale;
 mod shared_pace;
 mod storage;
 mod ui;
+mod webhooks;

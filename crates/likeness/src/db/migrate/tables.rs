@@ -168,12 +168,82 @@ pub(super) const TABLES: &[Table] = &[
             col("detail", K::Text),
         ],
     },
+    Table {
+        name: "webhooks",
+        key: &["id"],
+        columns: &[
+            col("id", K::Text),
+            col("url", K::Text),
+            col("events", K::Json),
+            col("description", K::Text),
+            col("secret", K::Text),
+            col("origin", K::Text),
+            col("created_by", K::Text),
+            col("created_at", K::Stamp),
+        ],
+    },
+    Table {
+        name: "webhook_deliveries",
+        key: &["id"],
+        columns: &[
+            col("id", K::Text),
+            col("webhook_id", K::Text),
+            col("event", K::Text),
+            opt("subject_id", K::Text),
+            col("data", K::Json),
+            col("status", K::Text),
+            col("attempts", K::Int),
+            col("run_after", K::Int),
+            opt("locked_by", K::Text),
+            opt("lease_until", K::Int),
+            col("created_at", K::Stamp),
+            opt("finished_at", K::Stamp),
+        ],
+    },
+    Table {
+        name: "webhook_attempts",
+        key: &["id"],
+        columns: &[
+            col("id", K::Text),
+            col("delivery_id", K::Text),
+            col("attempt", K::Int),
+            col("at", K::Stamp),
+            opt("status_code", K::Int),
+            opt("error", K::Text),
+            col("duration_ms", K::Int),
+        ],
+    },
+    Table {
+        name: "erasures",
+        key: &["id"],
+        columns: &[
+            col("id", K::Text),
+            col("status", K::Text),
+            opt("subject_id", K::Text),
+            col("actor", K::Text),
+            col("started_at", K::Stamp),
+            opt("finished_at", K::Stamp),
+            col("assets_removed", K::Int),
+            col("jobs_removed", K::Int),
+            col("objects_removed", K::Int),
+        ],
+    },
+    Table {
+        name: "subject_keys",
+        key: &["key"],
+        columns: &[col("key", K::Text), col("subject_id", K::Text)],
+    },
 ];
 
 /// Tables that hold no history and stay behind: the limits every process shares (provider
 /// pacing slots and API rate buckets, moments on the server's clock that start afresh) and the
-/// migrator's own record (the destination has its own).
-pub(super) const NOT_COPIED: &[&str] = &["pace_slots", "rate_buckets", "_sqlx_migrations"];
+/// migrator's own record and the work its migrations left (the destination has its own).
+pub(super) const NOT_COPIED: &[&str] = &[
+    "pace_slots",
+    "rate_buckets",
+    "_sqlx_migrations",
+    "pending_backfills",
+];
 
 /// Refuses a source with a table this list does not know (a migration added one), so a new
 /// table is never silently left behind.

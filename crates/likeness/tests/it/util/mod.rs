@@ -156,6 +156,14 @@ impl TestDir {
             .unwrap_or_else(|e| panic!("write {key} to the store: {e}"));
     }
 
+    /// Deletes an object from the store as another program (or a crash) would.
+    pub fn delete_asset(&self, key: &str) {
+        let store = self.store_for_writing();
+        let owned = key.to_string();
+        stack::block_on(async move { store.delete(&owned).await })
+            .unwrap_or_else(|e| panic!("delete {key} from the store: {e}"));
+    }
+
     /// A stored PNG's dimensions, decoding it whole (a cut-short file fails).
     pub fn asset_png_dimensions(&self, key: &str) -> (u32, u32) {
         png_dimensions_of(&self.asset_bytes(key))
