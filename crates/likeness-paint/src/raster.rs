@@ -32,6 +32,64 @@ pub(crate) fn render_png(
     encode_png(&pixmap, soft)
 }
 
+fn err(e: png::EncodingError) -> PaintError {
+    PaintError::Raster(format!("PNG encoding failed: {e}"))
+}
+
+/// Flat pictures (initials, geometric, posters: a few dozen colours with their anti-aliased
+/// edges) as an indexed PNG: a palette in first-seen order, one byte a pixel, no filter. A
+/// quarter of the bytes to deflate, and within a tenth of what oxipng makes of it (initials:
+/// 2.4 KB against 2.3 KB at 512 px), so the service needs no second pass (`pipeline/save.rs`). `None` past 256 colours.
+fn encode_indexed(pixmap: &tiny_skia::Pixmap) -> Result<Option<Vec<u8>>, PaintError> {
+    let mut palette: Vec<u32> = Vec::with_capacity(256);
+    let mut seen: std::collections::HashMap<u32, u8> =
+        std::collections::HashMap::with_capacity(256);
+    let mut indices = Vec::with_capacity(pixmap.pixels().len());
+    let mut last: Option<(u32, u8)> = None;
+    for p in pixmap.pixels() {
+        let c = p.demultiply();
+        let rgba = u32::from_le_bytes([c.red(), c.green(), c.blue(), c.alpha()]);
+        // Runs of one colour are the rule in flat pictures: skip the map for them.
+        if let Some((colour, index)) = last
+            && colour == rgba
+        {
+            indices.push(index);
+            continue;
+        }
+        let index = match seen.get(&rgba) {
+            Some(&i) => i,
+            None if palette.len() == 256 => return Ok(None),
+            None => {
+                let i = palette.len() as u8;
+                palette.push(rgba);
+                seen.insert(rgba, i);
+                i
+            }
+        };
+        last = Some((rgba, index));
+        indices.push(index);
+    }
+    let rgb: Vec<u8> = palette
+        .iter()
+        .flat_map(|c| c.to_le_bytes()[..3].to_vec())
+        .collect();
+    let alpha: Vec<u8> = palette.iter().map(|c| c.to_le_bytes()[3]).collect();
+    let mut out = Vec::with_capacity(indices.len() / 8);
+    let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
+    enc.set_color(png::ColorType::Indexed);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_palette(rgb);
+    if alpha.iter().any(|&a| a != 255) {
+        enc.set_trns(alpha);
+    }
+    enc.set_compression(png::Compression::Balanced);
+    enc.set_filter(png::Filter::NoFilter);
+    let mut writer = enc.write_header().map_err(err)?;
+    writer.write_image_data(&indices).map_err(err)?;
+    writer.finish().map_err(err)?;
+    Ok(Some(out))
+}
+
 /// A plain, fast PNG encode (fdeflate's fast mode): several times quicker than tiny-skia's
 /// default `encode_png` on textured images, at larger files. The service recompresses with
 /// oxipng before storing, so speed is what matters here.
@@ -40,6 +98,9 @@ pub(crate) fn render_png(
 /// filtering on smooth images, without trying five filters per row) and colour channels
 /// rounded to even values. Everything else keeps adaptive filters, so its bytes do not move.
 fn encode_png(pixmap: &tiny_skia::Pixmap, soft: bool) -> Result<Vec<u8>, PaintError> {
+    if !soft && let Some(indexed) = encode_indexed(pixmap)? {
+        return Ok(indexed);
+    }
     let px = if !soft {
         let mut rgba = Vec::with_capacity(pixmap.data().len());
         for p in pixmap.pixels() {
@@ -65,7 +126,6 @@ fn encode_png(pixmap: &tiny_skia::Pixmap, soft: bool) -> Result<Vec<u8>, PaintEr
         }
         px
     };
-    let err = |e: png::EncodingError| PaintError::Raster(format!("PNG encoding failed: {e}"));
     let mut out = Vec::with_capacity(px.len() / 3);
     let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
     enc.set_color(png::ColorType::Rgba);
@@ -335,5 +395,75 @@ mod resize_tests {
             64
         );
         assert!(resize_png(b"not a png", 64).is_err());
+    }
+}
+
+#[cfg(test)]
+mod encode_tests {
+    use super::*;
+
+    fn decode(bytes: &[u8]) -> Vec<u8> {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        buf.truncate(info.buffer_size());
+        buf
+    }
+
+    /// An indexed PNG decodes to exactly the pixels the RGBA encoding holds, transparency
+    /// included, and a picture of more than 256 colours stays RGBA.
+    #[test]
+    fn indexed_pngs_hold_the_same_pixels() {
+        // Half a red ground, the rest transparent, and a translucent anti-aliased circle.
+        let mut flat = tiny_skia::Pixmap::new(40, 30).unwrap();
+        let ground = tiny_skia::Rect::from_xywh(0.0, 0.0, 20.0, 30.0).unwrap();
+        let mut red = tiny_skia::Paint::default();
+        red.set_color_rgba8(200, 30, 60, 255);
+        flat.fill_rect(ground, &red, tiny_skia::Transform::identity(), None);
+        let mut paint = tiny_skia::Paint::default();
+        paint.set_color_rgba8(10, 120, 240, 128);
+        paint.anti_alias = true;
+        let circle = tiny_skia::PathBuilder::from_circle(20.0, 15.0, 11.3).unwrap();
+        let identity = tiny_skia::Transform::identity();
+        flat.fill_path(
+            &circle,
+            &paint,
+            tiny_skia::FillRule::Winding,
+            identity,
+            None,
+        );
+        let indexed = encode_indexed(&flat)
+            .unwrap()
+            .expect("a flat picture is indexed");
+        assert_eq!(indexed[25], 3, "colour type 3: indexed");
+        let mut rgba = Vec::new();
+        let mut enc = png::Encoder::new(&mut rgba, 40, 30);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let px: Vec<u8> = flat
+            .pixels()
+            .iter()
+            .flat_map(|p| {
+                let c = p.demultiply();
+                [c.red(), c.green(), c.blue(), c.alpha()]
+            })
+            .collect();
+        enc.write_header().unwrap().write_image_data(&px).unwrap();
+        assert!(decode(&indexed) == decode(&rgba), "the same pixels");
+        assert!(
+            decode(&indexed).chunks(4).any(|p| p[3] != 255),
+            "transparency kept"
+        );
+
+        let mut noisy = tiny_skia::Pixmap::new(32, 32).unwrap();
+        for (i, p) in noisy.pixels_mut().iter_mut().enumerate() {
+            *p = tiny_skia::ColorU8::from_rgba(i as u8, (i / 4) as u8, 7, 255).premultiply();
+        }
+        assert!(
+            encode_indexed(&noisy).unwrap().is_none(),
+            "over 256 colours"
+        );
     }
 }

@@ -31,7 +31,7 @@ pub async fn save(
         "image/jpeg" => ("image/jpeg", "jpg"),
         _ => ("image/png", "png"),
     };
-    let bytes = if ext == "png" {
+    let bytes = if ext == "png" && !(png_level == 0 && is_indexed(&g.bytes)) {
         tokio::task::spawn_blocking(move || optimise_png(g.bytes, png_level))
             .await
             .map_err(|e| SaveError::Encode(e.to_string()))?
@@ -57,6 +57,12 @@ pub async fn save(
         render_us: g.render_us,
         encode_us,
     })
+}
+
+/// Whether a PNG is already indexed (the built-in renderer writes flat pictures so): oxipng's
+/// preset 0 would only recompress it, at twice the cost of drawing it, for a few percent.
+fn is_indexed(png: &[u8]) -> bool {
+    png.len() > 25 && &png[12..16] == b"IHDR" && png[25] == 3
 }
 
 /// Lossless PNG optimisation (oxipng), metadata stripped.
