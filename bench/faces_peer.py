@@ -2,7 +2,10 @@
 """The peer for bench/faces.sh: Python's face_recognition 1.3.0 (dlib), and the photo set.
 
     faces_peer.py make ASTRONAUT OUT_DIR   # write the astronaut variants (Pillow)
+    faces_peer.py portrait ASTRONAUT OUT   # the astronaut at 1024x1024, JPEG (the check's photo)
     faces_peer.py run DIR [LABEL]          # time every photo in DIR, print one JSON line
+    faces_peer.py check PHOTO [RUNS]       # CPU time of a reference check of one photo
+    faces_peer.py labelled DIR             # precision/recall on DIR (faces_bench labelled's)
 
 `run` times, per photo: load_image_file (decode), face_locations (HOG, upsample 1, the
 default) and face_encodings(..., model="small") for every face. The first photo is run once
@@ -50,6 +53,14 @@ def make(astronaut, out):
     print(n)
 
 
+def portrait(astronaut, out):
+    """The astronaut (512x512) upscaled to 1024x1024 (Lanczos), JPEG quality 90: the issue's
+    "1024 px portrait" for the reference-check timing."""
+    from PIL import Image
+
+    Image.open(astronaut).convert("RGB").resize((1024, 1024), Image.LANCZOS).save(out, quality=90)
+
+
 def run(folder, label):
     started = time.perf_counter()
     import face_recognition
@@ -90,9 +101,70 @@ def run(folder, label):
     }))
 
 
+def check(photo, runs):
+    """Decode, HOG detection (upsample 1), the largest face's encoding: what a reference check
+    needs. CPU time of this thread (time.thread_time), first run untimed."""
+    import face_recognition
+
+    def once():
+        img = face_recognition.load_image_file(photo)
+        locations = face_recognition.face_locations(img)
+        if locations:
+            largest = max(locations, key=lambda l: (l[2] - l[0]) * (l[1] - l[3]))
+            face_recognition.face_encodings(img, [largest], model="small")
+        return len(locations)
+
+    faces = once()
+    start = time.thread_time()
+    for _ in range(runs):
+        once()
+    cpu_ms = (time.thread_time() - start) * 1000 / max(runs, 1)
+    print(json.dumps({"impl": "face_recognition", "path": "check", "faces": faces,
+                      "runs": runs, "cpu_ms": round(cpu_ms, 1)}))
+
+
+def labelled(folder):
+    """face_locations (HOG, upsample 1) on every image of DIR/labels.tsv's set, scored as
+    tests/it/labelled/set.rs scores: a hit when the box's centre is inside the label and its
+    width 0.5-2x the label's, one detection per label, ignored labels neither hit nor miss."""
+    import face_recognition
+
+    labels = {}
+    for line in open(os.path.join(folder, "labels.tsv")):
+        f, x, y, w, h, kind = line.rstrip("\n").split("\t")
+        labels.setdefault(f, []).append(((float(x), float(y), float(w), float(h)), kind == "face"))
+    files = sorted(f for f in os.listdir(folder) if f.endswith(".png"))
+    hits = misses = false_alarms = 0
+    for f in files:
+        img = face_recognition.load_image_file(os.path.join(folder, f))
+        boxes = [(l, t, r - l, b - t) for (t, r, b, l) in face_recognition.face_locations(img)]
+        ls = labels.get(f, [])
+        taken = [False] * len(ls)
+        for (dx, dy, dw, dh) in boxes:
+            cx, cy = dx + dw / 2, dy + dh / 2
+            for i, ((x, y, w, h), scored) in enumerate(ls):
+                if not taken[i] and x <= cx <= x + w and y <= cy <= y + h and 0.5 <= dw / w <= 2:
+                    taken[i] = True
+                    hits += scored
+                    break
+            else:
+                false_alarms += 1
+        misses += sum(1 for (_, scored), t in zip(ls, taken) if scored and not t)
+    print(json.dumps({"impl": "face_recognition", "images": len(files), "hits": hits,
+                      "misses": misses, "false_alarms": false_alarms,
+                      "recall": round(hits / max(hits + misses, 1), 3),
+                      "precision": round(hits / max(hits + false_alarms, 1), 3)}))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "portrait":
+        portrait(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "check":
+        check(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 10)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "labelled":
+        labelled(sys.argv[2])
     elif len(sys.argv) >= 3 and sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "photos")
     else:

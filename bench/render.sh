@@ -23,14 +23,7 @@ log "== building render_bench (release)"
 cargo build --release --locked -p likeness --example render_bench >&2
 bench="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/render_bench"
 
-js="$PWD/target/bench-dicebear"
-if [ ! -d "$js/node_modules/@dicebear/converter" ]; then
-  log "== installing DiceBear JS 9.4.3 into $js"
-  mkdir -p "$js"
-  (cd "$js" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent \
-    @dicebear/core@9.4.3 @dicebear/collection@9.4.3 @dicebear/converter@9.4.3 >&2)
-fi
-cp bench/render_dicebear.mjs "$js/"
+js="$(bench/dicebear_js.sh)"
 font="$PWD/crates/likeness-paint/fonts/DejaVuSans.ttf"
 
 run() { # run LABEL CMD...: one JSON line into $work/results.jsonl

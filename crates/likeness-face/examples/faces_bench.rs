@@ -2,7 +2,13 @@
 //!
 //! ```sh
 //! cargo run --release -p likeness-face --example faces_bench -- DIR [LABEL]
+//! cargo run --release -p likeness-face --example faces_bench -- check PHOTO [RUNS]
+//! cargo run --release -p likeness-face --example faces_bench -- labelled OUT
 //! ```
+//!
+//! `check` times the reference-photo check (`faces_bench/check.rs`); `labelled` scores
+//! detection on the labelled set and writes the set with its soft variants to OUT for the
+//! Python peer (`faces_bench/labelled.rs`).
 //!
 //! Loads `centerface.onnx` and the dlib ResNet from `$LIKENESS_MODELS` (default
 //! `target/models`), warms up on the first photo (untimed, as the Python peer does), then times
@@ -15,6 +21,11 @@ use std::time::Instant;
 
 use likeness_face::{DetectOptions, FaceModels};
 
+#[path = "faces_bench/check.rs"]
+mod check;
+#[path = "faces_bench/labelled.rs"]
+mod labelled;
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("faces_bench: {e}");
@@ -24,26 +35,27 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().ok_or("usage: faces_bench DIR [LABEL]")?);
+    let first = args
+        .next()
+        .ok_or("usage: faces_bench DIR [LABEL] | check PHOTO [RUNS] | labelled OUT")?;
+    let (models, load_ms) = load()?;
+    match first.as_str() {
+        "check" => {
+            let photo = PathBuf::from(args.next().ok_or("usage: faces_bench check PHOTO")?);
+            let runs = match args.next() {
+                Some(r) => r.parse().map_err(|_| format!("RUNS: not a number: {r}"))?,
+                None => 20,
+            };
+            return check::run(&models, &photo, runs);
+        }
+        "labelled" => {
+            let out = PathBuf::from(args.next().ok_or("usage: faces_bench labelled OUT")?);
+            return labelled::run(&models, &out);
+        }
+        _ => {}
+    }
+    let dir = PathBuf::from(first);
     let label = args.next().unwrap_or_else(|| "photos".into());
-    let models_dir = std::env::var_os("LIKENESS_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/models"));
-    let read = |name: &str| {
-        let path = models_dir.join(name);
-        std::fs::read(&path).map_err(|e| {
-            format!(
-                "{}: {e} — run `scripts/fetch-models --photos target/models`",
-                path.display()
-            )
-        })
-    };
-
-    let started = Instant::now();
-    let centerface = read("centerface.onnx")?;
-    let resnet = read("dlib_face_recognition_resnet_model_v1.dat")?;
-    let models = FaceModels::from_bytes(&centerface, &resnet).map_err(|e| e.to_string())?;
-    let load_ms = ms(started);
 
     let photos = photos(&dir)?;
     let first = photos
@@ -71,6 +83,27 @@ fn run() -> Result<(), String> {
     });
     println!("{line}");
     Ok(())
+}
+
+/// Both models from `$LIKENESS_MODELS` (default `target/models`), and the load time in ms.
+fn load() -> Result<(FaceModels, f64), String> {
+    let models_dir = std::env::var_os("LIKENESS_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/models"));
+    let read = |name: &str| {
+        let path = models_dir.join(name);
+        std::fs::read(&path).map_err(|e| {
+            format!(
+                "{}: {e} — run `scripts/fetch-models --photos target/models`",
+                path.display()
+            )
+        })
+    };
+    let started = Instant::now();
+    let centerface = read("centerface.onnx")?;
+    let resnet = read("dlib_face_recognition_resnet_model_v1.dat")?;
+    let models = FaceModels::from_bytes(&centerface, &resnet).map_err(|e| e.to_string())?;
+    Ok((models, ms(started)))
 }
 
 /// Decode, detect, embed every face: what a reference photo or a judged output costs.

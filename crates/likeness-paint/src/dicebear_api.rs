@@ -197,7 +197,7 @@ impl Painter {
     /// [`Painter::render_svg`]) as a PNG of `side` × `side` pixels, with the bundled fonts
     /// only: the same rasteriser as [`Painter::render_png`].
     pub fn rasterise_png(&self, svg: &str, side: u32) -> Result<Vec<u8>, PaintError> {
-        raster::render_png(&self.fontdb, svg, raster_side(side)?)
+        raster::render_png(&self.fontdb, svg, raster_side(side)?).map(|r| r.png)
     }
 
     /// Like [`Painter::rasterise_png`], as RGBA bytes (straight alpha, row by row), for other

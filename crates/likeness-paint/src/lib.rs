@@ -118,7 +118,7 @@ pub use dicebear_api::{
 pub use dicebear_query::{MAX_QUERY_BYTES, dicebear_query};
 pub use frame::{ColorFill, Flip, Frame, Span};
 pub use initials::initials;
-pub use raster::resize_png;
+pub use raster::{RenderedPng, resize_png};
 pub use recipe::{Backdrop, Neckline, PosterRecipe};
 pub use recipe::{
     FontWeight, GeometricRecipe, GeometricVariant, InitialsRecipe, KINDS, Recipe, Shape,
@@ -258,6 +258,17 @@ impl Painter {
         sitter: &Sitter,
         size: Size,
     ) -> Result<Vec<u8>, PaintError> {
+        self.render_png_timed(recipe, sitter, size).map(|r| r.png)
+    }
+
+    /// [`Painter::render_png`], saying how long the PNG encode took (the rest is drawing and
+    /// rasterising), so a pipeline can tell the two apart.
+    pub fn render_png_timed(
+        &self,
+        recipe: &Recipe,
+        sitter: &Sitter,
+        size: Size,
+    ) -> Result<RenderedPng, PaintError> {
         let svg = self.render_svg(recipe, sitter, size)?;
         raster::render_png(&self.fontdb, &svg, size)
     }

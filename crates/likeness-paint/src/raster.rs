@@ -1,6 +1,7 @@
 //! SVG → PNG through usvg/resvg/tiny-skia, with every resource loader switched off.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use resvg::tiny_skia;
 use resvg::usvg;
@@ -22,14 +23,26 @@ fn options(fontdb: &Arc<usvg::fontdb::Database>) -> usvg::Options<'static> {
     }
 }
 
+/// A PNG and the time its encode took.
+#[derive(Debug)]
+pub struct RenderedPng {
+    pub png: Vec<u8>,
+    pub encode: Duration,
+}
+
 /// Rasterises `svg` at exactly `size` pixels and encodes it as PNG (8 bits).
 pub(crate) fn render_png(
     fontdb: &Arc<usvg::fontdb::Database>,
     svg: &str,
     size: Size,
-) -> Result<Vec<u8>, PaintError> {
+) -> Result<RenderedPng, PaintError> {
     let (pixmap, soft) = rasterise(fontdb, svg, size)?;
-    encode_png(&pixmap, soft)
+    let started = Instant::now();
+    let png = encode_png(&pixmap, soft)?;
+    Ok(RenderedPng {
+        png,
+        encode: started.elapsed(),
+    })
 }
 
 fn err(e: png::EncodingError) -> PaintError {

@@ -25,6 +25,9 @@
 //!                                # provider one of builtin, comfyui, gemini, imagen, openai
 //! send_identifiers = false       # optional; true lets cloud prompts use names and birth dates
 //! send_references = false        # optional; true lets reference photos go to cloud providers
+//! format = "png"                 # optional; how images are stored: "png" (default), "webp"
+//!                                # (lossless), "webp-lossy" or "avif"
+//! quality = 80                   # optional, lossy formats only: 1–100 (webp-lossy 80, avif 70)
 //! prompt = """…minijinja…"""
 //! negative_prompt = "…"          # optional
 //!
@@ -101,6 +104,7 @@
 
 mod catalog;
 mod error;
+mod format;
 mod gates;
 mod parse;
 mod prompt;
@@ -109,6 +113,7 @@ mod words;
 
 pub use catalog::Catalog;
 pub use error::StyleError;
+pub use format::{DEFAULT_AVIF_QUALITY, DEFAULT_WEBP_QUALITY, FORMAT_NAMES, OutputFormat};
 pub use gates::{Gates, MAX_GATE_ATTEMPTS, OnFail};
 pub use prompt::{
     Audience, CLOUD_AGE_CAP, IDENTIFIER_ATTRIBUTES, IDENTIFIER_FIELDS, PromptSubject,

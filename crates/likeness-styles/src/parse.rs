@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 use crate::error::{StyleError, closest};
+use crate::format::OutputFormat;
 use crate::gates::Gates;
 use crate::prompt::{self, Which};
 use crate::style::{
@@ -45,6 +46,10 @@ struct RawStyle {
     renderer: Option<toml::Table>,
     #[serde(default)]
     gates: Option<Spanned<Gates>>,
+    #[serde(default)]
+    format: Option<Spanned<String>>,
+    #[serde(default)]
+    quality: Option<Spanned<i64>>,
 }
 
 /// 1-based line and column (in chars) of a byte offset.
@@ -277,6 +282,8 @@ pub(crate) fn parse_style(
         },
     };
 
+    let format = output_format(&raw).map_err(|(span, m)| invalid(span, m))?;
+
     let style = Style {
         name,
         version,
@@ -295,6 +302,7 @@ pub(crate) fn parse_style(
         negative_prompt: raw.negative_prompt.as_ref().map(|n| n.get_ref().clone()),
         renderer: raw.renderer,
         gates,
+        format,
         origin,
         fingerprint: sha256_hex(src.as_bytes()),
     };
@@ -337,6 +345,21 @@ pub(crate) fn parse_style(
         style.check_cloud_safe().map_err(with_file_line)?;
     }
     Ok(style)
+}
+
+/// `format` and `quality`, with the span an error should point at.
+fn output_format(raw: &RawStyle) -> Result<OutputFormat, (std::ops::Range<usize>, String)> {
+    let quality = raw.quality.as_ref();
+    let name = raw.format.as_ref().map_or("png", |f| f.get_ref().as_str());
+    OutputFormat::parse(name, quality.map(|q| *q.get_ref())).map_err(|m| {
+        let span = match (&raw.format, quality) {
+            (Some(f), _) if !m.starts_with("quality") => f.span(),
+            (_, Some(q)) => q.span(),
+            (Some(f), None) => f.span(),
+            (None, None) => raw.name.span(),
+        };
+        (span, m)
+    })
 }
 
 fn valid_name(name: &str) -> bool {

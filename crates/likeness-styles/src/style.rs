@@ -223,6 +223,8 @@ pub struct Style {
     pub renderer: Option<toml::Table>,
     /// What an image must reach to be kept (`[gates]`); by default nothing is regenerated.
     pub gates: crate::gates::Gates,
+    /// How the images are stored (`format`, `quality`); PNG by default.
+    pub format: crate::format::OutputFormat,
     pub origin: Origin,
     /// SHA-256 (lowercase hex) of the style file's exact bytes.
     pub fingerprint: String,

@@ -92,11 +92,14 @@ fn redirect(raw: &str, redirect_hosts: &[String]) -> Result<Fallback, String> {
     Ok(Fallback::Redirect(url.to_string()))
 }
 
-/// The picture format of an answer (`/avatar/{hash}.jpg` asks for JPEG).
+/// The picture format of an answer (`/avatar/{hash}.jpg` asks for JPEG; without an extension
+/// `Accept` chooses among PNG, WebP and AVIF).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Png,
     Jpeg,
+    Webp,
+    Avif,
 }
 
 impl Format {
@@ -104,7 +107,17 @@ impl Format {
         match self {
             Format::Png => "image/png",
             Format::Jpeg => "image/jpeg",
+            Format::Webp => "image/webp",
+            Format::Avif => "image/avif",
         }
+    }
+
+    /// The format of a content type `content_type` gives back (PNG for any other).
+    pub fn of_content_type(content_type: &str) -> Format {
+        [Format::Jpeg, Format::Webp, Format::Avif]
+            .into_iter()
+            .find(|f| f.content_type() == content_type)
+            .unwrap_or(Format::Png)
     }
 }
 
@@ -195,21 +208,11 @@ fn hsl(h: f64, s: f64, l: f64) -> Rgb {
     Rgb(byte(r), byte(g), byte(b))
 }
 
-/// The largest stored image `fit` decodes (portraits are at most 4096 on a side).
-const MAX_SOURCE_PIXELS: u64 = 4096 * 4096;
-
-/// `image` (PNG, JPEG or WebP) cut to its centred square and scaled to `size` × `size`.
+/// `image` (PNG, JPEG or WebP; at most 4096 × 4096) cut to its centred square and scaled to
+/// `size` × `size`.
 pub fn fit(image: &[u8], size: u32, format: Format) -> Result<Vec<u8>, String> {
-    let reader = image::ImageReader::new(Cursor::new(image))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let (w, h) = reader.into_dimensions().map_err(|e| e.to_string())?;
-    if u64::from(w) * u64::from(h) > MAX_SOURCE_PIXELS {
-        return Err(format!(
-            "the stored image is {w}x{h}, larger than 4096x4096"
-        ));
-    }
-    let decoded = image::load_from_memory(image).map_err(|e| e.to_string())?;
+    let decoded = DynamicImage::from(crate::encode::decode(image)?);
+    let (w, h) = (decoded.width(), decoded.height());
     let side = w.min(h);
     let square = decoded.crop_imm((w - side) / 2, (h - side) / 2, side, side);
     let scaled = if side == size {
@@ -226,9 +229,26 @@ fn encode(image: DynamicImage, format: Format) -> Result<Vec<u8>, String> {
         Format::Png => image.write_to(&mut out, ImageFormat::Png),
         // JPEG has no alpha: transparent parts become white, as browsers show them on a page.
         Format::Jpeg => flatten(&image.to_rgba8()).write_to(&mut out, ImageFormat::Jpeg),
+        Format::Webp | Format::Avif => return encode_modern(&image.to_rgba8(), format),
     }
     .map_err(|e| e.to_string())?;
     Ok(out.into_inner())
+}
+
+/// WebP (lossless or lossy, the smaller) or AVIF, as `/assets/` derives them.
+fn encode_modern(image: &RgbaImage, format: Format) -> Result<Vec<u8>, String> {
+    let pixels = crate::encode::Rgba {
+        pixels: image.as_raw(),
+        width: image.width(),
+        height: image.height(),
+    };
+    if format == Format::Webp {
+        return crate::encode::smallest_webp(&pixels);
+    }
+    let avif = crate::encode::OutputFormat::Avif {
+        quality: crate::encode::DERIVED_AVIF_QUALITY,
+    };
+    crate::encode::encode(&pixels, avif, 0)
 }
 
 fn flatten(rgba: &RgbaImage) -> DynamicImage {
@@ -312,6 +332,11 @@ mod tests {
             draw(&painter, &identicon, &other, 64, Format::Png).unwrap(),
             "another hash, another picture"
         );
+        for format in [Format::Webp, Format::Avif] {
+            let a = draw(&painter, &identicon, &who, 48, format).unwrap();
+            assert_eq!(a, draw(&painter, &identicon, &who, 48, format).unwrap());
+            assert_eq!(crate::encode::sniff(&a), Some(format.content_type()));
+        }
         let jpeg = draw(&painter, &Fallback::Blank, &who, 32, Format::Jpeg).unwrap();
         assert_eq!(&jpeg[..3], &[0xff, 0xd8, 0xff]);
         assert_eq!(decode(&jpeg).to_rgb8().get_pixel(5, 5).0, [255, 255, 255]);

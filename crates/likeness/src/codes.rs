@@ -30,6 +30,8 @@ pub const REFERENCE_MISSING: &str = "reference.missing";
 pub const FACE_MODELS_MISSING: &str = "face.models_missing";
 pub const IMAGE_RESIZE_FAILED: &str = "image.resize_failed";
 pub const IMAGE_CHECK_FAILED: &str = "image.check_failed";
+/// A picture could not be encoded in the format asked (a style's `format`, an `Accept` variant).
+pub const IMAGE_ENCODE_FAILED: &str = "image.encode_failed";
 pub const GATE_FAILED: &str = "gate.failed";
 pub const QUEUE_WORKER_DIED: &str = "queue.worker_died";
 pub const QUEUE_EMPTY_RUN: &str = "queue.empty_run";
@@ -76,6 +78,8 @@ pub const HTTP_BAD_SETTING: &str = "http.bad_setting";
 pub const HTTP_BAD_PROMPT: &str = "http.bad_prompt";
 pub const HTTP_BAD_PATH: &str = "http.bad_path";
 pub const HTTP_BAD_WIDTH: &str = "http.bad_width";
+/// An `Accept` header that is not a list of media ranges with valid `q` weights.
+pub const HTTP_BAD_ACCEPT: &str = "http.bad_accept";
 pub const HTTP_MISSING_FIELD: &str = "http.missing_field";
 pub const HTTP_FIELD_TOO_LONG: &str = "http.field_too_long";
 pub const HTTP_CONFLICTING_FIELDS: &str = "http.conflicting_fields";
@@ -160,6 +164,7 @@ pub fn http_status(code: &str) -> u16 {
         | HTTP_BAD_PROMPT
         | HTTP_BAD_PATH
         | HTTP_BAD_WIDTH
+        | HTTP_BAD_ACCEPT
         | HTTP_MISSING_FIELD
         | HTTP_FIELD_TOO_LONG
         | HTTP_CONFLICTING_FIELDS

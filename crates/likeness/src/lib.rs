@@ -15,6 +15,7 @@ pub mod codes;
 pub mod config;
 pub mod db;
 pub mod describe;
+pub mod encode;
 pub mod erase;
 pub mod error;
 pub mod events;

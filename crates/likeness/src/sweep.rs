@@ -48,6 +48,27 @@ fn is_referenced(key: &str, referenced: &HashSet<String>) -> bool {
     key == PLACEHOLDER_KEY
         || referenced.contains(key)
         || original_of(key).is_some_and(|o| referenced.contains(&o))
+        || picture_stem(key).is_some_and(|stem| {
+            IMAGE_EXTS
+                .iter()
+                .any(|ext| referenced.contains(&format!("{stem}.{ext}")))
+        })
+}
+
+/// The image extensions `/assets/` stores a picture's variants under.
+const IMAGE_EXTS: [&str; 4] = ["png", "webp", "avif", "jpg"];
+
+/// The picture a key shows (`x.<hash>.w64.webp` → `x.<hash>`): the other-format variants
+/// `/assets/` derives for `Accept` (and an AVIF's PNG) go with their original.
+fn picture_stem(key: &str) -> Option<&str> {
+    let (stem, ext) = key.rsplit_once('.')?;
+    if !IMAGE_EXTS.contains(&ext) {
+        return None;
+    }
+    Some(match stem.rsplit_once(".w") {
+        Some((base, w)) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => stem,
+    })
 }
 
 pub async fn sweep(app: &App, grace: Duration, dry_run: bool) -> Result<SweepReport> {
@@ -98,5 +119,10 @@ mod tests {
         assert!(is_referenced(PLACEHOLDER_KEY, &kept));
         assert!(!is_referenced("p/y.cd.png", &kept));
         assert!(!is_referenced("p/y.cd.wide.png", &kept));
+        assert!(is_referenced("p/x.ab.avif", &kept));
+        assert!(is_referenced("p/x.ab.w64.webp", &kept));
+        let avif: HashSet<String> = ["p/z.ef.avif".to_string()].into();
+        assert!(is_referenced("p/z.ef.png", &avif));
+        assert!(!is_referenced("p/z.eg.png", &avif));
     }
 }

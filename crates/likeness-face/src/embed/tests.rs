@@ -193,22 +193,3 @@ fn any_single_byte_change_in_the_headers_loads_or_is_refused_without_panicking()
         "{loaded} changes loaded, {refused} refused"
     );
 }
-
-/// Prints the time per embedding: `cargo test -p likeness-face --lib -- --ignored timing
-/// --nocapture`. Figures go in reports, not assertions (the machine is shared).
-#[test]
-#[ignore]
-fn timing() {
-    let start = std::time::Instant::now();
-    let e = Embedder::from_dat(model_bytes()).unwrap();
-    println!("load: {:.1} ms", start.elapsed().as_secs_f64() * 1e3);
-    let c = chip();
-    e.embed(&c).unwrap();
-    let runs = 50;
-    let start = std::time::Instant::now();
-    for _ in 0..runs {
-        std::hint::black_box(e.embed(&c).unwrap());
-    }
-    let ms = start.elapsed().as_secs_f64() * 1e3 / f64::from(runs);
-    println!("embed: {ms:.2} ms per chip (mean of {runs})");
-}

@@ -6,3 +6,4 @@ mod detect;
 mod dlib_crosscheck;
 mod hostile;
 mod identity;
+mod labelled;

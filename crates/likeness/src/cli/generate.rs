@@ -63,6 +63,10 @@ pub struct GenerateArgs {
     /// database and store) and `serve`s. `--json` prints the usual report, with `remaining`.
     #[arg(long, conflicts_with_all = ["dry_run", "concurrency"])]
     enqueue_only: bool,
+    /// After the run, print where the workers' time went: render, measure, encode, store,
+    /// database and scheduling, each as a share (`--json` always has it as `time_split`).
+    #[arg(long)]
+    timings: bool,
     /// Generate for at most N subjects.
     #[arg(long, value_name = "N")]
     limit: Option<u64>,
@@ -213,7 +217,14 @@ pub async fn run(app: &App, out: &Output, args: GenerateArgs) -> anyhow::Result<
     ctrl_c.abort();
     progress.finish();
     let report = report?;
-    out.emit(&report, || print_report(&report))?;
+    out.emit(&report, || {
+        print_report(&report);
+        if args.timings
+            && let Some(split) = &report.time_split
+        {
+            println!("{}", split.describe());
+        }
+    })?;
     Ok(if report.failed > 0 || report.stopped.is_some() {
         ExitCode::from(2)
     } else {

@@ -127,33 +127,60 @@ impl Db {
         attempt: i64,
         asset: &NewAsset,
     ) -> Result<Recorded> {
+        let recorded = self.record_attempts(worker, &[(attempt, asset)]).await?;
+        Ok(recorded[0])
+    }
+
+    /// Records a group of attempts in one transaction (a worker's group commit), each fenced
+    /// by its own claim as `record_attempt` does: an attempt whose lease passed on writes
+    /// nothing and is `LeaseLost`, the others are recorded. The answers are in `attempts`'s
+    /// order.
+    pub async fn record_attempts(
+        &self,
+        worker: &str,
+        attempts: &[(i64, &NewAsset)],
+    ) -> Result<Vec<Recorded>> {
+        // The "current" locks are taken in one order by every writer, so two groups that share
+        // subjects cannot wait on each other.
+        let mut order: Vec<usize> = (0..attempts.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| (&attempts[i].1.subject_id, &attempts[i].1.style);
+            key(a).cmp(&key(b))
+        });
+        let mut recorded = vec![Recorded::LeaseLost; attempts.len()];
         let mut tx = self.begin().await?;
         let now = self.now();
-        if !move_job_on(&mut tx, worker, attempt, asset, now).await? {
-            tx.rollback().await?;
-            return Ok(Recorded::LeaseLost);
-        }
-        if let Outcome::Stored(_) = &asset.outcome {
-            // Two jobs of one subject and style finishing at once on two machines take turns
-            // here, so the one-current index never sees both.
-            tx.lock(&format!("current:{}:{}", asset.subject_id, asset.style))
-                .await?;
-            let sql = "UPDATE assets SET current = FALSE
-                 WHERE subject_id = $1 AND style = $2 AND current = TRUE";
-            on_tx!(&mut tx, c => {
-                sqlx::query(sql)
-                    .bind(&asset.subject_id)
-                    .bind(&asset.style)
-                    .execute(&mut *c)
+        let subscribers = super::webhooks::Subscribers::load(&mut tx).await?;
+        for i in order {
+            let (attempt, asset) = attempts[i];
+            if !move_job_on(&mut tx, worker, attempt, asset, now).await? {
+                continue;
+            }
+            if let Outcome::Stored(_) = &asset.outcome {
+                // Two jobs of one subject and style finishing at once on two machines take
+                // turns here, so the one-current index never sees both.
+                tx.lock(&format!("current:{}:{}", asset.subject_id, asset.style))
                     .await?;
-            });
-        }
-        insert_asset(&mut tx, asset, now).await?;
-        if let Some((event, data)) = webhook_event(asset) {
-            super::webhooks::fan_out(&mut tx, event, Some(&asset.subject_id), &data, now).await?;
+                let sql = "UPDATE assets SET current = FALSE
+                     WHERE subject_id = $1 AND style = $2 AND current = TRUE";
+                on_tx!(&mut tx, c => {
+                    sqlx::query(sql)
+                        .bind(&asset.subject_id)
+                        .bind(&asset.style)
+                        .execute(&mut *c)
+                        .await?;
+                });
+            }
+            insert_asset(&mut tx, asset, now).await?;
+            if let Some((event, data)) = webhook_event(asset) {
+                subscribers
+                    .fan_out(&mut tx, event, Some(&asset.subject_id), &data, now)
+                    .await?;
+            }
+            recorded[i] = Recorded::Yes;
         }
         tx.commit().await?;
-        Ok(Recorded::Yes)
+        Ok(recorded)
     }
 
     pub async fn asset(&self, id: &str) -> Result<Option<AssetRow>> {

@@ -80,6 +80,9 @@ pub struct ClaimedJob {
     pub attempts: i64,
     pub max_attempts: i64,
     pub options: JobOptions,
+    /// The subject as it stood at the claim (read by the claim itself, saving the worker a
+    /// round trip); `None` when it is gone (erased while its job waited).
+    pub subject: Option<likeness_subjects::Subject>,
 }
 
 /// The claim: the oldest due job, of one run (`{run}` = `AND j.run_id = $4`) or of any
@@ -96,10 +99,15 @@ const CLAIM: &str = "UPDATE jobs SET status = 'running', locked_by = $1, lease_u
                      AND NOT EXISTS (SELECT 1 FROM runs r
                                      WHERE r.id = j.run_id AND r.budget_reached = TRUE)
                  ORDER BY j.run_after, j.seq LIMIT 1 {lock})
-     RETURNING id, run_id, subject_id, style, attempts, max_attempts, options";
+     RETURNING id, run_id, subject_id, style, attempts, max_attempts, options,
+         (SELECT s.record FROM subjects s WHERE s.id = jobs.subject_id) AS record";
 
 fn claimed_from(row: &impl Get) -> Result<ClaimedJob> {
     let options: Option<JobOptions> = row.opt_json("options")?;
+    let subject = match row.opt_json::<serde_json::Value>("record")? {
+        Some(_) => Some(super::subjects::decode(row)?),
+        None => None,
+    };
     Ok(ClaimedJob {
         id: row.text("id")?,
         run_id: row.text("run_id")?,
@@ -108,6 +116,7 @@ fn claimed_from(row: &impl Get) -> Result<ClaimedJob> {
         attempts: row.int("attempts")?,
         max_attempts: row.int("max_attempts")?,
         options: options.unwrap_or_default(),
+        subject,
     })
 }
 

@@ -96,31 +96,59 @@ pub(super) async fn fan_out(
     data: &Value,
     now: Stamp,
 ) -> Result<()> {
-    let hooks = "SELECT id, events FROM webhooks";
-    let insert = "INSERT INTO webhook_deliveries (id, webhook_id, event, subject_id, data, status,
-             attempts, run_after, created_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)";
-    on_tx!(tx, c => {
-        let rows = sqlx::query(hooks).fetch_all(&mut *c).await?;
-        for row in &rows {
-            let events: Vec<String> = row.json("events")?;
+    let subscribers = Subscribers::load(tx).await?;
+    subscribers.fan_out(tx, event, subject_id, data, now).await
+}
+
+/// The endpoints and the events each asked for, read once inside a transaction: a group of
+/// recorded attempts fans out to them without reading the table again for each.
+pub(super) struct Subscribers(Vec<(String, Vec<String>)>);
+
+impl Subscribers {
+    pub(super) async fn load(tx: &mut Tx) -> Result<Subscribers> {
+        let hooks = "SELECT id, events FROM webhooks";
+        let hooks = on_tx!(tx, c => {
+            let rows = sqlx::query(hooks).fetch_all(&mut *c).await?;
+            rows.iter()
+                .map(|row| Ok((row.text("id")?, row.json::<Vec<String>>("events")?)))
+                .collect::<Result<Vec<_>>>()?
+        });
+        Ok(Subscribers(hooks))
+    }
+
+    /// Queues `event` for each endpoint that asked for it.
+    pub(super) async fn fan_out(
+        &self,
+        tx: &mut Tx,
+        event: &str,
+        subject_id: Option<&str>,
+        data: &Value,
+        now: Stamp,
+    ) -> Result<()> {
+        let insert =
+            "INSERT INTO webhook_deliveries (id, webhook_id, event, subject_id, data, status,
+                 attempts, run_after, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)";
+        for (hook_id, events) in &self.0 {
             if !events.iter().any(|e| e == event) {
                 continue;
             }
             let id = format!("msg_{}", uuid::Uuid::now_v7().simple());
-            sqlx::query(insert)
-                .bind(&id)
-                .bind(row.text("id")?)
-                .bind(event)
-                .bind(subject_id)
-                .bind(Json(data))
-                .bind(now.millis())
-                .bind(now)
-                .execute(&mut *c)
-                .await?;
+            on_tx!(tx, c => {
+                sqlx::query(insert)
+                    .bind(&id)
+                    .bind(hook_id)
+                    .bind(event)
+                    .bind(subject_id)
+                    .bind(Json(data))
+                    .bind(now.millis())
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?;
+            });
         }
-    });
-    Ok(())
+        Ok(())
+    }
 }
 
 /// Removes every delivery (and its attempts) that names `subject_id`, inside an erasure.

@@ -9,6 +9,13 @@
 //! forever like the image itself (the key never names other bytes); a root-level file (legacy
 //! name, placeholder) and a stable name answer 307 with the short max-age, as they may change.
 //! Resized variants are made and stored here first, then redirected to the same way.
+//!
+//! Content-addressed images (originals and their resized variants) are also negotiated from
+//! `Accept` (`negotiate.rs`): a browser that names AVIF or WebP gets the same picture in that
+//! format, made from the stored original the first time, stored beside it under the same stem
+//! (`x.<hash>.png` → `x.<hash>.avif`, `x.<hash>.w64.webp`) and cached like it; a client that does
+//! not name one gets the stored format. These answers carry `Vary: Accept`, and their ETag is
+//! the content's, so one per format.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -17,6 +24,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::ApiError;
+use super::negotiate::{self, IMAGE_OFFER};
+use crate::codes;
+use crate::encode::{self, OutputFormat};
 use crate::resolve::{parse_stable_name, resolve};
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -30,6 +40,67 @@ pub fn routes() -> Router<super::State> {
 /// Widths `?w=` may ask for: a fixed set, so nobody can make the server render unbounded sizes.
 pub const VARIANT_WIDTHS: [u32; 8] = [32, 48, 64, 96, 128, 192, 256, 384];
 
+/// Variants (other formats, other widths) being made. Each is made once per process: requests
+/// for the same key wait on one lock (striped by key, so unrelated keys rarely share one) and
+/// find it stored. At most one is made per core at a time: encoding is CPU work and each holds
+/// a decoded picture of up to 64 MiB, so a burst of requests for many originals cannot take
+/// every blocking thread or the memory. (Across processes a variant may be made twice; the
+/// store's writes are atomic and the encoder deterministic, so the bytes are the same.)
+pub struct Derivations {
+    stripes: Vec<tokio::sync::Mutex<()>>,
+    encoding: tokio::sync::Semaphore,
+}
+
+impl Derivations {
+    pub fn new() -> Derivations {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Derivations {
+            stripes: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
+            encoding: tokio::sync::Semaphore::new(cores),
+        }
+    }
+
+    /// Makes `key` with `make` (on a blocking thread) and stores it, unless it is stored already
+    /// or another request stores it while this one waits.
+    async fn make<F>(
+        &self,
+        state: &super::State,
+        key: &str,
+        code: &str,
+        make: F,
+    ) -> Result<(), ApiError>
+    where
+        F: FnOnce() -> Result<Vec<u8>, String> + Send + 'static,
+    {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let stripe = &self.stripes[(hasher.finish() % self.stripes.len() as u64) as usize];
+        let _made_once = stripe.lock().await;
+        let store = &state.app.store;
+        if store.exists(key).await? {
+            return Ok(());
+        }
+        let _core = self
+            .encoding
+            .acquire()
+            .await
+            .map_err(|_| ApiError::new(codes::HTTP_ERROR, "the server is shutting down"))?;
+        let bytes = tokio::task::spawn_blocking(make)
+            .await
+            .map_err(|e| ApiError::new(code, e.to_string()))?
+            .map_err(|e| ApiError::new(code, format!("cannot make {key}: {e}")))?;
+        store.put(key, bytes.into()).await?;
+        Ok(())
+    }
+}
+
+impl Default for Derivations {
+    fn default() -> Derivations {
+        Derivations::new()
+    }
+}
+
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct AssetQuery {
@@ -42,16 +113,17 @@ pub(super) struct AssetQuery {
 #[utoipa::path(method(get, head), path = "/assets/{path}", tag = "assets", security(()),
     params(("path" = super::schema::AssetKey, Path, description = "a storage key, or a stable name `{id}_{slug}_{style}.png`"), AssetQuery),
     responses(
-        (status = 200, description = "the image: content-addressed keys cached forever (`immutable`), strong ETag, byte ranges",
-            content(("image/png"), ("image/jpeg"), ("image/webp"), ("application/octet-stream"))),
+        (status = 200, description = "the image: content-addressed keys cached forever (`immutable`), strong ETag, byte ranges; \
+            for a content-addressed image, in the format `Accept` names (AVIF, WebP or PNG; else the stored one), with `Vary: Accept`",
+            content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/avif"), ("application/octet-stream"))),
         (status = 206, description = "the range asked for (`Range`)",
-            content(("image/png"), ("image/jpeg"), ("image/webp"), ("application/octet-stream"))),
+            content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/avif"), ("application/octet-stream"))),
         (status = 304, description = "not modified (`If-None-Match`)"),
         (status = 307, description = "a stable name: to the current version (under `public_base_url` when set); also a root-level file with `public_base_url`",
             headers(("Location" = String, description = "where the image is"))),
         (status = 308, description = "with `public_base_url` set: a content-addressed key, to its public URL",
             headers(("Location" = String, description = "where the image is"))),
-        (status = 400, description = "a key that cannot be one (`http.bad_path`), or a width not offered (`http.bad_width`)", body = super::schema::ErrorBody),
+        (status = 400, description = "a key that cannot be one (`http.bad_path`), a width not offered (`http.bad_width`), or an `Accept` that is not a list of media ranges (`http.bad_accept`)", body = super::schema::ErrorBody),
         (status = 404, description = "nothing stored there (private keys included), or `w` for an image that is not a stored original (variants have no variants)", body = super::schema::ErrorBody),
         (status = 416, description = "a range outside the image")))]
 pub(super) async fn asset(
@@ -64,7 +136,7 @@ pub(super) async fn asset(
     let request = (&method, &headers);
     if let Some(w) = &query.w {
         return match variant(&state, &path, w).await {
-            Ok(key) => serve_key(&state, &key, request).await,
+            Ok(key) => negotiated(&state, &key, request).await,
             Err(e) => e.into_response(),
         };
     }
@@ -77,7 +149,97 @@ pub(super) async fn asset(
             Err(e) => ApiError::from(e).into_response(),
         };
     }
-    serve_key(&state, &path, request).await
+    negotiated(&state, &path, request).await
+}
+
+/// Serves `key`; a content-addressed image in the format the client prefers, with `Vary`.
+async fn negotiated(
+    state: &super::State,
+    key: &str,
+    (method, headers): (&Method, &HeaderMap),
+) -> Response {
+    let Some((stem, stored)) = image_stem(key) else {
+        return serve_key(state, key, (method, headers)).await;
+    };
+    let offer: Vec<&'static str> = IMAGE_OFFER
+        .into_iter()
+        .chain((stored == "image/jpeg").then_some(stored))
+        .collect();
+    let chosen = negotiate::accept(headers)
+        .and_then(|accept| negotiate::choose(accept.as_deref(), &offer, stored));
+    let mut response = match chosen {
+        Ok(chosen) if chosen == stored => serve_key(state, key, (method, headers)).await,
+        Ok(chosen) => match format_variant(state, key, stem, chosen).await {
+            Ok(variant) => serve_key(state, &variant, (method, headers)).await,
+            Err(e) => e.into_response(),
+        },
+        Err(e) => e.into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The image extensions of stored keys, with their types.
+const IMAGE_EXTS: [(&str, &str); 4] = [
+    ("png", "image/png"),
+    ("webp", "image/webp"),
+    ("avif", "image/avif"),
+    ("jpg", "image/jpeg"),
+];
+
+fn ext_of(content_type: &str) -> &'static str {
+    IMAGE_EXTS
+        .iter()
+        .find(|(_, t)| *t == content_type)
+        .map_or("png", |(ext, _)| ext)
+}
+
+/// `x.<hash>[.w<W>]` and the type of a content-addressed image key (an original or a resized
+/// variant); `None` for anything else (root-level files, stable names), which is not negotiated.
+fn image_stem(key: &str) -> Option<(&str, &'static str)> {
+    let (stem, ext) = key.rsplit_once('.')?;
+    let (_, content_type) = IMAGE_EXTS.iter().find(|(e, _)| *e == ext)?;
+    let original = match stem.rsplit_once(".w") {
+        Some((base, w)) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => stem,
+    };
+    (key.contains('/') && is_original(original)).then_some((stem, *content_type))
+}
+
+/// The key of `key`'s picture in `content_type` (`<stem>.<ext>`), made from it and stored the
+/// first time it is asked for. An AVIF is read through the PNG stored beside it (the server
+/// has no AVIF decoder; `pipeline/save.rs` writes both).
+async fn format_variant(
+    state: &super::State,
+    key: &str,
+    stem: &str,
+    content_type: &'static str,
+) -> Result<String, ApiError> {
+    let store = &state.app.store;
+    let variant = format!("{stem}.{}", ext_of(content_type));
+    if !store.exists(key).await? {
+        return Err(ApiError::not_found(format!("no asset at {key}")));
+    }
+    if store.exists(&variant).await? {
+        return Ok(variant);
+    }
+    let source = match key.ends_with(".avif") {
+        true => format!("{stem}.png"),
+        false => key.to_string(),
+    };
+    let original = store.get(&source).await?;
+    let level = state.app.config.generate.png_optimization;
+    let make = move || match encode::derived_format(content_type) {
+        Some(OutputFormat::Webp) => encode::derived_webp(&original),
+        Some(format) => encode::transcode(&original, format, level),
+        None => Err(format!("{content_type} is not made here")),
+    };
+    (state.derivations)
+        .make(state, &variant, codes::IMAGE_ENCODE_FAILED, make)
+        .await?;
+    Ok(variant)
 }
 
 /// Serves the stored object at `key` with its caching headers. Keys with a folder are
@@ -196,9 +358,9 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
     // variant would let chained requests fill the disk. Each original has at most
     // `VARIANT_WIDTHS.len()` of them. Other images have none: not found, not a bad request
     // (the width is fine; the placeholder the avatar route redirects to is the common case).
-    let Some(stem) = path
-        .strip_suffix(".png")
-        .filter(|s| s.contains('/') && is_original(s))
+    let Some(stem) = image_stem(path)
+        .map(|(stem, _)| stem)
+        .filter(|s| is_original(s))
     else {
         return Err(ApiError::not_found(
             "no resized variant of this image: variants exist for stored originals \
@@ -209,15 +371,20 @@ async fn variant(state: &super::State, path: &str, w: &str) -> Result<String, Ap
     if store.exists(&key).await? {
         return Ok(key);
     }
-    let original = store.get(path).await?;
+    // Resized from the PNG of the picture (made first for a WebP or JPEG original; an AVIF's
+    // is stored beside it).
+    let source = match path.ends_with(".png") {
+        true => path.to_string(),
+        false => format_variant(state, path, stem, "image/png").await?,
+    };
+    let original = store.get(&source).await?;
     let level = state.app.config.generate.png_optimization;
-    let resized = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+    let make = move || -> Result<Vec<u8>, String> {
         let png = likeness_paint::resize_png(&original, width).map_err(|e| e.to_string())?;
-        crate::pipeline::save::optimise_png(png, level)
-    })
-    .await
-    .map_err(|e| ApiError::new("image.resize_failed", e.to_string()))?
-    .map_err(|e| ApiError::new("image.resize_failed", e))?;
-    store.put(&key, resized.into()).await?;
+        crate::encode::optimise_png(png, level)
+    };
+    (state.derivations)
+        .make(state, &key, codes::IMAGE_RESIZE_FAILED, make)
+        .await?;
     Ok(key)
 }

@@ -8,6 +8,11 @@
 //! from the hash. Answers are kept in memory by what they were made from (the image's key, or
 //! the default and the hash), so a new current portrait is a new entry at once and shows up
 //! within the advertised `max-age`.
+//!
+//! The format is the path's extension (`.png`, `.jpg`, `.webp`, `.avif`) when it has one; without,
+//! it is negotiated from `Accept` (`negotiate.rs`: AVIF or WebP for a client that names them,
+//! else PNG) and the answer says `Vary: Accept`. A portrait stored as AVIF is read through the
+//! PNG stored beside it.
 
 use std::sync::Arc;
 
@@ -21,6 +26,7 @@ use likeness_paint::{Painter, Rgb};
 
 use super::ApiError;
 use super::files::{Object, respond};
+use super::negotiate::{self, IMAGE_OFFER};
 use crate::avatar::{Drawn, Fallback, Format, draw, fit};
 use crate::codes;
 use crate::resolve::{Rule, resolve};
@@ -152,15 +158,15 @@ enum ForceDefault {
 }
 
 #[utoipa::path(get, path = "/avatar/{file}", tag = "avatars", operation_id = "avatar_by_hash", security(()),
-    params(("file" = String, Path, pattern = r"^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})(\.(png|jpg|jpeg))?$",
-        description = "the MD5 (32 hex digits) or SHA-256 (64) of the trimmed, lower-cased e-mail address, optionally with `.png` or `.jpg`"),
+    params(("file" = String, Path, pattern = r"^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})(\.(png|jpg|jpeg|webp|avif))?$",
+        description = "the MD5 (32 hex digits) or SHA-256 (64) of the trimmed, lower-cased e-mail address, optionally with `.png`, `.jpg`, `.webp` or `.avif` (without one, `Accept` chooses)"),
         GravatarQuery),
     responses(
         (status = 200, description = "the subject's portrait, or the default drawn from the hash; `Cache-Control: public, max-age` from `[avatar] max_age_seconds`, strong ETag",
-            content(("image/png"), ("image/jpeg"))),
+            content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/avif"))),
         (status = 302, description = "`d=URL` on an allowed host, for a hash without a portrait", headers(("Location" = String, description = "the `d` URL"))),
         (status = 304, description = "not modified (`If-None-Match`)"),
-        (status = 400, description = "not a hash (`http.bad_path`), a size that is not a number (`http.bad_query`), a `d` likeness does not take (`avatar.bad_default`)", body = super::schema::ErrorBody),
+        (status = 400, description = "not a hash (`http.bad_path`), a size that is not a number (`http.bad_query`), a `d` likeness does not take (`avatar.bad_default`), a bad `Accept` (`http.bad_accept`)", body = super::schema::ErrorBody),
         (status = 404, description = "`d=404` and no portrait (`avatar.not_found`)", body = super::schema::ErrorBody)))]
 pub(super) async fn by_hash(
     State(state): State<super::State>,
@@ -185,11 +191,11 @@ pub(super) async fn by_hash(
 
 #[utoipa::path(get, path = "/avatar/u/{username}", tag = "avatars", operation_id = "avatar_by_username", security(()),
     params(("username" = String, Path, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 128,
-        description = "the subject's `username` attribute (compared lower-cased), optionally with `.png` or `.jpg`; no control characters"),
+        description = "the subject's `username` attribute (compared lower-cased), optionally with `.png`, `.jpg`, `.webp` or `.avif`; no control characters"),
         GravatarQuery),
     responses(
         (status = 200, description = "the subject's portrait, or the default drawn from the name (`d=initials` draws its letters)",
-            content(("image/png"), ("image/jpeg"))),
+            content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/avif"))),
         (status = 302, description = "`d=URL` on an allowed host, for a name without a portrait", headers(("Location" = String, description = "the `d` URL"))),
         (status = 304, description = "not modified (`If-None-Match`)"),
         (status = 400, description = "a name longer than 128 characters or blank (`http.bad_path`), a bad parameter", body = super::schema::ErrorBody),
@@ -207,10 +213,10 @@ pub(super) async fn by_username(
 
 #[utoipa::path(get, path = "/avatar/u/{username}/{size}", tag = "avatars", operation_id = "avatar_by_username_sized", security(()),
     params(("username" = String, Path, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 128, description = "the subject's `username` attribute; no control characters"),
-        ("size" = String, Path, pattern = r"^[0-9]{1,9}(\.(png|jpg|jpeg))?$", description = "pixels, optionally with `.png` or `.jpg` (Discourse's `{size}.png`)"),
+        ("size" = String, Path, pattern = r"^[0-9]{1,9}(\.(png|jpg|jpeg|webp|avif))?$", description = "pixels, optionally with `.png`, `.jpg`, `.webp` or `.avif` (Discourse's `{size}.png`)"),
         GravatarQuery),
     responses(
-        (status = 200, description = "as `/avatar/u/{username}` at this size", content(("image/png"), ("image/jpeg"))),
+        (status = 200, description = "as `/avatar/u/{username}` at this size", content(("image/png"), ("image/jpeg"), ("image/webp"), ("image/avif"))),
         (status = 302, description = "`d=URL` on an allowed host", headers(("Location" = String, description = "the `d` URL"))),
         (status = 304, description = "not modified (`If-None-Match`)"),
         (status = 400, description = "a size that is not a number, a bad parameter", body = super::schema::ErrorBody),
@@ -244,7 +250,7 @@ pub(super) async fn by_username_sized(
 async fn named(
     state: &super::State,
     name: &str,
-    format: Format,
+    format: Option<Format>,
     query: Option<String>,
     size: Option<u32>,
     request: (&Method, &HeaderMap),
@@ -271,21 +277,51 @@ async fn named(
     .await
 }
 
-/// `abc.jpg` → (`abc`, JPEG); no or another extension → PNG.
-fn split_format(file: &str) -> (&str, Format) {
+/// `abc.jpg` → (`abc`, JPEG); no or another extension → no format (`Accept` chooses).
+fn split_format(file: &str) -> (&str, Option<Format>) {
     for (ext, format) in [
         (".png", Format::Png),
         (".jpg", Format::Jpeg),
         (".jpeg", Format::Jpeg),
+        (".webp", Format::Webp),
+        (".avif", Format::Avif),
     ] {
         if let Some(stem) = file.strip_suffix(ext) {
-            return (stem, format);
+            return (stem, Some(format));
         }
     }
-    (file, Format::Png)
+    (file, None)
 }
 
 async fn answer(
+    state: &super::State,
+    key: String,
+    seed: String,
+    format: Option<Format>,
+    query: Option<String>,
+    path_size: Option<u32>,
+    request: (&Method, &HeaderMap),
+) -> Response {
+    if let Some(format) = format {
+        return answer_in(state, key, seed, format, query, path_size, request).await;
+    }
+    let chosen = negotiate::accept(request.1)
+        .and_then(|accept| negotiate::choose(accept.as_deref(), &IMAGE_OFFER, "image/png"));
+    let mut response = match chosen {
+        Ok(chosen) => {
+            let format = Format::of_content_type(chosen);
+            answer_in(state, key, seed, format, query, path_size, request).await
+        }
+        Err(e) => e.into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+/// The answer in `format`.
+async fn answer_in(
     state: &super::State,
     key: String,
     seed: String,
@@ -410,6 +446,11 @@ async fn find_or_draw(state: &super::State, ask: &Ask) -> Result<Found, ApiError
         let cache_key = format!("image:{image_key}:{}:{:?}", ask.size, ask.format);
         let (size, format) = (ask.size, ask.format);
         let store = state.app.store.clone();
+        // No AVIF decoder here: an AVIF portrait is read through the PNG stored beside it.
+        let image_key = match image_key.strip_suffix(".avif") {
+            Some(stem) => format!("{stem}.png"),
+            None => image_key,
+        };
         let object = cached(state, cache_key, move || async move {
             let bytes = store.get(&image_key).await?;
             Ok(move || fit(&bytes, size, format))

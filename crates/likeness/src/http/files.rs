@@ -109,6 +109,8 @@ fn sniff_type(bytes: &[u8]) -> &'static str {
         "image/jpeg"
     } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         "image/webp"
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && &bytes[8..12] == b"avif" {
+        "image/avif"
     } else {
         "application/octet-stream"
     }

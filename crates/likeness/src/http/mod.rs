@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod listener;
 mod metrics;
+mod negotiate;
 mod openai;
 mod openapi;
 mod portraits;
@@ -59,6 +60,8 @@ pub struct State {
     fetcher: crate::fetch::Fetcher,
     sessions: Arc<ui::Sessions>,
     avatars: Arc<avatar::AvatarCache>,
+    /// Other-format and resized variants `/assets/` is making (`assets::Derivations`).
+    derivations: Arc<assets::Derivations>,
     /// Checks webhook URLs when they are registered, under the fetch policy.
     poster: crate::fetch::Poster,
 }
@@ -110,6 +113,7 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         avatars: Arc::new(avatar::AvatarCache::new(
             app.config.server.asset_cache_bytes / 4,
         )),
+        derivations: Arc::new(assets::Derivations::new()),
         app,
         sessions: Arc::new(ui::Sessions::new(&access.api_tokens)),
         tokens: Arc::new(auth::Tokens::new(access.api_tokens)),

@@ -23,6 +23,8 @@ pub struct Judged {
     pub gate: Option<Value>,
     /// What every attempt cost together.
     pub cost_usd: f64,
+    /// Time spent measuring every attempt (the worker's split counts it apart from render).
+    pub measure: std::time::Duration,
 }
 
 /// What came of generating under the gate.
@@ -54,6 +56,7 @@ pub async fn generate(
     let mut scores = Vec::new();
     let mut made = 0;
     let mut stopped_by = None;
+    let mut measure = std::time::Duration::ZERO;
     for attempt in 1..=attempts {
         let mut this = request.clone();
         if attempt > 1 {
@@ -69,6 +72,7 @@ pub async fn generate(
         };
         made = attempt;
         cost_usd += generated.cost_usd;
+        let measuring = std::time::Instant::now();
         let judgement = faces
             .judge(
                 Bytes::from(generated.bytes.clone()),
@@ -76,6 +80,7 @@ pub async fn generate(
                 reference.clone(),
             )
             .await;
+        measure += measuring.elapsed();
         let shortfalls = shortfalls(&gates, &judgement, reference.is_some());
         let rank = Rank::of(&judgement, shortfalls.len());
         scores.push(judgement.identity.map(|i| i.score));
@@ -85,6 +90,7 @@ pub async fn generate(
             judgement,
             gate: None,
             cost_usd: 0.0,
+            measure: std::time::Duration::ZERO,
         };
         if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
             best = Some((rank, attempt, judged));
@@ -97,6 +103,7 @@ pub async fn generate(
         unreachable!("the first attempt either returned or set best")
     };
     kept.cost_usd = cost_usd;
+    kept.measure = measure;
     if !gates.is_active() {
         return Ok(Verdict::Keep(Box::new(kept)));
     }

@@ -6,10 +6,12 @@
 //! The CLI batch and (later) the HTTP API enqueue jobs and run these same workers.
 
 pub mod budget;
+pub mod group;
 pub mod judge;
 pub mod plan;
 pub mod run;
 pub mod save;
+pub mod timings;
 pub mod worker;
 
 use likeness_styles::PromptSubject;

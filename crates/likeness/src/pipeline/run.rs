@@ -230,6 +230,9 @@ pub struct RunReport {
     /// a worker's time is the pipeline's own overhead (queue, database, storage).
     pub render_ms: i64,
     pub encode_ms: i64,
+    /// This invocation's worker time by phase (`--timings`); none when it worked nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_split: Option<crate::pipeline::timings::TimeSplit>,
     pub stopped: Option<String>,
     pub failures: Vec<Failure>,
 }
@@ -270,7 +273,9 @@ pub async fn execute(
     app.db.set_run_budget(&run.id, max_cost_usd).await?;
     let workers = Workers::new(app, Some(run.id.clone()), progress, stop.clone())
         .with_styles(&run.id, prepared.styles.clone());
+    let working = Instant::now();
     workers.run(concurrency).await?;
+    let split = workers.timings.split(working.elapsed(), concurrency);
     let stopped = workers
         .stop_reason
         .lock()
@@ -278,7 +283,9 @@ pub async fn execute(
         .clone();
     let interrupted = stop.load(Ordering::Relaxed);
     let stopped = stopped.or(interrupted.then(|| "interrupted".to_string()));
-    report(app, prepared, started, stopped).await
+    let mut report = report(app, prepared, started, stopped).await?;
+    report.time_split = Some(split);
+    Ok(report)
 }
 
 /// The run as it stands, for `generate`'s report: after working it, or right after planning
@@ -329,6 +336,7 @@ pub async fn report(
         elapsed_ms: started.elapsed().as_millis() as i64,
         render_ms: timing.0 / 1000,
         encode_ms: timing.1 / 1000,
+        time_split: None,
         stopped,
         failures,
     })

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::app::App;
-use crate::db::assets::{NewAsset, Outcome, Recorded};
+use crate::db::assets::{NewAsset, Outcome};
 use crate::db::budget::Reservation;
 use crate::db::queue::ClaimedJob;
 use crate::error::{Error, Result};
@@ -15,10 +15,14 @@ use crate::events::JobEvent;
 use crate::hash::hex_sha256;
 use crate::job_options::JobOptions;
 use crate::pipeline::budget::OverBudget;
+use crate::pipeline::group::{Done, Group};
 use crate::pipeline::judge::{self, Judged, Verdict};
 use crate::pipeline::plan::PlannedStyle;
 use crate::pipeline::save::{self, SaveError};
+use crate::pipeline::timings::{Phase, Timings};
 use crate::pipeline::{prompt_subject, seed};
+
+mod record;
 use crate::provider::{GenerateRequest, Generated, ProgressSink, ProviderError};
 
 /// Reports what workers do, for progress display.
@@ -50,6 +54,8 @@ pub struct Workers<'a> {
     drain: bool,
     /// The jobs being worked right now: the heartbeat keeps their leases, and only theirs.
     in_flight: Mutex<std::collections::HashSet<String>>,
+    /// Where the work loops' time went.
+    pub timings: Timings,
 }
 
 impl<'a> Workers<'a> {
@@ -69,6 +75,7 @@ impl<'a> Workers<'a> {
             styles: Mutex::new(HashMap::new()),
             drain: false,
             in_flight: Mutex::default(),
+            timings: Timings::default(),
         }
     }
 
@@ -101,6 +108,11 @@ impl<'a> Workers<'a> {
     /// the queue, and a batch of that run stops with the reason.
     async fn reserve(&self, job: &ClaimedJob) -> Result<Option<Reservation>> {
         let estimate = self.job_estimate(&job.run_id).await;
+        // A free job (the built-in renderer) changes no budget, and the claim already passed
+        // over runs whose budget is spent: no round trip.
+        if estimate == 0.0 {
+            return Ok(Some(Reservation::Unlimited));
+        }
         let reservation = self.app.db.reserve_budget(&job.run_id, estimate).await?;
         let Reservation::Refused {
             limit_usd,
@@ -174,20 +186,47 @@ impl<'a> Workers<'a> {
         worked.map(|_| ())
     }
 
-    /// Works jobs until `stop` is set, or (for one run) until the run has none left.
+    /// Works jobs until `stop` is set, or (for one run) until the run has none left. Attempts
+    /// are recorded in groups (`pipeline::group`); what is made is recorded before returning.
     pub async fn work(&self) -> Result<()> {
+        let mut group = Group::default();
+        let worked = self.work_in(&mut group).await;
+        let recorded = self.record(&mut group).await;
+        worked.and(recorded)
+    }
+
+    async fn work_in(&self, group: &mut Group) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
+            let asked = Instant::now();
             let claimed = self
                 .app
                 .db
                 .claim(self.run_id.as_deref(), &self.worker_id, self.lease_ms())
                 .await;
+            if matches!(claimed, Ok(Some(_))) {
+                self.timings.lap(Phase::Claim, asked);
+            }
             let step = match claimed {
-                Ok(Some(job)) => self.reserve_and_process(job).await,
-                Ok(None) => match self.wait_for_work().await {
-                    Ok(true) => Ok(()),
-                    Ok(false) => break,
+                Ok(Some(job)) => match self.reserve_and_process(job).await {
+                    Ok(Some(done)) => {
+                        group.push(done);
+                        if group.is_due() {
+                            self.record(group).await
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    Ok(None) => Ok(()),
                     Err(e) => Err(e),
+                },
+                // Nothing to claim: what waits is recorded before waiting.
+                Ok(None) => match self.record(group).await {
+                    Err(e) => Err(e),
+                    Ok(()) => match self.wait_for_work().await {
+                        Ok(true) => Ok(()),
+                        Ok(false) => break,
+                        Err(e) => Err(e),
+                    },
                 },
                 Err(e) => Err(e),
             };
@@ -204,23 +243,31 @@ impl<'a> Workers<'a> {
         Ok(())
     }
 
-    /// Works a claimed job within its run's budget, and settles what it cost.
-    async fn reserve_and_process(&self, job: ClaimedJob) -> Result<()> {
+    /// Works a claimed job within its run's budget, and settles what it cost. `None` when the
+    /// budget turned the job back.
+    async fn reserve_and_process(&self, job: ClaimedJob) -> Result<Option<Done>> {
         let run_id = job.run_id.clone();
-        let reserved = match self.reserve(&job).await? {
-            None => return Ok(()),
+        let asked = Instant::now();
+        let reserved = self.reserve(&job).await;
+        self.timings.lap(Phase::Claim, asked);
+        let reserved = match reserved? {
+            None => return Ok(None),
             Some(Reservation::Reserved(usd)) => Some(usd),
             Some(_) => None,
         };
         let id = job.id.clone();
         lock(&self.in_flight).insert(id.clone());
-        let cost = self.process(job).await;
-        lock(&self.in_flight).remove(&id);
-        if let Some(usd) = reserved {
-            let actual = *cost.as_ref().unwrap_or(&0.0);
-            self.app.db.settle_budget(&run_id, usd, actual).await?;
+        let done = self.process(job).await;
+        if done.is_err() {
+            lock(&self.in_flight).remove(&id);
         }
-        cost.map(|_| ())
+        if let Some(usd) = reserved {
+            let actual = done.as_ref().map_or(0.0, Done::cost_usd);
+            let settling = Instant::now();
+            self.app.db.settle_budget(&run_id, usd, actual).await?;
+            self.timings.lap(Phase::Record, settling);
+        }
+        done.map(Some)
     }
 
     /// Nothing is due right now. Returns false when the run has nothing left at all; otherwise
@@ -264,17 +311,6 @@ impl<'a> Workers<'a> {
         Ok(true)
     }
 
-    /// Marks a run completed when its last job is done, whoever worked it (a batch, a server,
-    /// a `likeness worker`).
-    async fn finish_run_if_done(&self, run_id: &str) -> Result<()> {
-        if !self.app.db.run_unfinished(run_id).await?
-            && let Some(run) = self.app.db.run(run_id).await?
-        {
-            self.app.db.finish_run(&run).await?;
-        }
-        Ok(())
-    }
-
     /// The planned styles of a job's run.
     async fn styles_of(&self, run_id: &str) -> Result<Arc<Vec<PlannedStyle>>> {
         if let Some(s) = lock(&self.styles).get(run_id) {
@@ -303,8 +339,23 @@ impl<'a> Workers<'a> {
         Ok(styles)
     }
 
-    /// Works one claimed job; returns what its image cost.
-    async fn process(&self, job: ClaimedJob) -> Result<f64> {
+    /// Splits the time a provider call and its checks took into render, encode and measure.
+    fn time_making(&self, spent: Duration, verdict: &Result<Verdict, ProviderError>) {
+        let (measured, encoded) = match verdict {
+            Ok(Verdict::Keep(judged)) => (
+                judged.measure,
+                Duration::from_micros(judged.generated.render_encode_us.max(0) as u64),
+            ),
+            _ => (Duration::ZERO, Duration::ZERO),
+        };
+        self.timings.add(Phase::Measure, measured);
+        self.timings.add(Phase::Encode, encoded);
+        let rendered = spent.saturating_sub(measured).saturating_sub(encoded);
+        self.timings.add(Phase::Render, rendered);
+    }
+
+    /// Works one claimed job, up to the attempt to record.
+    async fn process(&self, job: ClaimedJob) -> Result<Done> {
         let started = Instant::now();
         self.publish(JobEvent::new(&job, "running"));
         let styles = self.styles_of(&job.run_id).await?;
@@ -315,7 +366,8 @@ impl<'a> Workers<'a> {
             )));
         };
         let style = &planned.style;
-        let subject = self.app.db.subject(&job.subject_id).await?.ok_or_else(|| {
+        let mut job = job;
+        let subject = job.subject.take().ok_or_else(|| {
             Error::Corrupt(format!(
                 "job {} names missing subject {}",
                 job.id, job.subject_id
@@ -382,7 +434,11 @@ impl<'a> Workers<'a> {
                             .zip(request.references.first())
                             .map(|(key, r)| (key, r.bytes.clone()));
                         let faces = &self.app.faces;
-                        match judge::generate(faces, &planned.provider, request, reference).await {
+                        let making = Instant::now();
+                        let verdict =
+                            judge::generate(faces, &planned.provider, request, reference).await;
+                        self.time_making(making.elapsed(), &verdict);
+                        match verdict {
                             Err(e) => self.provider_failed(&job, &e),
                             Ok(Verdict::Fail {
                                 message,
@@ -398,8 +454,7 @@ impl<'a> Workers<'a> {
                                 asset.model = judged.generated.model.clone();
                                 asset.cost_usd = judged.cost_usd;
                                 asset.details = Some(details(&judged));
-                                self.save(&job, &subject, style.name.as_str(), judged.generated)
-                                    .await
+                                self.save(&job, &subject, style, judged.generated).await
                             }
                         }
                     }
@@ -422,43 +477,12 @@ impl<'a> Workers<'a> {
                 ..
             }
         );
-        match self
-            .app
-            .db
-            .record_attempt(&self.worker_id, job.attempts, &asset)
-            .await?
-        {
-            Recorded::Yes => {
-                if !retrying {
-                    self.finish_run_if_done(&job.run_id).await?;
-                    self.progress.job_finished(
-                        &job.subject_id,
-                        &job.style,
-                        error.as_ref().map(|(c, m)| (c.as_str(), m.as_str())),
-                    );
-                }
-                let mut event = JobEvent::new(
-                    &job,
-                    match (&asset.outcome, retrying) {
-                        (Outcome::Stored(_), _) => "succeeded",
-                        (_, true) => "retrying",
-                        _ => "failed",
-                    },
-                );
-                event.asset_id = Some(asset.id.clone());
-                if let Outcome::Failed { code, message, .. } = &asset.outcome {
-                    event.error_code = Some(code.clone());
-                    event.error_message = Some(message.clone());
-                }
-                self.publish(event);
-            }
-            Recorded::LeaseLost => {
-                tracing::warn!(job = %job.id, "lease lost before the result was recorded; another worker redoes it")
-            }
-        }
-        Ok(match asset.outcome {
-            Outcome::Stored(_) => asset.cost_usd,
-            Outcome::Failed { .. } => 0.0,
+        Ok(Done {
+            job,
+            asset,
+            retrying,
+            error,
+            started,
         })
     }
 
@@ -509,12 +533,21 @@ impl<'a> Workers<'a> {
         &self,
         job: &ClaimedJob,
         subject: &likeness_subjects::Subject,
-        style: &str,
+        style: &likeness_styles::Style,
         g: Generated,
     ) -> Outcome {
         let level = self.app.config.generate.png_optimization;
-        match save::save(&self.app.store, level, subject, style, g).await {
-            Ok(stored) => Outcome::Stored(stored),
+        let saving = Instant::now();
+        let (name, format) = (style.name.as_str(), style.format);
+        let saved = save::save(&self.app.store, level, subject, name, format, g).await;
+        let spent = saving.elapsed();
+        match saved {
+            Ok(stored) => {
+                let encode = Duration::from_micros(stored.encode_us.max(0) as u64);
+                self.timings.add(Phase::Encode, encode);
+                self.timings.add(Phase::Store, spent.saturating_sub(encode));
+                Outcome::Stored(stored)
+            }
             Err(SaveError::Encode(message)) => failed("image.encode_failed", message, None),
             Err(SaveError::Store(message)) => {
                 self.stop_batch(format!("storage failure: {message}"));

@@ -266,11 +266,12 @@ impl Provider for Builtin {
             let job = move || {
                 let started = Instant::now();
                 let (recipe, sitter, size) = inputs(&request)?;
-                let bytes = painter
-                    .render_png(&recipe, &sitter, size)
+                let rendered = painter
+                    .render_png_timed(&recipe, &sitter, size)
                     .map_err(|e| ProviderError::Render(e.to_string()))?;
                 Ok(Generated {
-                    bytes,
+                    bytes: rendered.png,
+                    render_encode_us: rendered.encode.as_micros() as i64,
                     content_type: "image/png",
                     width: request.width,
                     height: request.height,

@@ -92,6 +92,9 @@ pub struct Generated {
     pub model: String,
     /// Time spent producing the image (rendering, or the remote call), in microseconds.
     pub render_us: i64,
+    /// Of `render_us`, the time the provider spent encoding its own image (the built-in
+    /// renderer's PNG encode), in microseconds; 0 when it cannot tell.
+    pub render_encode_us: i64,
     pub cost_usd: f64,
     /// The prompt as the provider rewrote it, when it says so.
     pub revised_prompt: Option<String>,

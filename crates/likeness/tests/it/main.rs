@@ -11,6 +11,7 @@ mod crash;
 mod dicebear_api;
 mod erase;
 mod faces;
+mod formats;
 mod hostile;
 mod http;
 mod http_inputs;

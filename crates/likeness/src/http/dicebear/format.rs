@@ -61,7 +61,7 @@ impl Format {
 }
 
 /// `svg` drawn at `side` pixels as PNG (optimised like stored images), JPEG (on white) or
-/// lossless WebP.
+/// lossless WebP (libwebp, through the service's one encoder, `encode.rs`).
 pub(super) fn encode(
     painter: &Painter,
     svg: &str,
@@ -73,33 +73,30 @@ pub(super) fn encode(
     let failed = |e: String| drawing(&format!("encoding failed: {e}"));
     if format == Format::Png {
         let png = painter.rasterise_png(svg, side).map_err(paint)?;
-        return crate::pipeline::save::optimise_png(png, png_level).map_err(failed);
+        return crate::encode::optimise_png(png, png_level).map_err(failed);
     }
     let rgba = painter.rasterise_rgba(svg, side).map_err(paint)?;
+    if format == Format::Webp {
+        let pixels = crate::encode::Rgba {
+            pixels: &rgba,
+            width: side,
+            height: side,
+        };
+        return crate::encode::encode(&pixels, crate::encode::OutputFormat::Webp, png_level)
+            .map_err(failed);
+    }
+    // JPEG: on white, as a page shows a transparent picture.
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| {
+            let a = u16::from(p[3]);
+            let over = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+            [over(p[0]), over(p[1]), over(p[2])]
+        })
+        .collect();
     let mut out = Vec::new();
-    let result = if format == Format::Jpeg {
-        let rgb: Vec<u8> = rgba
-            .chunks_exact(4)
-            .flat_map(|p| {
-                let a = u16::from(p[3]);
-                let over = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
-                [over(p[0]), over(p[1]), over(p[2])]
-            })
-            .collect();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode(
-            &rgb,
-            side,
-            side,
-            image::ExtendedColorType::Rgb8,
-        )
-    } else {
-        image::codecs::webp::WebPEncoder::new_lossless(&mut out).encode(
-            &rgba,
-            side,
-            side,
-            image::ExtendedColorType::Rgba8,
-        )
-    };
-    result.map_err(|e| failed(e.to_string()))?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode(&rgb, side, side, image::ExtendedColorType::Rgb8)
+        .map_err(|e| failed(e.to_string()))?;
     Ok(out)
 }

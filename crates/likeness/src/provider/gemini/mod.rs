@@ -137,10 +137,8 @@ impl Gemini {
             cost_usd: self.estimate_usd(&model, request.width, request.height),
             model,
             render_us: started.elapsed().as_micros() as i64,
-            revised_prompt: None,
             details,
-            attempts: 0,
-            fallback: Vec::new(),
+            ..Generated::default()
         })
     }
 }
