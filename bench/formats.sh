@@ -6,12 +6,13 @@
 #   COUNT=10 SIZE=512 bench/formats.sh
 #
 # likeness: crates/likeness/examples/formats_bench.rs (release build, one thread) draws each
-# style and encodes every picture as PNG (as the pipeline stores it), lossless WebP, lossy WebP
-# (quality 80), the WebP /assets/ derives (the smaller of lossless and lossy at 85) and AVIF
-# (quality 70, speed 8). DiceBear: the pinned DiceBear JS 11 (clients/dicebear) draws the SVG,
-# DiceBear's converter (@dicebear/converter 9.4.3, installed into target/bench-dicebear on first
-# use, as bench/render.sh does) makes the PNG. "same look": a dicebear-X style is DiceBear's X;
-# likeness's initials against DiceBear's initials; the other own styles have no DiceBear twin.
+# style and encodes every picture as PNG (as the pipeline stores it at png_optimization 0 and
+# 2), lossless WebP, lossy WebP (quality 80), the WebP /assets/ derives (the smaller of
+# lossless and lossy at 85) and AVIF (quality 70, speed 8). DiceBear: the pinned DiceBear
+# JS 11 (clients/dicebear) draws the SVG, DiceBear's converter (@dicebear/converter 9.4.3,
+# installed into target/bench-dicebear on first use, as bench/render.sh does) makes the PNG.
+# "same look": a dicebear-X style is DiceBear's X; likeness's initials against DiceBear's
+# initials; the other own styles have no DiceBear twin.
 # Progress on stderr, the table (Markdown) on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,9 +50,9 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 dicebear = {r["style"]: r["png_bytes"] for r in rows if r["engine"] == "dicebear-js"}
 twin = lambda s: s[len("dicebear-"):] if s.startswith("dicebear-") else {"initials": "initials"}.get(s)
-fmts = ["png", "webp", "webp_lossy", "webp_derived", "avif"]
-print("| style | PNG | WebP lossless | WebP lossy q80 | WebP derived | AVIF q70 | DiceBear PNG | best WebP ÷ DiceBear |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+fmts = ["png", "png_o2", "webp", "webp_lossy", "webp_derived", "avif"]
+print("| style | PNG as drawn | PNG oxipng 2 | WebP lossless | WebP lossy q80 | WebP derived | AVIF q70 | DiceBear PNG | best WebP ÷ DiceBear |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
     if r["engine"] != "likeness":
         continue
@@ -61,8 +62,8 @@ for r in rows:
     print(f'| {r["style"]} | ' + " | ".join(cells)
           + (f" | {db:,.0f} | {best / db:.2f}× |" if db else " | – | – |"))
 print()
-print("| encode ms per image | " + " | ".join(["PNG", "WebP lossless", "WebP lossy", "WebP derived", "AVIF"]) + " |")
-print("| --- |" + " ---: |" * 5)
+print("| encode ms per image | " + " | ".join(["PNG as drawn", "PNG oxipng 2", "WebP lossless", "WebP lossy", "WebP derived", "AVIF"]) + " |")
+print("| --- |" + " ---: |" * 6)
 for r in rows:
     if r["engine"] == "likeness":
         print(f'| {r["style"]} | ' + " | ".join(f'{r[f + "_ms"]:.1f}' for f in fmts) + " |")

@@ -12,11 +12,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
-use image::imageops::{self, FilterType};
-use image::{GenericImageView, Rgb, RgbImage};
+use image::RgbImage;
 use tract_onnx::prelude::*;
 
 use crate::face_error::FaceError;
+use crate::resize;
 
 /// A face box in the image's pixel coordinates (top-left origin).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -155,7 +155,6 @@ impl Detector {
         if width == 0 || height == 0 {
             return Ok(Vec::new());
         }
-        let view = imageops::crop_imm(image, x0, y0, width, height);
         let max_side = options.max_side.clamp(ALIGN, MAX_SIDE_LIMIT);
         let fit = (max_side as f64 / width.max(height) as f64).min(1.0);
         let scaled_w = ((width as f64 * fit).round() as u32).max(1);
@@ -166,7 +165,12 @@ impl Detector {
         );
 
         let runnable = self.runnable(in_w, in_h)?;
-        let input = letterbox(&*view, scaled_w, scaled_h, in_w, in_h);
+        let input = letterbox(
+            image,
+            [x0, y0, width, height],
+            [scaled_w, scaled_h],
+            [in_w, in_h],
+        );
         let inference = |detail: String| FaceError::Inference {
             stage: STAGE,
             detail,
@@ -242,29 +246,23 @@ fn guarded<T>(f: impl FnOnce() -> TractResult<T>) -> TractResult<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(TractError::msg("tract panicked")))
 }
 
-/// The view scaled to `scaled_w`×`scaled_h`, in the top-left of a zeroed `in_w`×`in_h` NCHW
-/// tensor, RGB 0–255.
-fn letterbox<V>(view: &V, scaled_w: u32, scaled_h: u32, in_w: u32, in_h: u32) -> Tensor
-where
-    V: GenericImageView<Pixel = Rgb<u8>>,
-{
-    let (w, h) = (in_w as usize, in_h as usize);
+/// `region` of `image` scaled to `scaled` (width, height), in the top-left of a zeroed
+/// `input`-sized NCHW tensor, RGB 0–255. Triangle widens its support when shrinking, so small
+/// faces do not alias away.
+fn letterbox(image: &RgbImage, region: [u32; 4], scaled: [u32; 2], input: [u32; 2]) -> Tensor {
+    let [scaled_w, scaled_h] = scaled;
+    let pixels = resize::resize_window(image, region, scaled, [0, 0, scaled_w, scaled_h]);
+    let (w, h) = (input[0] as usize, input[1] as usize);
     let mut data = vec![0f32; 3 * w * h];
-    let mut put = |x: u32, y: u32, pixel: Rgb<u8>| {
-        let at = y as usize * w + x as usize;
-        for (c, value) in pixel.0.iter().enumerate() {
-            data[c * w * h + at] = f32::from(*value);
-        }
-    };
-    if view.dimensions() == (scaled_w, scaled_h) {
-        for (x, y, pixel) in view.pixels() {
-            put(x, y, pixel);
-        }
-    } else {
-        // Triangle widens its support when shrinking, so small faces do not alias away.
-        let scaled = imageops::resize(view, scaled_w, scaled_h, FilterType::Triangle);
-        for (x, y, pixel) in scaled.enumerate_pixels() {
-            put(x, y, *pixel);
+    for (y, row) in pixels
+        .as_raw()
+        .chunks_exact(scaled_w as usize * 3)
+        .enumerate()
+    {
+        for (x, pixel) in row.chunks_exact(3).enumerate() {
+            for (c, value) in pixel.iter().enumerate() {
+                data[c * w * h + y * w + x] = f32::from(*value);
+            }
         }
     }
     tract_ndarray::Array4::from_shape_vec((1, 3, h, w), data)

@@ -73,6 +73,7 @@ mod error;
 mod face_error;
 mod format;
 mod intake;
+mod resize;
 
 pub mod align;
 pub mod colors;

@@ -176,6 +176,42 @@ pub fn measure_png(png_bytes: &[u8], expected: Option<(u32, u32)>) -> Option<Qua
     Some(from_histogram(&hist, (width, height), expected))
 }
 
+/// Measures a picture of `size` from its palette (red, green, blue) and the pixels of each
+/// colour, as [`measure`] would measure its pixels: what a renderer that wrote an indexed
+/// image knows already, so nothing is decoded. `None` when the counts do not cover the area
+/// (they are not this picture's).
+pub fn measure_palette(
+    rgb: &[[u8; 3]],
+    counts: &[u64],
+    size: (u32, u32),
+    expected: Option<(u32, u32)>,
+) -> Option<Quality> {
+    let area = u64::from(size.0) * u64::from(size.1);
+    if rgb.len() != counts.len() || counts.iter().sum::<u64>() != area {
+        return None;
+    }
+    let mut hist = [0u64; 256];
+    for (c, &count) in rgb.iter().zip(counts) {
+        hist[usize::from(luma(&image::Rgb(*c)))] += count;
+    }
+    Some(from_histogram(&hist, size, expected))
+}
+
+/// Measures a picture of `size` from its luma histogram (pixels per level, Rec. 709 as
+/// [`measure`] computes it), as [`measure`] would: what a renderer that counted while encoding
+/// knows already. `None` when the counts do not cover the area.
+pub fn measure_luma(
+    hist: &[u64; 256],
+    size: (u32, u32),
+    expected: Option<(u32, u32)>,
+) -> Option<Quality> {
+    let area = u64::from(size.0) * u64::from(size.1);
+    if hist.iter().sum::<u64>() != area {
+        return None;
+    }
+    Some(from_histogram(hist, size, expected))
+}
+
 /// The figures and problems of an image from its luma histogram.
 fn from_histogram(
     hist: &[u64; 256],
@@ -378,7 +414,17 @@ pub(crate) mod tests {
         let decoded = image::load_from_memory(&png_bytes).unwrap().to_rgb8();
         assert_eq!(decoded.get_pixel(9, 0).0, colours[1]);
         let reference = measure(&decoded, None);
-        assert_eq!(measure_png(&png_bytes, None), Some(reference));
+        assert_eq!(measure_png(&png_bytes, None), Some(reference.clone()));
+
+        // From the palette and its counts alone, the same; counts of another size are refused.
+        let mut counts = vec![0u64; 4];
+        for &i in &indices {
+            counts[usize::from(i)] += 1;
+        }
+        let measured = measure_palette(&colours, &counts, (w, h), None);
+        assert_eq!(measured, Some(reference));
+        assert_eq!(measure_palette(&colours, &counts, (w, h + 1), None), None);
+        assert_eq!(measure_palette(&colours[..3], &counts, (w, h), None), None);
     }
 
     /// A photo from `target/models/photos` (or `$LIKENESS_MODELS/photos`); a missing file

@@ -94,6 +94,7 @@ mod fonts;
 mod frame;
 mod geometric;
 mod hair;
+mod indexed;
 mod initials;
 mod look;
 mod pen;
@@ -105,6 +106,7 @@ mod recipe;
 mod sitter;
 mod soft;
 mod svg;
+mod tones;
 mod wash;
 mod watercolor;
 mod wear;
@@ -117,6 +119,7 @@ pub use dicebear_api::{
 };
 pub use dicebear_query::{MAX_QUERY_BYTES, dicebear_query};
 pub use frame::{ColorFill, Flip, Frame, Span};
+pub use indexed::PaletteCounts;
 pub use initials::initials;
 pub use raster::{RenderedPng, resize_png};
 pub use recipe::{Backdrop, Neckline, PosterRecipe};
@@ -126,6 +129,7 @@ pub use recipe::{
 };
 pub use sitter::{FacialHair, HairStyle, HeadCovering};
 pub use sitter::{HairColor, HairLength, Presentation, Rgb, Sitter};
+pub use tones::{Tones, luma};
 
 use prng::Prng;
 use svg::Canvas;

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use resvg::tiny_skia;
 use resvg::usvg;
 
+use crate::indexed;
+use crate::tones::{Tones, luma_histogram};
 use crate::{PaintError, Size, fonts};
 
 /// Parsing options that can reach nothing outside the SVG string: no resources directory, no
@@ -23,11 +25,12 @@ fn options(fontdb: &Arc<usvg::fontdb::Database>) -> usvg::Options<'static> {
     }
 }
 
-/// A PNG and the time its encode took.
+/// A PNG, the time its encode took, and its tones, counted while encoding.
 #[derive(Debug)]
 pub struct RenderedPng {
     pub png: Vec<u8>,
     pub encode: Duration,
+    pub tones: Tones,
 }
 
 /// Rasterises `svg` at exactly `size` pixels and encodes it as PNG (8 bits).
@@ -38,10 +41,18 @@ pub(crate) fn render_png(
 ) -> Result<RenderedPng, PaintError> {
     let (pixmap, soft) = rasterise(fontdb, svg, size)?;
     let started = Instant::now();
-    let png = encode_png(&pixmap, soft)?;
+    if !soft && let Some(indexed) = indexed::encode(&pixmap)? {
+        return Ok(RenderedPng {
+            png: indexed.png,
+            encode: started.elapsed(),
+            tones: Tones::Palette(indexed.palette),
+        });
+    }
+    let (png, luma) = encode_png(&pixmap, soft)?;
     Ok(RenderedPng {
         png,
         encode: started.elapsed(),
+        tones: Tones::Luma(luma),
     })
 }
 
@@ -49,87 +60,36 @@ fn err(e: png::EncodingError) -> PaintError {
     PaintError::Raster(format!("PNG encoding failed: {e}"))
 }
 
-/// Flat pictures (initials, geometric, posters: a few dozen colours with their anti-aliased
-/// edges) as an indexed PNG: a palette in first-seen order, one byte a pixel, no filter. A
-/// quarter of the bytes to deflate, and within a tenth of what oxipng makes of it (initials:
-/// 2.4 KB against 2.3 KB at 512 px), so the service needs no second pass (`pipeline/save.rs`). `None` past 256 colours.
-fn encode_indexed(pixmap: &tiny_skia::Pixmap) -> Result<Option<Vec<u8>>, PaintError> {
-    let mut palette: Vec<u32> = Vec::with_capacity(256);
-    let mut seen: std::collections::HashMap<u32, u8> =
-        std::collections::HashMap::with_capacity(256);
-    let mut indices = Vec::with_capacity(pixmap.pixels().len());
-    let mut last: Option<(u32, u8)> = None;
-    for p in pixmap.pixels() {
-        let c = p.demultiply();
-        let rgba = u32::from_le_bytes([c.red(), c.green(), c.blue(), c.alpha()]);
-        // Runs of one colour are the rule in flat pictures: skip the map for them.
-        if let Some((colour, index)) = last
-            && colour == rgba
-        {
-            indices.push(index);
-            continue;
-        }
-        let index = match seen.get(&rgba) {
-            Some(&i) => i,
-            None if palette.len() == 256 => return Ok(None),
-            None => {
-                let i = palette.len() as u8;
-                palette.push(rgba);
-                seen.insert(rgba, i);
-                i
-            }
-        };
-        last = Some((rgba, index));
-        indices.push(index);
-    }
-    let rgb: Vec<u8> = palette
-        .iter()
-        .flat_map(|c| c.to_le_bytes()[..3].to_vec())
-        .collect();
-    let alpha: Vec<u8> = palette.iter().map(|c| c.to_le_bytes()[3]).collect();
-    let mut out = Vec::with_capacity(indices.len() / 8);
-    let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
-    enc.set_color(png::ColorType::Indexed);
-    enc.set_depth(png::BitDepth::Eight);
-    enc.set_palette(rgb);
-    if alpha.iter().any(|&a| a != 255) {
-        enc.set_trns(alpha);
-    }
-    enc.set_compression(png::Compression::Balanced);
-    enc.set_filter(png::Filter::NoFilter);
-    let mut writer = enc.write_header().map_err(err)?;
-    writer.write_image_data(&indices).map_err(err)?;
-    writer.finish().map_err(err)?;
-    Ok(Some(out))
-}
-
-/// A plain, fast PNG encode (fdeflate's fast mode): several times quicker than tiny-skia's
-/// default `encode_png` on textured images, at larger files. The service recompresses with
-/// oxipng before storing, so speed is what matters here.
+/// A plain, fast PNG encode (fdeflate's fast mode, which codes runs of zeros): several times
+/// quicker than zlib on these images, at larger files. At `png_optimization = 0` the service
+/// stores it as it is (`pipeline/save.rs`); a higher level recompresses it with oxipng.
 ///
 /// `soft` pictures (`soft.rs`) get a leaner variant: Paeth on every row (as small as adaptive
-/// filtering on smooth images, without trying five filters per row) and colour channels
-/// rounded to even values. Everything else keeps adaptive filters, so its bytes do not move.
-fn encode_png(pixmap: &tiny_skia::Pixmap, soft: bool) -> Result<Vec<u8>, PaintError> {
-    if !soft && let Some(indexed) = encode_indexed(pixmap)? {
-        return Ok(indexed);
-    }
-    let px = if !soft {
+/// filtering on smooth images, without trying five filters per row), colour channels rounded
+/// to even values, and RGB without an alpha channel when they are opaque (as they are unless
+/// a frame clips them). Everything else keeps adaptive filters and RGBA.
+///
+/// Also returns the written pixels' luma histogram.
+fn encode_png(
+    pixmap: &tiny_skia::Pixmap,
+    soft: bool,
+) -> Result<(Vec<u8>, Box<[u64; 256]>), PaintError> {
+    let opaque = || pixmap.data().chunks_exact(4).fold(255, |a, p| a & p[3]) == 255;
+    let (px, color) = if !soft {
         let mut rgba = Vec::with_capacity(pixmap.data().len());
         for p in pixmap.pixels() {
             let c = p.demultiply();
             rgba.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
         }
-        rgba
-    } else if pixmap.data().chunks_exact(4).fold(255, |a, p| a & p[3]) == 255 {
-        // Opaque: colour channels to even, half up (255 to 254), four bytes at once so it
-        // vectorises; alpha stays 255.
-        let mut px = vec![0u8; pixmap.data().len()];
-        for (o, p) in px.chunks_exact_mut(4).zip(pixmap.data().chunks_exact(4)) {
+        (rgba, png::ColorType::Rgba)
+    } else if opaque() {
+        // Colour channels to even, half up (255 to 254), four bytes at once; alpha dropped.
+        let mut px = vec![0u8; pixmap.pixels().len() * 3];
+        for (o, p) in px.chunks_exact_mut(3).zip(pixmap.data().chunks_exact(4)) {
             let x = u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
-            o.copy_from_slice(&even_rgb(x).to_le_bytes());
+            o.copy_from_slice(&even_rgb(x).to_le_bytes()[..3]);
         }
-        px
+        (px, png::ColorType::Rgb)
     } else {
         let even = |c: u8| c.saturating_add(1) & 0xfe;
         let mut px = Vec::with_capacity(pixmap.data().len());
@@ -137,11 +97,12 @@ fn encode_png(pixmap: &tiny_skia::Pixmap, soft: bool) -> Result<Vec<u8>, PaintEr
             let c = p.demultiply();
             px.extend_from_slice(&[even(c.red()), even(c.green()), even(c.blue()), c.alpha()]);
         }
-        px
+        (px, png::ColorType::Rgba)
     };
+    let luma = luma_histogram(&px, color.samples());
     let mut out = Vec::with_capacity(px.len() / 3);
     let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
-    enc.set_color(png::ColorType::Rgba);
+    enc.set_color(color);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Fast);
     enc.set_filter(if soft {
@@ -152,7 +113,7 @@ fn encode_png(pixmap: &tiny_skia::Pixmap, soft: bool) -> Result<Vec<u8>, PaintEr
     let mut writer = enc.write_header().map_err(err)?;
     writer.write_image_data(&px).map_err(err)?;
     writer.finish().map_err(err)?;
-    Ok(out)
+    Ok((out, luma))
 }
 
 /// An opaque RGBA pixel (little-endian u32) with R, G and B rounded to even, half up, and 255
@@ -323,7 +284,7 @@ pub fn resize_png(png_bytes: &[u8], width: u32) -> Result<Vec<u8>, PaintError> {
     if current.width() > width {
         current = scale(&current, width, tiny_skia::FilterQuality::Bicubic)?;
     }
-    encode_png(&current, false)
+    encode_png(&current, false).map(|(png, _)| png)
 }
 
 fn scale(
@@ -368,6 +329,36 @@ mod resize_tests {
     }
     use crate::{Painter, Recipe, Sitter};
 
+    /// An opaque soft picture (a watercolor) is written as RGB, its pixels the drawing's
+    /// rounded to even; with a clipped frame (transparent corners) it keeps its alpha.
+    #[test]
+    fn opaque_soft_pictures_are_rgb_with_even_channels() {
+        let painter = Painter::new();
+        for (frame, colour_type) in [("", 2u8), ("shape = \"circle\"", 6)] {
+            let recipe: Recipe =
+                toml::from_str(&format!("kind = \"watercolor\"\n{frame}")).unwrap();
+            let svg = painter
+                .render_svg(&recipe, &Sitter::new("rgb"), Size::square(64))
+                .unwrap();
+            let (pixmap, soft) = rasterise(&painter.fontdb, &svg, Size::square(64)).unwrap();
+            assert!(soft);
+            let (png_bytes, _) = encode_png(&pixmap, soft).unwrap();
+            assert_eq!(png_bytes[25], colour_type, "colour type for {frame:?}");
+            let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+            decoder.set_transformations(png::Transformations::ALPHA);
+            let mut reader = decoder.read_info().unwrap();
+            let mut decoded = vec![0; reader.output_buffer_size().unwrap()];
+            reader.next_frame(&mut decoded).unwrap();
+            assert_eq!(decoded.len(), pixmap.pixels().len() * 4);
+            for (p, q) in pixmap.pixels().iter().zip(decoded.chunks_exact(4)) {
+                let c = p.demultiply();
+                let even = |v: u8| v.saturating_add(1) & 0xfe;
+                let want = [even(c.red()), even(c.green()), even(c.blue()), c.alpha()];
+                assert_eq!(q, want);
+            }
+        }
+    }
+
     #[test]
     fn resizes_keeping_the_aspect_ratio_and_the_picture() {
         let recipe = Recipe::Initials(crate::InitialsRecipe::default());
@@ -408,75 +399,5 @@ mod resize_tests {
             64
         );
         assert!(resize_png(b"not a png", 64).is_err());
-    }
-}
-
-#[cfg(test)]
-mod encode_tests {
-    use super::*;
-
-    fn decode(bytes: &[u8]) -> Vec<u8> {
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()));
-        decoder.set_transformations(png::Transformations::EXPAND);
-        let mut reader = decoder.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut buf).unwrap();
-        buf.truncate(info.buffer_size());
-        buf
-    }
-
-    /// An indexed PNG decodes to exactly the pixels the RGBA encoding holds, transparency
-    /// included, and a picture of more than 256 colours stays RGBA.
-    #[test]
-    fn indexed_pngs_hold_the_same_pixels() {
-        // Half a red ground, the rest transparent, and a translucent anti-aliased circle.
-        let mut flat = tiny_skia::Pixmap::new(40, 30).unwrap();
-        let ground = tiny_skia::Rect::from_xywh(0.0, 0.0, 20.0, 30.0).unwrap();
-        let mut red = tiny_skia::Paint::default();
-        red.set_color_rgba8(200, 30, 60, 255);
-        flat.fill_rect(ground, &red, tiny_skia::Transform::identity(), None);
-        let mut paint = tiny_skia::Paint::default();
-        paint.set_color_rgba8(10, 120, 240, 128);
-        paint.anti_alias = true;
-        let circle = tiny_skia::PathBuilder::from_circle(20.0, 15.0, 11.3).unwrap();
-        let identity = tiny_skia::Transform::identity();
-        flat.fill_path(
-            &circle,
-            &paint,
-            tiny_skia::FillRule::Winding,
-            identity,
-            None,
-        );
-        let indexed = encode_indexed(&flat)
-            .unwrap()
-            .expect("a flat picture is indexed");
-        assert_eq!(indexed[25], 3, "colour type 3: indexed");
-        let mut rgba = Vec::new();
-        let mut enc = png::Encoder::new(&mut rgba, 40, 30);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        let px: Vec<u8> = flat
-            .pixels()
-            .iter()
-            .flat_map(|p| {
-                let c = p.demultiply();
-                [c.red(), c.green(), c.blue(), c.alpha()]
-            })
-            .collect();
-        enc.write_header().unwrap().write_image_data(&px).unwrap();
-        assert!(decode(&indexed) == decode(&rgba), "the same pixels");
-        assert!(
-            decode(&indexed).chunks(4).any(|p| p[3] != 255),
-            "transparency kept"
-        );
-
-        let mut noisy = tiny_skia::Pixmap::new(32, 32).unwrap();
-        for (i, p) in noisy.pixels_mut().iter_mut().enumerate() {
-            *p = tiny_skia::ColorU8::from_rgba(i as u8, (i / 4) as u8, 7, 255).premultiply();
-        }
-        assert!(
-            encode_indexed(&noisy).unwrap().is_none(),
-            "over 256 colours"
-        );
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Draws COUNT avatars (default 50) of STYLE at SIZE px (default 256) on this thread, over the
 //! seeds and names `render_bench` uses, and encodes each picture as likeness stores it: PNG
-//! (the pipeline's: indexed PNGs as drawn, others through oxipng preset 0), lossless WebP, lossy
+//! (as the pipeline stores it at `png_optimization = 0`: as drawn; and at 2, through oxipng's
+//! preset 2), lossless WebP, lossy
 //! WebP at the default quality, the WebP `/assets/` derives (the smaller of lossless and lossy
 //! at its quality), and AVIF at the default quality and `encode::AVIF_SPEED`. Prints one JSON
 //! line: mean bytes and mean encode milliseconds per format.
@@ -15,6 +16,9 @@ use std::time::Instant;
 use likeness::encode::{self, OutputFormat, Rgba};
 use likeness_paint::{Painter, Presentation, Recipe, Sitter, Size};
 use likeness_styles::{Catalog, DEFAULT_AVIF_QUALITY, DEFAULT_WEBP_QUALITY};
+
+/// PNG as drawn, PNG through oxipng 2, WebP lossless, lossy and derived, AVIF.
+const FORMATS: usize = 6;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -38,8 +42,9 @@ fn main() {
     ];
     let seeds: Vec<String> = (0..count).map(|i| format!("bench-{i}")).collect();
 
-    let formats: [(&str, Option<OutputFormat>); 5] = [
+    let formats: [(&str, Option<OutputFormat>); FORMATS] = [
         ("png", Some(OutputFormat::Png)),
+        ("png_o2", Some(OutputFormat::Png)),
         ("webp", Some(OutputFormat::Webp)),
         (
             "webp_lossy",
@@ -55,8 +60,8 @@ fn main() {
             }),
         ),
     ];
-    let mut bytes = [0usize; 5];
-    let mut seconds = [0f64; 5];
+    let mut bytes = [0usize; FORMATS];
+    let mut seconds = [0f64; FORMATS];
     for (i, seed) in seeds.iter().enumerate() {
         let sitter = Sitter {
             name: names[i % names.len()],
@@ -75,10 +80,10 @@ fn main() {
         };
         for (slot, (name, format)) in formats.iter().enumerate() {
             let t = Instant::now();
-            let out = match (name, format) {
-                // As the pipeline stores a PNG: an indexed one as drawn, others optimised.
-                (_, Some(OutputFormat::Png)) if png[25] == 3 => png.clone(),
-                (_, Some(OutputFormat::Png)) => encode::optimise_png(png.clone(), 0).unwrap(),
+            let out = match (*name, format) {
+                // As the pipeline stores the renderer's PNG at `png_optimization = 0`.
+                ("png", _) => png.clone(),
+                ("png_o2", _) => encode::optimise_png(png.clone(), 2).unwrap(),
                 (_, Some(format)) => encode::encode(&rgba, *format, 0).unwrap(),
                 (_, None) => encode::smallest_webp(&rgba).unwrap(),
             };

@@ -86,6 +86,24 @@ pub struct Judgement {
 }
 
 impl Judgement {
+    /// A picture's quality from its tones as the renderer counted them while encoding
+    /// (`likeness_paint::Tones`), without decoding it; `None` when the counts are not of a
+    /// `size` picture. Only for pictures without a reference photo.
+    pub fn from_tones(
+        tones: &likeness_paint::Tones,
+        size: (u32, u32),
+        expected: (u32, u32),
+    ) -> Option<Judgement> {
+        let expected = Some(expected);
+        let quality = match tones {
+            likeness_paint::Tones::Palette(p) => {
+                quality::measure_palette(&p.rgb, &p.counts, size, expected)
+            }
+            likeness_paint::Tones::Luma(hist) => quality::measure_luma(hist, size, expected),
+        }?;
+        Some(Judgement::quality_only(&quality))
+    }
+
     /// A measure of quality alone (no reference photo to compare with).
     fn quality_only(quality: &Quality) -> Judgement {
         Judgement {
@@ -405,6 +423,35 @@ pub fn hair_color_name([r, g, b]: [u8; 3]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tones the renderer counts while encoding measure what its PNG decodes to, for every
+    /// kind and frame (indexed, soft RGB, soft with transparent corners, RGBA): the two crates
+    /// compute luma apart, and this is where they meet.
+    #[test]
+    fn the_renderers_tones_measure_what_its_png_holds() {
+        let painter = likeness_paint::Painter::new();
+        for kind in likeness_paint::KINDS {
+            for frame in ["", "radius = 50"] {
+                let toml_text = format!("kind = \"{kind}\"\n{frame}");
+                let recipe: likeness_paint::Recipe = toml::from_str(&toml_text).unwrap();
+                let sitter = likeness_paint::Sitter::new("tones");
+                let size = likeness_paint::Size::square(96);
+                let rendered = painter.render_png_timed(&recipe, &sitter, size).unwrap();
+                let decoded = image::load_from_memory(&rendered.png).unwrap().to_rgb8();
+                let want = quality::measure(&decoded, Some((96, 96)));
+                let got = Judgement::from_tones(&rendered.tones, (96, 96), (96, 96));
+                let got = got
+                    .and_then(|j| j.quality)
+                    .expect("the counts cover the picture");
+                let want = QualityRecord::from(&want);
+                assert_eq!(
+                    serde_json::to_value(&got).unwrap(),
+                    serde_json::to_value(&want).unwrap(),
+                    "{toml_text}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn hair_colours_map_to_the_renderer_names() {

@@ -29,6 +29,7 @@ pub(super) async fn open(options: &Options) -> Result<Db> {
                 backend: Backend::Sqlite(pool),
                 clock_offset_ms: 0,
                 url: options.url.clone(),
+                turns: Default::default(),
             };
             db.backfill_subject_keys().await?;
             Ok(db)
@@ -41,6 +42,7 @@ pub(super) async fn open(options: &Options) -> Result<Db> {
                 backend: Backend::Postgres(pool),
                 clock_offset_ms: 0,
                 url: options.url.clone(),
+                turns: Default::default(),
             };
             db.clock_offset_ms = clock_offset(&db).await?;
             db.backfill_subject_keys().await?;
@@ -64,6 +66,7 @@ pub(super) async fn open_read_only(options: &Options) -> Result<Db> {
         backend,
         clock_offset_ms: 0,
         url: options.url.clone(),
+        turns: Default::default(),
     };
     let applied: i64 = on_pool!(db, p => {
         sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(p).await

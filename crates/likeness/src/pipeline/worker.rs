@@ -7,23 +7,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::app::App;
-use crate::db::assets::{NewAsset, Outcome};
 use crate::db::budget::Reservation;
 use crate::db::queue::ClaimedJob;
 use crate::error::{Error, Result};
 use crate::events::JobEvent;
-use crate::hash::hex_sha256;
-use crate::job_options::JobOptions;
 use crate::pipeline::budget::OverBudget;
 use crate::pipeline::group::{Done, Group};
-use crate::pipeline::judge::{self, Judged, Verdict};
 use crate::pipeline::plan::PlannedStyle;
-use crate::pipeline::save::{self, SaveError};
 use crate::pipeline::timings::{Phase, Timings};
-use crate::pipeline::{prompt_subject, seed};
 
+mod claims;
+mod process;
 mod record;
-use crate::provider::{GenerateRequest, Generated, ProgressSink, ProviderError};
+use claims::Claims;
 
 /// Reports what workers do, for progress display.
 pub trait Progress: Send + Sync {
@@ -190,35 +186,60 @@ impl<'a> Workers<'a> {
     /// are recorded in groups (`pipeline::group`); what is made is recorded before returning.
     pub async fn work(&self) -> Result<()> {
         let mut group = Group::default();
-        let worked = self.work_in(&mut group).await;
+        let mut claims = Claims::default();
+        let worked = self.work_in(&mut group, &mut claims).await;
         let recorded = self.record(&mut group).await;
-        worked.and(recorded)
+        let handed_back = self.hand_back(&mut claims).await;
+        worked.and(recorded).and(handed_back)
     }
 
-    async fn work_in(&self, group: &mut Group) -> Result<()> {
+    /// The next job: claimed earlier with others (`claims.rs`), or claimed now.
+    async fn next_job(&self, claims: &mut Claims) -> Result<Option<ClaimedJob>> {
+        if let Some(job) = claims.next() {
+            return Ok(Some(job));
+        }
+        let asked = Instant::now();
+        let run = self.run_id.as_deref();
+        let jobs = (self.app.db)
+            .claim_some(run, &self.worker_id, self.lease_ms(), claims.batch())
+            .await?;
+        if !jobs.is_empty() {
+            self.timings.lap(Phase::Claim, asked);
+        }
+        lock(&self.in_flight).extend(jobs.iter().map(|j| j.id.clone()));
+        claims.extend(jobs);
+        Ok(claims.next())
+    }
+
+    /// Hands back the jobs a stopping loop claimed and did not start.
+    async fn hand_back(&self, claims: &mut Claims) -> Result<()> {
+        for job in claims.take_waiting() {
+            self.app.db.release_job(&job, &self.worker_id).await?;
+            lock(&self.in_flight).remove(&job.id);
+        }
+        Ok(())
+    }
+
+    async fn work_in(&self, group: &mut Group, claims: &mut Claims) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
-            let asked = Instant::now();
-            let claimed = self
-                .app
-                .db
-                .claim(self.run_id.as_deref(), &self.worker_id, self.lease_ms())
-                .await;
-            if matches!(claimed, Ok(Some(_))) {
-                self.timings.lap(Phase::Claim, asked);
-            }
-            let step = match claimed {
-                Ok(Some(job)) => match self.reserve_and_process(job).await {
-                    Ok(Some(done)) => {
-                        group.push(done);
-                        if group.is_due() {
-                            self.record(group).await
-                        } else {
-                            Ok(())
+            let step = match self.next_job(claims).await {
+                Ok(Some(job)) => {
+                    let started = Instant::now();
+                    let done = self.reserve_and_process(job).await;
+                    claims.observe(started.elapsed());
+                    match done {
+                        Ok(Some(done)) => {
+                            group.push(done);
+                            if group.is_due() {
+                                self.record(group).await
+                            } else {
+                                Ok(())
+                            }
                         }
+                        Ok(None) => Ok(()),
+                        Err(e) => Err(e),
                     }
-                    Ok(None) => Ok(()),
-                    Err(e) => Err(e),
-                },
+                }
                 // Nothing to claim: what waits is recorded before waiting.
                 Ok(None) => match self.record(group).await {
                     Err(e) => Err(e),
@@ -250,13 +271,16 @@ impl<'a> Workers<'a> {
         let asked = Instant::now();
         let reserved = self.reserve(&job).await;
         self.timings.lap(Phase::Claim, asked);
-        let reserved = match reserved? {
-            None => return Ok(None),
-            Some(Reservation::Reserved(usd)) => Some(usd),
-            Some(_) => None,
-        };
         let id = job.id.clone();
-        lock(&self.in_flight).insert(id.clone());
+        // In flight since its claim; one turned back (or not reserved) is not ours to keep.
+        let reserved = match reserved {
+            Ok(Some(Reservation::Reserved(usd))) => Some(usd),
+            Ok(Some(_)) => None,
+            Ok(None) | Err(_) => {
+                lock(&self.in_flight).remove(&id);
+                return reserved.map(|_| None);
+            }
+        };
         let done = self.process(job).await;
         if done.is_err() {
             lock(&self.in_flight).remove(&id);
@@ -339,169 +363,6 @@ impl<'a> Workers<'a> {
         Ok(styles)
     }
 
-    /// Splits the time a provider call and its checks took into render, encode and measure.
-    fn time_making(&self, spent: Duration, verdict: &Result<Verdict, ProviderError>) {
-        let (measured, encoded) = match verdict {
-            Ok(Verdict::Keep(judged)) => (
-                judged.measure,
-                Duration::from_micros(judged.generated.render_encode_us.max(0) as u64),
-            ),
-            _ => (Duration::ZERO, Duration::ZERO),
-        };
-        self.timings.add(Phase::Measure, measured);
-        self.timings.add(Phase::Encode, encoded);
-        let rendered = spent.saturating_sub(measured).saturating_sub(encoded);
-        self.timings.add(Phase::Render, rendered);
-    }
-
-    /// Works one claimed job, up to the attempt to record.
-    async fn process(&self, job: ClaimedJob) -> Result<Done> {
-        let started = Instant::now();
-        self.publish(JobEvent::new(&job, "running"));
-        let styles = self.styles_of(&job.run_id).await?;
-        let Some(planned) = styles.iter().find(|s| s.style.name == job.style) else {
-            return Err(Error::Corrupt(format!(
-                "job {} names style {} outside its run",
-                job.id, job.style
-            )));
-        };
-        let style = &planned.style;
-        let mut job = job;
-        let subject = job.subject.take().ok_or_else(|| {
-            Error::Corrupt(format!(
-                "job {} names missing subject {}",
-                job.id, job.subject_id
-            ))
-        })?;
-        let seed = job
-            .options
-            .seed
-            .clone()
-            .unwrap_or_else(|| seed(subject.id.as_ref(), &style.name, style.version));
-        let mut asset = NewAsset {
-            id: uuid::Uuid::now_v7().to_string(),
-            subject_id: job.subject_id.clone(),
-            run_id: job.run_id.clone(),
-            job_id: job.id.clone(),
-            style: style.name.clone(),
-            style_version: style.version,
-            provider: planned.provider.name().to_string(),
-            model: planned
-                .model
-                .clone()
-                .unwrap_or_else(|| planned.provider.default_model().to_string()),
-            seed: seed.clone(),
-            prompt: String::new(),
-            negative_prompt: None,
-            total_ms: 0,
-            cost_usd: 0.0,
-            details: None,
-            outcome: failed("", String::new(), None),
-        };
-        let ps = prompt_subject(&subject, self.app.today);
-        let prompts = style
-            .render_prompt(&ps, planned.audience())
-            .and_then(|p| Ok((p, style.render_negative_prompt(&ps, planned.audience())?)));
-        asset.outcome = match prompts {
-            Err(e) => failed(e.code(), e.to_string(), None),
-            Ok((mut prompt, negative)) => {
-                if let Some(extra) = &job.options.custom_prompt {
-                    prompt = format!("{prompt} {extra}");
-                }
-                asset.prompt = prompt.clone();
-                asset.negative_prompt = negative.clone();
-                let request = GenerateRequest {
-                    style: style.clone(),
-                    model: planned.model.clone(),
-                    prompt,
-                    negative_prompt: negative,
-                    width: job.options.width.unwrap_or(planned.width),
-                    height: job.options.height.unwrap_or(planned.height),
-                    seed,
-                    demographics: subject.demographics(self.app.today),
-                    subject: subject.clone(),
-                    references: Vec::new(),
-                    steps: job.options.steps,
-                    identity_weight: job.options.identity_weight,
-                    renderer_options: job.options.renderer.clone(),
-                    progress: Some(self.progress_sink(&job)),
-                };
-                match self.with_references(request, &job.options, &subject).await {
-                    Err(e) => failed(e.code(), e.to_string(), None),
-                    Ok((request, first_key)) => {
-                        // Identity is measured against the first reference photo.
-                        let reference = first_key
-                            .zip(request.references.first())
-                            .map(|(key, r)| (key, r.bytes.clone()));
-                        let faces = &self.app.faces;
-                        let making = Instant::now();
-                        let verdict =
-                            judge::generate(faces, &planned.provider, request, reference).await;
-                        self.time_making(making.elapsed(), &verdict);
-                        match verdict {
-                            Err(e) => self.provider_failed(&job, &e),
-                            Ok(Verdict::Fail {
-                                message,
-                                gate,
-                                cost_usd,
-                            }) => {
-                                asset.cost_usd = cost_usd;
-                                asset.details = Some(serde_json::json!({ "gate": gate }));
-                                failed(crate::codes::GATE_FAILED, message, None)
-                            }
-                            Ok(Verdict::Keep(judged)) => {
-                                asset.provider = judged.generated.provider.clone();
-                                asset.model = judged.generated.model.clone();
-                                asset.cost_usd = judged.cost_usd;
-                                asset.details = Some(details(&judged));
-                                self.save(&job, &subject, style, judged.generated).await
-                            }
-                        }
-                    }
-                }
-            }
-        };
-        asset.total_ms = started.elapsed().as_millis() as i64;
-        let error = match &asset.outcome {
-            Outcome::Failed {
-                code,
-                message,
-                retry_at: None,
-            } => Some((code.clone(), message.clone())),
-            _ => None,
-        };
-        let retrying = matches!(
-            asset.outcome,
-            Outcome::Failed {
-                retry_at: Some(_),
-                ..
-            }
-        );
-        Ok(Done {
-            job,
-            asset,
-            retrying,
-            error,
-            started,
-        })
-    }
-
-    /// What a provider's failure does to the job and the batch. An outage (the breaker is
-    /// open, or the chain ended in a dead provider) or an error only a person can fix (a bad
-    /// key) stops a batch with the job queued again, ready to resume; `serve` and `likeness
-    /// worker` go on and retry it later. Other errors retry within `max_attempts` when they
-    /// can, after the provider's hint when it gave one.
-    fn provider_failed(&self, job: &ClaimedJob, e: &ProviderError) -> Outcome {
-        if self.run_id.is_some() && (e.is_outage() || e.needs_operator()) {
-            self.stop_batch(format!("{}: {e}", e.code()));
-            let after = e.retry_after().map_or(1000, |d| d.as_millis() as i64);
-            return failed(e.code(), e.to_string(), Some(self.app.db.now_ms() + after));
-        }
-        let retry = (e.is_retryable() && job.attempts < job.max_attempts)
-            .then(|| self.retry_at(job, e.retry_after()));
-        failed(e.code(), e.to_string(), retry)
-    }
-
     fn stop_batch(&self, reason: String) {
         self.stop.store(true, Ordering::Relaxed);
         let mut r = lock(&self.stop_reason);
@@ -511,122 +372,12 @@ impl<'a> Workers<'a> {
         }
     }
 
-    /// Publishes progress of a long generation (ComfyUI's sampler steps) as job events.
-    fn progress_sink(&self, job: &ClaimedJob) -> ProgressSink {
-        let events = self.app.events.clone();
-        let template = JobEvent::new(job, "progress");
-        ProgressSink(Arc::new(move |value, max| {
-            let mut e = template.clone();
-            e.progress = Some([value, max]);
-            events.publish(e);
-        }))
-    }
-
     fn publish(&self, event: JobEvent) {
         // Nobody listening is fine: the database is the record.
         self.app.events.publish(event);
-    }
-
-    /// Saves the image. A storage failure stops the batch (the job goes back to the queue for
-    /// when storage works again).
-    async fn save(
-        &self,
-        job: &ClaimedJob,
-        subject: &likeness_subjects::Subject,
-        style: &likeness_styles::Style,
-        g: Generated,
-    ) -> Outcome {
-        let level = self.app.config.generate.png_optimization;
-        let saving = Instant::now();
-        let (name, format) = (style.name.as_str(), style.format);
-        let saved = save::save(&self.app.store, level, subject, name, format, g).await;
-        let spent = saving.elapsed();
-        match saved {
-            Ok(stored) => {
-                let encode = Duration::from_micros(stored.encode_us.max(0) as u64);
-                self.timings.add(Phase::Encode, encode);
-                self.timings.add(Phase::Store, spent.saturating_sub(encode));
-                Outcome::Stored(stored)
-            }
-            Err(SaveError::Encode(message)) => failed("image.encode_failed", message, None),
-            Err(SaveError::Store(message)) => {
-                self.stop_batch(format!("storage failure: {message}"));
-                failed("store.failure", message, Some(self.retry_at(job, None)))
-            }
-        }
-    }
-
-    /// Loads the job's reference photos into the request: those given with the job, else the
-    /// subject's `reference_photo` (checked now; a bad photo fails this subject only). Also
-    /// returns the first photo's key, which identity is scored against.
-    async fn with_references(
-        &self,
-        mut request: GenerateRequest,
-        options: &JobOptions,
-        subject: &likeness_subjects::Subject,
-    ) -> Result<(GenerateRequest, Option<String>)> {
-        let mut keys = options.references.clone();
-        if keys.is_empty()
-            && let Some(stored) = crate::references::from_subject(self.app, subject).await?
-        {
-            keys.push(stored.key);
-        }
-        for key in &keys {
-            request
-                .references
-                .push(crate::references::load(self.app, key).await?);
-        }
-        Ok((request, keys.into_iter().next()))
-    }
-
-    /// Exponential backoff with jitter (deterministic per job and attempt), and never before
-    /// the provider's own retry hint.
-    fn retry_at(&self, job: &ClaimedJob, hint: Option<Duration>) -> i64 {
-        let q = &self.app.config.queue;
-        let exp = q
-            .retry_base_ms
-            .saturating_mul(1 << (job.attempts.clamp(1, 16) - 1));
-        let capped = exp.min(q.retry_max_seconds * 1000);
-        let h = hex_sha256(format!("{}:{}", job.id, job.attempts).as_bytes());
-        let jitter = u64::from_str_radix(&h[..4], 16).unwrap_or(0) % (capped / 5 + 1);
-        let backoff = (capped - capped / 10 + jitter) as i64;
-        self.app.db.now_ms() + backoff.max(hint.map_or(0, |h| h.as_millis() as i64))
     }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The audit facts of a generated image beyond the asset's columns: the provider's, then
-/// what was measured (quality, identity) and the gate's record.
-fn details(judged: &Judged) -> serde_json::Value {
-    let g = &judged.generated;
-    let mut d = serde_json::Map::new();
-    d.insert("attempts".into(), g.attempts.max(1).into());
-    if !g.fallback.is_empty() {
-        d.insert("fallback".into(), g.fallback.clone().into());
-    }
-    if let Some(p) = &g.revised_prompt {
-        d.insert("revised_prompt".into(), p.clone().into());
-    }
-    if !g.details.is_empty() {
-        d.insert("provider".into(), g.details.clone().into());
-    }
-    let measured = serde_json::to_value(&judged.judgement).unwrap_or_default();
-    if let serde_json::Value::Object(measured) = measured {
-        d.extend(measured.into_iter().filter(|(_, v)| !v.is_null()));
-    }
-    if let Some(gate) = &judged.gate {
-        d.insert("gate".into(), gate.clone());
-    }
-    d.into()
-}
-
-fn failed(code: &str, message: String, retry_at: Option<i64>) -> Outcome {
-    Outcome::Failed {
-        code: code.to_string(),
-        message,
-        retry_at,
-    }
 }

@@ -272,6 +272,8 @@ impl Provider for Builtin {
                 Ok(Generated {
                     bytes: rendered.png,
                     render_encode_us: rendered.encode.as_micros() as i64,
+                    tones: Some(rendered.tones),
+                    drawn_here: true,
                     content_type: "image/png",
                     width: request.width,
                     height: request.height,

@@ -95,6 +95,13 @@ pub struct Generated {
     /// Of `render_us`, the time the provider spent encoding its own image (the built-in
     /// renderer's PNG encode), in microseconds; 0 when it cannot tell.
     pub render_encode_us: i64,
+    /// The tones of the built-in renderer's PNG, counted while it encoded it, so the pipeline
+    /// measures its quality without decoding it.
+    pub tones: Option<likeness_paint::Tones>,
+    /// Drawn by the built-in renderer: a PNG without metadata to strip, so at
+    /// `png_optimization = 0` it is stored as drawn (`pipeline/save.rs`). A provider's PNG
+    /// always goes through oxipng, which also strips what the provider wrote into it.
+    pub drawn_here: bool,
     pub cost_usd: f64,
     /// The prompt as the provider rewrote it, when it says so.
     pub revised_prompt: Option<String>,

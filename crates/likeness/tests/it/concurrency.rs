@@ -107,3 +107,63 @@ fn two_generates_share_one_run_beside_an_import() {
         assert!(entries.iter().all(|e| e["current"] == true));
     }
 }
+
+/// Several jobs claimed in one statement come in plan order, each leased to the claimer with
+/// its attempt counted; the next claim takes the next ones; one handed back unworked is queued
+/// again with its attempt uncounted, and is the first of the next claim. (The worker claims
+/// this way when its jobs are fast: `pipeline/worker/claims.rs`.)
+#[test]
+fn jobs_claimed_together_come_in_order_and_go_back_uncounted() {
+    let t = TestDir::new();
+    let file = t.write("people.jsonl", &synthetic_subjects(7));
+    t.run(&["--json", "import", file.to_str().unwrap()]).ok();
+    let planned = t
+        .run(&[
+            "--json",
+            "generate",
+            "--style",
+            "initials",
+            "--enqueue-only",
+        ])
+        .ok()
+        .json();
+    let run_id = planned["run_id"].as_str().expect("a run id").to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = t.open_db().await;
+        let order = db.job_ids(&run_id).await.unwrap();
+        assert_eq!(order.len(), 7);
+        let worker = "elsewhere/1/batch";
+        let first = db
+            .claim_some(Some(&run_id), worker, 60_000, 5)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = first.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            order[..5].iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        for job in &first {
+            assert_eq!(job.attempts, 1);
+            assert!(job.subject.is_some(), "the claim carries the subject");
+            let row = db.job(&job.id).await.unwrap().unwrap();
+            assert_eq!((row.status.as_str(), row.attempts), ("running", 1));
+        }
+        db.release_job(&first[4], worker).await.unwrap();
+        let row = db.job(&first[4].id).await.unwrap().unwrap();
+        assert_eq!((row.status.as_str(), row.attempts), ("queued", 0));
+        let next = db
+            .claim_some(Some(&run_id), worker, 60_000, 16)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = next.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids, [&order[4], &order[5], &order[6]]);
+        assert!(
+            db.claim_some(Some(&run_id), worker, 60_000, 16)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        db.close().await;
+    });
+}

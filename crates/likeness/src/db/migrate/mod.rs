@@ -129,7 +129,7 @@ impl Db {
     /// ONLY` on PostgreSQL.
     async fn begin_snapshot(&self) -> Result<Tx> {
         Ok(match &self.backend {
-            Backend::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Backend::Sqlite(p) => Tx::Sqlite(p.begin().await?, None),
             Backend::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .await?,

@@ -249,7 +249,7 @@ pub(super) const NOT_COPIED: &[&str] = &[
 /// table is never silently left behind.
 pub(super) async fn check_tables(tx: &mut Tx) -> Result<()> {
     let sql = match tx {
-        Tx::Sqlite(_) => {
+        Tx::Sqlite(..) => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
         }
         Tx::Postgres(_) => {
