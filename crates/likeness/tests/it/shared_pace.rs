@@ -126,7 +126,10 @@ async fn the_ceiling_holds_every_process_below_the_refused_rate_until_probing() 
         after.factor, 0.5,
         "no win above the ceiling within a minute of the cut"
     );
-    // Probing allowed (no wait): 0.2 % a success above the ceiling.
+    // Probing allowed (no wait): 0.2 % a success above the ceiling. Each handle measured its
+    // own offset to the server's clock at open, a millisecond or two apart: let `b`'s clock
+    // pass the cut `a` stamped, as any real probe (a minute later) does.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let probed = b
         .pace_succeeded("provider:p", 0.02, 0.002, 0)
         .await
