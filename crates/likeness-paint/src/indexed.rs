@@ -41,9 +41,9 @@ const SLOTS: usize = 1024;
 pub(crate) fn encode(pixmap: &tiny_skia::Pixmap) -> Result<Option<IndexedPng>, PaintError> {
     let Some(Palettised {
         colours,
-        indices,
+        idat,
         counts,
-    }) = palettise(pixmap)
+    }) = palettise(pixmap).map_err(io_err)?
     else {
         return Ok(None);
     };
@@ -53,7 +53,7 @@ pub(crate) fn encode(pixmap: &tiny_skia::Pixmap) -> Result<Option<IndexedPng>, P
         rgb.extend_from_slice(&[c.red(), c.green(), c.blue()]);
         alpha.push(c.alpha());
     }
-    let mut out = Vec::with_capacity(indices.len() / 32);
+    let mut out = Vec::with_capacity(idat.len() + 1024);
     let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
     enc.set_color(png::ColorType::Indexed);
     enc.set_depth(png::BitDepth::Eight);
@@ -61,10 +61,8 @@ pub(crate) fn encode(pixmap: &tiny_skia::Pixmap) -> Result<Option<IndexedPng>, P
     if alpha.iter().any(|&a| a != 255) {
         enc.set_trns(alpha);
     }
-    enc.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
-    enc.set_filter(png::Filter::Up);
     let mut writer = enc.write_header().map_err(err)?;
-    writer.write_image_data(&indices).map_err(err)?;
+    writer.write_chunk(png::chunk::IDAT, &idat).map_err(err)?;
     writer.finish().map_err(err)?;
     let palette = PaletteCounts {
         rgb: colours
@@ -80,63 +78,79 @@ fn err(e: png::EncodingError) -> PaintError {
     PaintError::Raster(format!("PNG encoding failed: {e}"))
 }
 
-/// A picture as palette indices: the palette (demultiplied colours in first-seen order), one
-/// index a pixel, and each colour's pixel count.
+fn io_err(e: std::io::Error) -> PaintError {
+    PaintError::Raster(format!("PNG encoding failed: {e}"))
+}
+
+/// A picture as palette indices: the palette (demultiplied colours in first-seen order), the
+/// IDAT chunk's zlib stream of `Up`-filtered index rows, and each colour's pixel count.
 struct Palettised {
     colours: Vec<tiny_skia::ColorU8>,
-    indices: Vec<u8>,
+    idat: Vec<u8>,
     counts: Vec<u64>,
 }
+
+/// PNG's filter type byte for `Up`: each byte minus the one above it.
+const FILTER_UP: u8 = 2;
 
 /// `pixmap` as palette indices, `None` past 256 colours. Keyed by the premultiplied pixel:
 /// demultiplying is a function of it, so equal keys are equal colours, and only a new colour
 /// is demultiplied. (Two keys may demultiply to one colour; the palette then holds it twice,
 /// which changes no pixel.) Flat pictures are mostly rows equal to the row above and runs of
-/// one colour, so a row like the last is copied, and the map is asked once per run.
-fn palettise(pixmap: &tiny_skia::Pixmap) -> Option<Palettised> {
+/// one colour, so a row like the last filters to zeros without a look at its pixels, and the
+/// map is asked once per run. Rows go to the compressor as they are made: no image-sized
+/// buffer of indices, and no second pass to filter them.
+fn palettise(pixmap: &tiny_skia::Pixmap) -> std::io::Result<Option<Palettised>> {
     let width = pixmap.width() as usize;
     let mut map = ColourMap::default();
-    let mut indices = vec![0u8; pixmap.pixels().len()];
+    let mut deflate = fdeflate::Compressor::new(Vec::with_capacity(width * 16))?;
     let mut counts = [0u64; 256];
     // The last row's runs, (index, length): a copied row counts the same.
     let mut runs: Vec<(u8, u64)> = Vec::new();
     let mut above: Option<&[u8]> = None;
-    for (y, row) in pixmap.data().chunks_exact(width * 4).enumerate() {
-        let start = y * width;
+    // The index rows above and here, and the filtered line (type byte first).
+    let (mut prev, mut cur) = (vec![0u8; width], vec![0u8; width]);
+    let mut line = vec![0u8; width + 1];
+    line[0] = FILTER_UP;
+    let zeros = line.clone();
+    for row in pixmap.data().chunks_exact(width * 4) {
         if above == Some(row) {
-            indices.copy_within(start - width..start, start);
+            deflate.write_data(&zeros)?;
         } else {
             runs.clear();
-            let out = &mut indices[start..start + width];
-            let mut last: Option<(u32, u8)> = None;
-            for (x, px) in row.chunks_exact(4).enumerate() {
-                let key = u32::from_le_bytes([px[0], px[1], px[2], px[3]]);
-                let index = match last {
-                    Some((k, index)) if k == key => index,
-                    _ => {
-                        let index = map.index(key)?;
-                        last = Some((key, index));
-                        runs.push((index, 0));
-                        index
-                    }
-                };
-                out[x] = index;
-                if let Some(run) = runs.last_mut() {
-                    run.1 += 1;
+            let key = |x: usize| u32::from_le_bytes(row[x * 4..x * 4 + 4].try_into().unwrap());
+            let mut x = 0;
+            while x < width {
+                let k = key(x);
+                let mut end = x + 1;
+                while end < width && key(end) == k {
+                    end += 1;
                 }
+                let Some(index) = map.index(k) else {
+                    return Ok(None);
+                };
+                cur[x..end].fill(index);
+                runs.push((index, (end - x) as u64));
+                x = end;
             }
+            for ((out, &c), &p) in line[1..].iter_mut().zip(&cur).zip(&prev) {
+                *out = c.wrapping_sub(p);
+            }
+            deflate.write_data(&line)?;
+            std::mem::swap(&mut prev, &mut cur);
         }
         for &(index, n) in &runs {
             counts[usize::from(index)] += n;
         }
         above = Some(row);
     }
+    let idat = deflate.finish()?;
     let counts = counts[..map.colours.len()].to_vec();
-    Some(Palettised {
+    Ok(Some(Palettised {
         colours: map.colours,
-        indices,
+        idat,
         counts,
-    })
+    }))
 }
 
 /// Premultiplied pixel → palette index, open-addressed.

@@ -20,6 +20,7 @@ mod claims;
 mod process;
 mod record;
 use claims::Claims;
+use record::Recording;
 
 /// Reports what workers do, for progress display.
 pub trait Progress: Send + Sync {
@@ -49,7 +50,8 @@ pub struct Workers<'a> {
     /// `likeness worker --drain`: stop once no job of any run is queued or running.
     drain: bool,
     /// The jobs being worked right now: the heartbeat keeps their leases, and only theirs.
-    in_flight: Mutex<std::collections::HashSet<String>>,
+    /// Shared with the group records' tasks (`worker/record.rs`).
+    in_flight: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Where the work loops' time went.
     pub timings: Timings,
 }
@@ -70,7 +72,7 @@ impl<'a> Workers<'a> {
             stop_reason: Mutex::new(None),
             styles: Mutex::new(HashMap::new()),
             drain: false,
-            in_flight: Mutex::default(),
+            in_flight: Arc::default(),
             timings: Timings::default(),
         }
     }
@@ -187,8 +189,10 @@ impl<'a> Workers<'a> {
     pub async fn work(&self) -> Result<()> {
         let mut group = Group::default();
         let mut claims = Claims::default();
-        let worked = self.work_in(&mut group, &mut claims).await;
-        let recorded = self.record(&mut group).await;
+        let mut recording = None;
+        let worked = self.work_in(&mut group, &mut claims, &mut recording).await;
+        let recorded = self.finish_recording(&mut recording).await;
+        let recorded = recorded.and(self.record_now(&mut group).await);
         let handed_back = self.hand_back(&mut claims).await;
         worked.and(recorded).and(handed_back)
     }
@@ -220,7 +224,13 @@ impl<'a> Workers<'a> {
         Ok(())
     }
 
-    async fn work_in(&self, group: &mut Group, claims: &mut Claims) -> Result<()> {
+    /// The loop: a due group's record goes on while the next jobs are made (`record.rs`).
+    async fn work_in(
+        &self,
+        group: &mut Group,
+        claims: &mut Claims,
+        recording: &mut Option<Recording>,
+    ) -> Result<()> {
         while !self.stop.load(Ordering::Relaxed) {
             let step = match self.next_job(claims).await {
                 Ok(Some(job)) => {
@@ -230,18 +240,25 @@ impl<'a> Workers<'a> {
                     match done {
                         Ok(Some(done)) => {
                             group.push(done);
-                            if group.is_due() {
-                                self.record(group).await
-                            } else {
-                                Ok(())
+                            match (group.is_due(), claims.quick()) {
+                                (true, true) => self.start_record(group, recording).await,
+                                (true, false) => {
+                                    let before = self.finish_recording(recording).await;
+                                    before.and(self.record_now(group).await)
+                                }
+                                (false, _) => self.collect_ended(recording).await,
                             }
                         }
-                        Ok(None) => Ok(()),
+                        Ok(None) => self.collect_ended(recording).await,
                         Err(e) => Err(e),
                     }
                 }
                 // Nothing to claim: what waits is recorded before waiting.
-                Ok(None) => match self.record(group).await {
+                Ok(None) => match self
+                    .finish_recording(recording)
+                    .await
+                    .and(self.record_now(group).await)
+                {
                     Err(e) => Err(e),
                     Ok(()) => match self.wait_for_work().await {
                         Ok(true) => Ok(()),

@@ -45,6 +45,12 @@ impl Claims {
         fits.clamp(1, MAX.min(MAX_CLAIM as usize) as u128) as u32
     }
 
+    /// Whether jobs come quicker than one group window: their group's record is worth
+    /// overlapping with the next jobs (`record.rs`).
+    pub fn quick(&self) -> bool {
+        self.pace.is_some_and(|pace| pace < WINDOW)
+    }
+
     /// One job took `spent`, claim to recordable attempt.
     pub fn observe(&mut self, spent: Duration) {
         self.pace = Some(match self.pace {
