@@ -54,7 +54,14 @@ pub struct Workers<'a> {
     in_flight: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Where the work loops' time went.
     pub timings: Timings,
+    /// When an idle loop of this process last looked for dead workers' jobs (`REAP_EVERY`).
+    last_reap: Mutex<Option<Instant>>,
 }
+
+/// How often idle loops look for jobs of dead workers to hand back. Not on every idle turn:
+/// an on-demand server goes idle after each request, and the look is a write that the next
+/// request's enqueue would wait behind. A dead worker's jobs wait at most this much longer.
+const REAP_EVERY: Duration = Duration::from_secs(1);
 
 impl<'a> Workers<'a> {
     pub fn new(
@@ -74,6 +81,7 @@ impl<'a> Workers<'a> {
             drain: false,
             in_flight: Arc::default(),
             timings: Timings::default(),
+            last_reap: Mutex::new(None),
         }
     }
 
@@ -336,9 +344,11 @@ impl<'a> Workers<'a> {
         if self.drain && run.is_none() && !self.app.db.has_unfinished_jobs().await? {
             return Ok(false);
         }
-        let dead =
-            crate::worker_identity::dead_local_workers(&self.app.db.running_workers(run).await?);
-        self.app.db.reap(run, &dead).await?;
+        if self.reap_due() {
+            let running = self.app.db.running_workers(run).await?;
+            let dead = crate::worker_identity::dead_local_workers(&running);
+            self.app.db.reap(run, &dead).await?;
+        }
         let wait = match self.app.db.next_due(run).await? {
             Some(t) => (t - self.app.db.now_ms()).clamp(5, 500),
             None => 500,
@@ -350,6 +360,16 @@ impl<'a> Workers<'a> {
         )
         .await;
         Ok(true)
+    }
+
+    /// Whether it is time to look for dead workers' jobs again (and if so, the look is taken).
+    fn reap_due(&self) -> bool {
+        let mut last = lock(&self.last_reap);
+        if last.is_some_and(|at| at.elapsed() < REAP_EVERY) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
     }
 
     /// The planned styles of a job's run.
