@@ -199,8 +199,7 @@ impl<'a> Workers<'a> {
         let mut claims = Claims::default();
         let mut recording = None;
         let worked = self.work_in(&mut group, &mut claims, &mut recording).await;
-        let recorded = self.finish_recording(&mut recording).await;
-        let recorded = recorded.and(self.record_now(&mut group).await);
+        let recorded = self.record_all(&mut group, &mut recording).await;
         let handed_back = self.hand_back(&mut claims).await;
         worked.and(recorded).and(handed_back)
     }
@@ -250,10 +249,7 @@ impl<'a> Workers<'a> {
                             group.push(done);
                             match (group.is_due(), claims.quick()) {
                                 (true, true) => self.start_record(group, recording).await,
-                                (true, false) => {
-                                    let before = self.finish_recording(recording).await;
-                                    before.and(self.record_now(group).await)
-                                }
+                                (true, false) => self.record_all(group, recording).await,
                                 (false, _) => self.collect_ended(recording).await,
                             }
                         }
@@ -262,11 +258,7 @@ impl<'a> Workers<'a> {
                     }
                 }
                 // Nothing to claim: what waits is recorded before waiting.
-                Ok(None) => match self
-                    .finish_recording(recording)
-                    .await
-                    .and(self.record_now(group).await)
-                {
+                Ok(None) => match self.record_all(group, recording).await {
                     Err(e) => Err(e),
                     Ok(()) => match self.wait_for_work().await {
                         Ok(true) => Ok(()),

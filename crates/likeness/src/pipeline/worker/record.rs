@@ -94,8 +94,19 @@ impl Workers<'_> {
         Ok(())
     }
 
+    /// Waits for the record under way and records the group now: everything made is
+    /// recorded when this returns (whatever the first record's outcome).
+    pub(super) async fn record_all(
+        &self,
+        group: &mut Group,
+        recording: &mut Option<Recording>,
+    ) -> Result<()> {
+        let before = self.finish_recording(recording).await;
+        before.and(self.record_now(group).await)
+    }
+
     /// Records the group now, the loop waiting.
-    pub(super) async fn record_now(&self, group: &mut Group) -> Result<()> {
+    async fn record_now(&self, group: &mut Group) -> Result<()> {
         let done = group.take();
         if done.is_empty() {
             return Ok(());
