@@ -48,9 +48,22 @@ pub struct Access {
     pub metrics_token: Option<String>,
 }
 
-/// What every handler can reach.
+/// What every handler can reach: one `Arc`, because the router clones its state for every
+/// request at every middleware layer (a struct of a dozen `Arc`s cost `/assets` ~6 % of its
+/// CPU in clones and drops).
 #[derive(Clone)]
-pub struct State {
+pub struct State(Arc<Shared>);
+
+impl std::ops::Deref for State {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state itself, behind [`State`].
+pub struct Shared {
     pub app: Arc<App>,
     tokens: Arc<auth::Tokens>,
     metrics_token: Option<Arc<str>>,
@@ -99,7 +112,7 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         std::time::Duration::from_secs(app.config.webhooks.timeout_seconds),
     )
     .map_err(|e| Error::Config(format!("cannot build the webhook client: {e}")))?;
-    let state = State {
+    let state = State(Arc::new(Shared {
         fetcher,
         poster,
         generate_limit: Arc::new(ratelimit::RateLimit::for_db(
@@ -118,7 +131,7 @@ pub fn router(app: Arc<App>, access: Access) -> Result<Router> {
         sessions: Arc::new(ui::Sessions::new(&access.api_tokens)),
         tokens: Arc::new(auth::Tokens::new(access.api_tokens)),
         metrics_token: access.metrics_token.map(Arc::from),
-    };
+    }));
     let api = subjects::routes()
         .merge(jobs::routes())
         .merge(portraits::routes())
