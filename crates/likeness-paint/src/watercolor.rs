@@ -319,7 +319,7 @@ impl Scene<'_> {
 
     /// The ear: a small darker wash with the curl of the rim.
     fn ear(&self, svg: &mut Svg) {
-        let (e, u) = (self.fig.ear, self.fig.u);
+        let (e, u) = (self.fig.ear, self.fig.u * self.fig.ear_size);
         self.blob(
             svg,
             "dark",

@@ -552,7 +552,7 @@ fn golden_svgs_are_stable() {
         "initials:03cd51976260143c",
         "geometric:b72f75945fd3ab10",
         "bauhaus:0db06999668acd7e",
-        "watercolor:1887406e309c9ddd",
+        "watercolor:b7636c854199f81a",
     ];
     assert_eq!(got, want);
 }
