@@ -19,12 +19,8 @@ const BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<String, ByRoute>>,
+    requests: Mutex<BTreeMap<(&'static str, String, u16), Series>>,
 }
-
-/// One route's series by method and status. Keyed under the route first, so a route already
-/// seen is counted without allocating its name again.
-type ByRoute = BTreeMap<(&'static str, u16), Series>;
 
 #[derive(Default)]
 struct Series {
@@ -38,29 +34,25 @@ struct Series {
 pub async fn track(State(state): State<super::State>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    // Shared bytes, cheap to keep. The log shows the path only: a query string is the
-    // client's business (and may carry secrets).
-    let uri = request.uri().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    // The path only: a query string is the client's business (and may carry secrets).
+    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
     // The access log: one line per request, after the answer.
-    let path = uri.path();
     tracing::info!(target: "likeness::access", %method, %path, status, ms = seconds * 1e3);
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let key = (method_label(&method), route, status);
     let mut requests = state
         .metrics
         .requests
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    if !requests.contains_key(route) {
-        requests.insert(route.to_string(), ByRoute::new());
-    }
-    let Some(by_route) = requests.get_mut(route) else {
-        return response;
-    };
-    let series = by_route.entry((method_label(&method), status)).or_default();
+    let series = requests.entry(key).or_default();
     series.count += 1;
     series.sum += seconds;
     for (i, bound) in BUCKETS.iter().enumerate() {
@@ -86,13 +78,7 @@ pub async fn render(State(state): State<super::State>) -> Result<Response, ApiEr
             "# HELP likeness_http_requests_total HTTP requests by method, route and status.\n",
         );
         out.push_str("# TYPE likeness_http_requests_total counter\n");
-        let series = || {
-            requests.iter().flat_map(|(route, by)| {
-                by.iter()
-                    .map(move |((method, status), s)| (*method, route, *status, s))
-            })
-        };
-        for (method, route, status, s) in series() {
+        for ((method, route, status), s) in requests.iter() {
             let _ = writeln!(
                 out,
                 "likeness_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {}",
@@ -103,7 +89,7 @@ pub async fn render(State(state): State<super::State>) -> Result<Response, ApiEr
         }
         out.push_str("# HELP likeness_http_request_duration_seconds HTTP request latency.\n");
         out.push_str("# TYPE likeness_http_request_duration_seconds histogram\n");
-        for (method, route, status, s) in series() {
+        for ((method, route, status), s) in requests.iter() {
             let labels = format!(
                 "method=\"{}\",route=\"{}\",status=\"{status}\"",
                 escape(method),
