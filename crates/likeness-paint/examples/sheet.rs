@@ -175,11 +175,70 @@ fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
                 .map(|i| Tile::portrait(format!("unknown-{i}"), Person, None))
                 .collect(),
         );
+        rows.extend(watercolor_wear_rows());
     }
     if want("cartoon") {
         rows.extend(cartoon_rows());
     }
     rows
+}
+
+/// Every haircut in profile (two rows), then what is worn: coverings, glasses, facial hair.
+fn watercolor_wear_rows() -> Vec<Vec<Tile>> {
+    use HairStyle::*;
+    use Presentation::{Man, Woman};
+    let cuts = [
+        (Man, Bald),
+        (Man, Receding),
+        (Man, Buzz),
+        (Man, Crop),
+        (Man, Fade),
+        (Man, SidePart),
+        (Woman, Curly),
+        (Woman, Afro),
+        (Man, Locs),
+        (Woman, Braids),
+        (Woman, Bun),
+        (Woman, Ponytail),
+        (Woman, Bob),
+        (Woman, Wavy),
+        (Woman, Long),
+        (Man, Curly),
+    ];
+    let cut = |(i, (p, style)): (usize, &(Presentation, HairStyle))| Tile {
+        hair_style: Some(*style),
+        glasses: Some(false),
+        facial_hair: Some(FacialHair::None),
+        head_covering: Some(HeadCovering::None),
+        hair_color: Some([HairColor::DarkBrown, HairColor::Black, HairColor::Brown][i % 3]),
+        ..Tile::portrait(format!("cut-{i}"), *p, Some(22 + i as u32))
+    };
+    let wear = |i: usize, p, covering, glasses, facial| Tile {
+        head_covering: Some(covering),
+        glasses: Some(glasses),
+        facial_hair: Some(facial),
+        hair_color: Some([HairColor::Black, HairColor::Auburn, HairColor::DarkBrown][i % 3]),
+        ..Tile::portrait(format!("wear-{i}"), p, Some(30 + 6 * i as u32))
+    };
+    let worn = vec![
+        wear(0, Woman, HeadCovering::Headscarf, false, FacialHair::None),
+        wear(1, Man, HeadCovering::Beanie, false, FacialHair::Stubble),
+        wear(2, Woman, HeadCovering::Headband, false, FacialHair::None),
+        wear(3, Woman, HeadCovering::None, true, FacialHair::None),
+        wear(4, Man, HeadCovering::None, true, FacialHair::Beard),
+        wear(5, Man, HeadCovering::None, false, FacialHair::Goatee),
+        wear(6, Man, HeadCovering::None, false, FacialHair::Moustache),
+        wear(7, Woman, HeadCovering::Headscarf, true, FacialHair::None),
+    ];
+    vec![
+        cuts[..8].iter().enumerate().map(cut).collect(),
+        cuts[8..]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| cut((i + 8, c)))
+            .collect(),
+        worn,
+    ]
 }
 
 fn cartoon_rows() -> Vec<Vec<Tile>> {

@@ -22,7 +22,9 @@
 //! - `geometric`: boring-avatars-style abstract avatars (marble, beam, sunset, ring, bauhaus,
 //!   pixel) from a five-colour palette.
 //! - `watercolor`: a head-and-shoulders side profile facing right in soft teal washes on
-//!   textured paper, with a warm glow at the eye; age, presentation, hair and skin shape it.
+//!   textured paper, with a warm glow at the eye; age, presentation and the seed shape the
+//!   face, carriage and crop; the poster's person (skin, fifteen haircuts drawn in profile,
+//!   facial hair, glasses, headband, beanie or headscarf; the same pins) wears it.
 //! - `poster`: a flat vector head-and-shoulders poster, front-facing or slightly turned: a
 //!   three-tone skin ramp (ten tones, or the sitter's own), fifteen haircuts, facial hair,
 //!   glasses, headband, beanie or headscarf, age lines; a plain crew or V-neck jersey in the

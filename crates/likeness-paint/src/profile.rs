@@ -9,15 +9,24 @@
 //! applying the head's forward tilt (an elderly stoop).
 
 mod face;
+mod hair;
 #[cfg(test)]
 mod tests;
+mod wear;
 
+pub(crate) use hair::Hair;
+pub(crate) use wear::{Covering, FacialHairShape, Spectacles};
+
+use crate::look::{Frames, Look};
 use crate::prng::Prng;
-use crate::sitter::{HairColor, HairLength, Presentation, Rgb, Sitter};
+use crate::sitter::{FacialHair, HairColor, HairStyle, HeadCovering, Presentation, Rgb, Sitter};
 
 pub(crate) type Pt = (f64, f64);
 
-/// Resolved traits: the sitter's facts, with gaps filled from the seed.
+/// Resolved traits: the sitter's facts, with gaps filled from the seed. The person (skin,
+/// hair, what is worn) is the one the poster and the cartoon draw for the same sitter
+/// (`look.rs`), so a sitter is recognisably the same in every look; the proportions are the
+/// profile's own.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Traits {
     /// 1 for a child up to 6, 0 from 15 years.
@@ -27,88 +36,33 @@ pub(crate) struct Traits {
     /// 1 man, 0 woman, 0.5 person.
     pub masc: f64,
     pub hair_color: HairColor,
-    pub hair_length: HairLength,
+    pub hair_style: HairStyle,
     pub skin: Rgb,
-    /// Elderly hair that has receded from the forehead.
-    pub receding: bool,
-}
-
-/// The human skin range, light to deep; the seed picks a point along it.
-const SKIN_RAMP: [Rgb; 8] = [
-    Rgb(0xf7, 0xdf, 0xcb),
-    Rgb(0xef, 0xc8, 0xa6),
-    Rgb(0xe0, 0xac, 0x84),
-    Rgb(0xc8, 0x8e, 0x62),
-    Rgb(0xa8, 0x6d, 0x45),
-    Rgb(0x86, 0x53, 0x33),
-    Rgb(0x66, 0x3e, 0x26),
-    Rgb(0x47, 0x2b, 0x1b),
-];
-
-fn ramp(t: f64) -> Rgb {
-    let x = t.clamp(0.0, 1.0) * (SKIN_RAMP.len() - 1) as f64;
-    let i = (x.floor() as usize).min(SKIN_RAMP.len() - 2);
-    SKIN_RAMP[i].mix(SKIN_RAMP[i + 1], x - i as f64)
+    pub facial_hair: FacialHair,
+    /// Round rims (or square ones) when the sitter wears glasses.
+    pub glasses: Option<bool>,
+    pub covering: HeadCovering,
 }
 
 impl Traits {
-    pub(crate) fn resolve(sitter: &Sitter, rng: &Prng) -> Traits {
+    pub(crate) fn resolve(sitter: &Sitter, look: &Look) -> Traits {
         let age = f64::from(sitter.age.unwrap_or(35).min(120));
-        // Fully childlike to 6, fading out by 15.
-        let youth = ((15.0 - age) / 9.0).clamp(0.0, 1.0);
-        let old = ((age - 55.0) / 30.0).clamp(0.0, 1.0);
         let masc = match sitter.presentation {
             Presentation::Man => 1.0,
             Presentation::Woman => 0.0,
             Presentation::Person => 0.5,
         };
-        let skin = sitter
-            .skin_tone
-            .unwrap_or_else(|| ramp(rng.unit("trait.skin")));
-
-        let hair_color = sitter.hair_color.unwrap_or_else(|| {
-            use HairColor::*;
-            let grey_p = ((age - 45.0) / 30.0).clamp(0.0, 1.0);
-            if rng.chance("trait.hair-grey", grey_p) {
-                return if age >= 70.0 && rng.chance("trait.hair-white", 0.5) {
-                    White
-                } else {
-                    Grey
-                };
-            }
-            let dark_skin = skin.luminance() < 0.2;
-            let light_mult = if dark_skin { 0.15 } else { 1.0 };
-            let blond = if youth > 0.0 { 0.22 } else { 0.1 };
-            let opts = [Black, DarkBrown, Brown, Blond, Auburn, Red];
-            let w = [0.3, 0.3, 0.2, blond * light_mult, 0.06, 0.04 * light_mult];
-            opts[rng.weighted("trait.hair-color", &w)]
-        });
-
-        let hair_length = sitter.hair_length.unwrap_or_else(|| {
-            use HairLength::*;
-            let opts = [Bald, Short, Medium, Long];
-            let w: [f64; 4] = match sitter.presentation {
-                Presentation::Man if old > 0.3 => [0.45, 0.5, 0.05, 0.0],
-                Presentation::Man if youth > 0.0 => [0.0, 0.8, 0.2, 0.0],
-                Presentation::Man => [0.1, 0.7, 0.17, 0.03],
-                Presentation::Woman if old > 0.3 => [0.0, 0.45, 0.45, 0.1],
-                Presentation::Woman => [0.0, 0.1, 0.35, 0.55],
-                Presentation::Person => [0.03, 0.45, 0.42, 0.1],
-            };
-            opts[rng.weighted("trait.hair-length", &w)]
-        });
-        let receding = hair_length == HairLength::Short
-            && masc > 0.7
-            && rng.chance("trait.receding", old * 0.9);
-
         Traits {
-            youth,
-            old,
+            // Fully childlike to 6, fading out by 15.
+            youth: ((15.0 - age) / 9.0).clamp(0.0, 1.0),
+            old: ((age - 55.0) / 30.0).clamp(0.0, 1.0),
             masc,
-            hair_color,
-            hair_length,
-            skin,
-            receding,
+            hair_color: look.hair_color,
+            hair_style: look.style,
+            skin: look.skin.base,
+            facial_hair: look.facial,
+            glasses: look.glasses.map(|g| g.frames == Frames::Round),
+            covering: look.covering,
         }
     }
 }
@@ -126,8 +80,11 @@ pub(crate) struct Figure {
     pub torso: Outline,
     pub neck: Outline,
     pub head: Outline,
-    /// The hair mass (`None`: bald).
-    pub hair: Option<Outline>,
+    /// The hair (`None`: a bare scalp, or hidden under a headscarf).
+    pub hair: Option<Hair>,
+    pub covering: Option<Covering>,
+    pub glasses: Option<Spectacles>,
+    pub facial_hair: Option<FacialHairShape>,
     /// Where the shoulder and arm mass sits: centre, rx, ry.
     pub shoulder: (Pt, f64, f64),
     pub eye: Pt,
@@ -312,14 +269,36 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
         ]
         .map(&hp)
     });
-    let fig = Figure {
+    let ear = (
+        -0.12 + j("ear.x", 0.04),
+        0.2 + 0.08 * youth + j("ear.y", 0.05),
+    );
+    let place = |o: Outline| -> Outline { o.into_iter().map(|(p, s)| (hp(p), s)).collect() };
+    let covering = wear::covering(t.covering, t, rng);
+    // Under a headscarf there is no hair to see; under a beanie, nothing stands above it.
+    let hair = match t.covering {
+        HeadCovering::Headscarf => None,
+        HeadCovering::Beanie => hair::build(t, under_beanie(t.hair_style), rng),
+        _ => hair::build(t, t.hair_style, rng),
+    };
+    let glasses = t.glasses.map(|round| {
+        let s = wear::spectacles(eye_h, ear, round);
+        Spectacles {
+            rim: (hp(s.rim.0), s.rim.1 * u, s.rim.2 * u),
+            arm: s.arm.map(&hp),
+        }
+    });
+    let facial_hair = wear::facial_hair(t.facial_hair, &face, rng).map(|f| FacialHairShape {
+        pieces: f.pieces.into_iter().map(&place).collect(),
+        density: f.density,
+    });
+    Figure {
         centre,
         u,
         tilt,
         torso,
         neck,
         head,
-        hair: None,
         shoulder,
         eye: hp(eye_h),
         brow: [
@@ -327,10 +306,7 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
             hp((eye_h.0 - 0.02, eye_h.1 - 0.24 - 0.02 * masc)),
             hp((eye_h.0 + 0.13, eye_h.1 - 0.2)),
         ],
-        ear: hp((
-            -0.12 + j("ear.x", 0.04),
-            0.2 + 0.08 * youth + j("ear.y", 0.05),
-        )),
+        ear: hp(ear),
         ear_size: 1.0 + j("ear.size", 0.15) + 0.08 * old,
         nostril: hp((face[6].0 - 0.1, face[6].1 - 0.03)),
         mouth: [
@@ -339,133 +315,24 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
         ],
         lines,
         lash,
-    };
-    Figure {
-        hair: hair(t, rng, &fig),
-        ..fig
+        hair: hair.map(|h| h.place(rng, hp)),
+        covering: covering.map(|c| Covering {
+            shape: place(c.shape),
+            band: c.band.map(&place),
+            ..c
+        }),
+        glasses,
+        facial_hair,
     }
 }
 
-/// The hair mass outline in figure-box coordinates.
-fn hair(t: &Traits, rng: &Prng, fig: &Figure) -> Option<Outline> {
-    let j = |key: &str, amount: f64| rng.jitter(&format!("hair.{key}"), amount);
-    let skull = 1.0 + 0.14 * t.youth;
-    let volume = rng.range("hair.volume", 0.02, 0.1) + 0.03 * (1.0 - t.masc) - 0.03 * t.old;
-    let top = |dx: f64, dy: f64| (dx * skull, dy * skull - volume);
-    // Outer edge over the crown and down the back, shared by every length: feathery.
-    let crown: Outline = vec![
-        (top(0.62 + j("front", 0.05), -0.86), 0.5),
-        (top(0.25, -1.08), 0.8),
-        (top(-0.3, -1.07), 0.9),
-        (top(-0.78, -0.8), 0.9),
-        (((-1.04 - volume) * skull, -0.35), 0.9),
-    ];
-    let fringe = rng.chance("hair.fringe", 0.25 + 0.35 * (1.0 - t.masc));
-    // The inner edge (hairline, around the ear) is crisper than the outer one.
-    let inner = |pts: &[Pt]| pts.iter().map(|p| (*p, 0.35)).collect::<Outline>();
-    let outer = |pts: &[Pt]| pts.iter().map(|p| (*p, 0.9)).collect::<Outline>();
-    let mut v: Outline = match t.hair_length {
-        HairLength::Bald if t.old > 0.3 => {
-            // What is left: a horseshoe around the back of the head at ear level.
-            let mut v = outer(&[
-                (-0.35, -0.4),
-                (-0.85 * skull, -0.42),
-                (-1.07 * skull, 0.05),
-                (-0.95 * skull, 0.5),
-                (-0.66 * skull, 0.74),
-            ]);
-            v.extend(inner(&[
-                (-0.5, 0.6),
-                (-0.5, 0.2),
-                (-0.3, -0.02),
-                (0.05, -0.08),
-                (0.12, 0.12),
-                (0.02, -0.22),
-            ]));
-            v
-        }
-        HairLength::Bald => return None,
-        HairLength::Short => {
-            let mut v = crown;
-            if t.receding {
-                v[0].0 = top(0.22, -0.98);
-            }
-            v.extend(outer(&[
-                ((-1.06 - volume * 0.5) * skull, 0.15),
-                (-0.92 * skull, 0.55),
-                (-0.7 * skull, 0.76),
-            ]));
-            v.extend(inner(&[
-                (-0.5, 0.62),
-                (-0.34, 0.28),
-                (-0.12, 0.02),
-                (0.08, 0.06),
-                (0.16, -0.26),
-                (0.34, -0.48),
-            ]));
-            if t.receding {
-                v.extend(inner(&[(0.12, -0.55), (0.08, -0.85)]));
-            } else {
-                v.extend(inner(&[(0.5 + j("hairline", 0.04), -0.64)]));
-            }
-            v
-        }
-        HairLength::Medium => {
-            let mut v = crown;
-            v.extend(outer(&[
-                ((-1.1 - volume) * skull, 0.3),
-                (-1.02 * skull + j("tail", 0.05), 0.85),
-                (-0.8 * skull, 1.1 + j("end", 0.06)),
-                (-0.45, 1.02),
-            ]));
-            v.extend(inner(&[
-                (-0.2, 0.7),
-                (0.05, 0.5),
-                (0.16, 0.18),
-                (0.22, -0.24),
-                (0.4, -0.48),
-            ]));
-            if fringe {
-                v.extend(inner(&[(0.72, -0.5), (0.86, -0.62)]));
-            } else {
-                v.extend(inner(&[(0.55, -0.64)]));
-            }
-            v
-        }
-        HairLength::Long => {
-            let mut v = crown;
-            let fall = rng.range("hair.fall", 2.0, 2.5);
-            v.extend(outer(&[
-                ((-1.12 - volume) * skull, 0.3),
-                (-1.14 * skull, 1.0),
-                (-1.08 + j("back", 0.08), 1.7),
-                (-0.92, fall),
-                (-0.55 + j("tip", 0.08), fall + 0.08),
-                (-0.36, fall - 0.45),
-            ]));
-            v.extend(inner(&[
-                (-0.28, 1.35),
-                (-0.05, 0.85),
-                (0.12, 0.55),
-                (0.18, 0.2),
-                (0.26, -0.22),
-                (0.42, -0.48),
-            ]));
-            if fringe {
-                v.extend(inner(&[(0.74, -0.48), (0.86, -0.6)]));
-            } else {
-                v.extend(inner(&[(0.56, -0.64)]));
-            }
-            v
-        }
-    };
-    // Seeded irregularity so no two heads of hair are the same.
-    for (i, (p, _)) in v.iter_mut().enumerate() {
-        let k = format!("hair.pt.{i}");
-        p.0 += rng.jitter(&format!("{k}.x"), 0.035);
-        p.1 += rng.jitter(&format!("{k}.y"), 0.035);
-        *p = fig.head_pt(*p);
+/// The cut as it shows under a beanie: what stood above the crown is pressed flat, what hung
+/// from it hangs below.
+fn under_beanie(style: HairStyle) -> HairStyle {
+    use HairStyle::*;
+    match style {
+        Afro => Curly,
+        Bun | Fade | SidePart => Crop,
+        other => other,
     }
-
-    Some(v)
 }

@@ -25,16 +25,19 @@ pub struct Sitter<'a> {
     pub hair_length: Option<HairLength>,
     /// `None`: picked from the seed across the full human range.
     pub skin_tone: Option<Rgb>,
-    /// `None`: picked from presentation, age, hair length and seed. Read by `poster`, `cartoon`.
+    /// `None`: picked from presentation, age, hair length and seed. Read by `poster`,
+    /// `cartoon`, `watercolor`.
     pub hair_style: Option<HairStyle>,
-    /// `None`: by seed, more likely with age. Read by `poster`, `cartoon`.
+    /// `None`: by seed, more likely with age. Read by `poster`, `cartoon`, `watercolor`.
     pub glasses: Option<bool>,
-    /// `None`: by presentation, age and seed (never for children). Read by `poster`, `cartoon`.
+    /// `None`: by presentation, age and seed (never for children). Read by `poster`,
+    /// `cartoon`, `watercolor`.
     pub facial_hair: Option<FacialHair>,
-    /// `None`: occasionally one, by seed. Read by `poster`, `cartoon`.
+    /// `None`: occasionally one, by seed. Read by `poster`, `cartoon`, `watercolor`.
     pub head_covering: Option<HeadCovering>,
     /// The jersey / top colour (e.g. a team's primary). `None`: the recipe's palette or a
-    /// built-in team palette, by seed. Read by `poster`, and `cartoon` for its top.
+    /// built-in team palette, by seed. Read by `poster`, `cartoon` for its top, `watercolor`
+    /// to tint a headband or beanie.
     pub jersey_color: Option<Rgb>,
     /// A second colour for trim (collar, panels). `None`: derived. Read by `poster`, `cartoon`.
     pub accent_color: Option<Rgb>,

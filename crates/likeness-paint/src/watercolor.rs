@@ -19,15 +19,22 @@
 //! a browser shows slightly crisper wash edges than the PNG.
 //!
 //! Geometry comes from `profile.rs`: age, presentation and seed shape the head, hair, neck and
-//! shoulders; this module chooses colours and paints.
+//! shoulders; the person (skin, hair colour and cut, glasses, facial hair, what is worn on the
+//! head) is resolved by `look.rs` as for the poster and the cartoon, so pins work the same in
+//! every look. This module chooses colours and paints; `hair.rs` and `wear.rs` beside it paint
+//! the hair and what is worn.
+
+mod hair;
+mod wear;
 
 use std::fmt::Write;
 
 use crate::Size;
+use crate::look::Look;
 use crate::prng::Prng;
-use crate::profile::{self, Figure, Outline, Pt, Traits};
+use crate::profile::{self, Figure, Hair, Outline, Pt, Traits};
 use crate::recipe::WatercolorRecipe;
-use crate::sitter::{HairColor, HairLength, Rgb, Sitter};
+use crate::sitter::{HairColor, HeadCovering, Rgb, Sitter};
 use crate::soft;
 use crate::svg::{Canvas, N, PathData, Svg};
 use crate::wash::{Wash, specks, wash};
@@ -206,6 +213,8 @@ struct Scene<'a> {
     traits: Traits,
     fig: Figure,
     pal: Palette,
+    /// A pinned jersey colour tints a headband or a beanie.
+    jersey: Option<Rgb>,
 }
 
 impl Scene<'_> {
@@ -279,42 +288,6 @@ impl Scene<'_> {
             let op = 0.35 * self.traits.youth;
             self.head_blob(svg, "glow", (0.55, 0.38), (0.28, 0.24), 0.0, op);
         }
-    }
-
-    /// The hair mass and a deeper core towards the nape that gives it volume.
-    fn hair(&self, svg: &mut Svg) {
-        let Some(hair) = &self.fig.hair else { return };
-        let (pal, rng, u) = (&self.pal, &self.rng, self.fig.u);
-        let curl = rng.unit("hair.curl");
-        let ragged = 0.4 + 1.1 * curl * curl;
-        let w = Wash {
-            layers: 3,
-            opacity: 0.88,
-            spread: 3.0,
-            ragged,
-            step: 3.5,
-            bottom: 100.0,
-        };
-        let deep = pal.hair.mix(pal.dark, 0.5);
-        wash(svg, rng, "hair", hair, pal.hair, deep, &w);
-        let n = hair.len() as f64;
-        let (cx, cy) = hair
-            .iter()
-            .fold((0.0, 0.0), |a, (p, _)| (a.0 + p.0 / n, a.1 + p.1 / n));
-        let (cx, cy) = (cx - 0.08 * u, cy + 0.1 * u);
-        let core: Outline = hair
-            .iter()
-            .map(|((x, y), s)| ((cx + (x - cx) * 0.62, cy + (y - cy) * 0.7), s.max(0.6)))
-            .collect();
-        let w = Wash {
-            layers: 2,
-            opacity: 0.49,
-            spread: 5.0,
-            ragged: 0.5,
-            step: 6.0,
-            bottom: 100.0,
-        };
-        wash(svg, rng, "hair-core", &core, deep, pal.hair, &w);
     }
 
     /// The ear: a small darker wash with the curl of the rim.
@@ -408,14 +381,17 @@ pub(crate) fn draw(
     canvas: &Canvas,
     size: Size,
 ) -> String {
+    // The person is the one every look draws for this sitter (keys `poster.*` on the sitter's
+    // own source); the profile's geometry and paint draw from the watercolor's.
+    let traits = Traits::resolve(sitter, &Look::resolve(sitter, &[], rng));
     let rng = rng.child("watercolor");
-    let traits = Traits::resolve(sitter, &rng);
     let mut scene = Scene {
         canvas,
         fig: profile::build(&traits, &rng),
         pal: Palette::new(recipe, &traits),
         rng,
         traits,
+        jersey: sitter.jersey_color,
     };
 
     let mut svg = canvas.svg(size);
@@ -463,21 +439,26 @@ pub(crate) fn draw(
     );
     scene.body(&mut svg);
     scene.head(&mut svg);
-    // Medium and long hair falls over the ear: paint the ear first so it shows through faintly.
-    let covers_ears = matches!(
-        scene.traits.hair_length,
-        HairLength::Medium | HairLength::Long
-    );
-    if covers_ears {
+    scene.facial_hair(&mut svg);
+    // Hair that falls over the ear is painted over it, so the ear shows through faintly; a
+    // headscarf hides it.
+    let ear = match scene.traits.covering {
+        HeadCovering::Headscarf => None,
+        _ if Hair::covers_ear(scene.traits.hair_style) => Some(true),
+        _ => Some(false),
+    };
+    if ear == Some(true) {
         scene.ear(&mut svg);
     }
     scene.hair(&mut svg);
-    if !covers_ears {
+    if ear == Some(false) {
         scene.ear(&mut svg);
     }
+    scene.covering(&mut svg);
     svg.close("g");
     svg.open("g", &[("transform", &place)]);
     scene.features(&mut svg);
+    scene.glasses(&mut svg);
     scene.drops(&mut svg);
     svg.close("g");
 
