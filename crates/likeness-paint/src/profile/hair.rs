@@ -117,6 +117,13 @@ pub(crate) fn build(t: &Traits, style: HairStyle, rng: &Prng) -> Option<Hair> {
     };
     let fringe = rng.chance("hair.fringe", 0.25 + 0.35 * (1.0 - t.masc));
     use HairStyle::*;
+    // A toddler's hair has not grown long yet: what would fall to the shoulders stops at the
+    // jaw, and locs and braids are curls.
+    let style = match style {
+        Long | Wavy | Ponytail if t.youth > 0.75 => Bob,
+        Locs | Braids | Afro if t.youth > 0.75 => Curly,
+        other => other,
+    };
     let hair = match style {
         Bald if t.old > 0.3 => horseshoe(&c),
         Bald => return None,
@@ -240,16 +247,15 @@ fn receding(c: &Ctx) -> Hair {
         (-0.92 * s, 0.55),
         (-0.7 * s, 0.76),
     ]));
-    // The temples have gone back to above the ear; what is left on top is thin.
+    // The temples have gone back to above the ear; what is left on top is thin, and thins
+    // out towards the forehead rather than stopping at a line.
     v.extend(inner(&[
         (-0.5, 0.62),
         (-0.34, 0.28),
         (-0.12, 0.02),
         (0.06, 0.04),
-        (0.1, -0.3),
-        (-0.02, -0.62),
-        (-0.14, -0.92),
     ]));
+    v.extend([(0.1, -0.3), (-0.02, -0.62), (-0.14, -0.92)].map(|p| (p, 0.75)));
     Hair::of(vec![piece(v, 0.75)], 0.15)
 }
 

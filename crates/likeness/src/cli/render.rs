@@ -188,11 +188,12 @@ pub async fn sheet(catalog: &Catalog, out: &Output, args: SheetArgs) -> anyhow::
     let options = args.look.to_options()?;
     let builtin = Builtin::new();
     // A spread, not a grid of combinations: ages, genders, skin tones and names each cycle
-    // at a different period, so neighbours differ in several ways at once.
+    // at a different period, so neighbours differ in several ways at once. The seeds do not
+    // name the style: every style's sheet shows the same people, to compare side by side.
     let entries: Vec<SheetEntry> = (0..args.count)
         .map(|i| SheetEntry {
             index: i,
-            seed: format!("sheet:{}:{i}", style.name),
+            seed: format!("sheet:{i}"),
             name: NAMES[(i / GENDERS.len()) % NAMES.len()][i % GENDERS.len()].to_string(),
             gender: GENDERS[i % GENDERS.len()],
             age: AGES[(i * 5) % AGES.len()],
