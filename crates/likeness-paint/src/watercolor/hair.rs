@@ -39,8 +39,10 @@ impl Scene<'_> {
         } else {
             deep
         };
-        for [a, c, b] in &hair.strands {
-            soft_stroke(svg, &curve(*a, *c, *b), line, 0.05 * u, 0.45);
+        // Faint and uneven, so they read as sheen rather than drawing.
+        for (i, [a, c, b]) in hair.strands.iter().enumerate() {
+            let op = 0.22 + 0.16 * rng.unit_n("hair.strand", i as u64);
+            soft_stroke(svg, &curve(*a, *c, *b), line, 0.05 * u, op);
         }
     }
 

@@ -45,7 +45,7 @@ fn sitters() -> [Sitter<'static>; 2] {
 const GOLDEN: &[(&str, [&str; 2])] = &[
     ("initials", ["3e655c02e25dab84", "882ab2203fe7306b"]),
     ("geometric", ["ca94a9b1b9048505", "8d05349f4180ded0"]),
-    ("watercolor", ["f342bdd370bc4e06", "232dd2e260b7b822"]),
+    ("watercolor", ["0e7be768744d4714", "232dd2e260b7b822"]),
     ("poster", ["a031fdddd6ca0fb4", "27ad0e310e69b9e4"]),
     ("dicebear", ["8cc9e72874d7e6aa", "894ca3efeffd4cc2"]),
     ("cartoon", ["d7af57e4ce11cead", "36471de24368e5bb"]),
