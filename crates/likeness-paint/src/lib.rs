@@ -97,6 +97,7 @@ mod hair;
 mod indexed;
 mod initials;
 mod look;
+mod parts;
 mod pen;
 mod poster;
 mod prng;
