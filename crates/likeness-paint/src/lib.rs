@@ -90,6 +90,7 @@ mod dicebear;
 mod dicebear_api;
 mod dicebear_query;
 mod face;
+mod face_parts;
 mod fonts;
 mod frame;
 mod geometric;

@@ -94,6 +94,18 @@ fn blend<const N: usize>(
 }
 
 impl Parts {
+    /// The parts of a face no kind has chosen for: the shared face's own.
+    pub(crate) const PLAIN: Parts = Parts {
+        head: HeadShape::Oval,
+        cheeks: Cheeks::Soft,
+        ears: EarShape::Round,
+        ear_size: 1,
+        nose: NoseShape::Button,
+        nose_size: 1,
+        eye_set: 1,
+        child: 0.0,
+    };
+
     pub(crate) fn choose(l: &Look, rng: &Prng, kind: &str) -> Parts {
         let key = |k: &str| format!("{kind}.{k}");
         let child = ((16.0 - l.age) / 8.0).clamp(0.0, 1.0);
