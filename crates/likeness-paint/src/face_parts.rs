@@ -22,16 +22,21 @@ pub(crate) fn shape(face: &mut Face, parts: &Parts) {
         Heart => (-0.04, -0.03, -0.09, 0.02, -0.02, 0.0),
         Wide => (0.12, -0.04, 0.12, -0.08, 0.04, -0.03),
     };
+    // A child (`Parts::child`, up to 16): a bigger cranium over a shorter, rounder face,
+    // bigger eyes, a smaller nose and mouth.
     let c = parts.child;
-    face.top += top - 0.06 * c;
-    face.jaw = (face.jaw.0 + jx, face.jaw.1 + jy - 0.03 * c);
+    face.top += top - 0.1 * c;
+    face.jaw = (face.jaw.0 + jx, face.jaw.1 + jy - 0.05 * c);
     face.chin = (
-        (face.chin.0 + cw + 0.04 * c).max(0.14),
-        face.chin.1 + cy - 0.05 * c,
+        (face.chin.0 + cw + 0.06 * c).max(0.14),
+        face.chin.1 + cy - 0.08 * c,
     );
-    face.nose_y += 0.6 * feat - 0.02 * c;
-    face.mouth_y += feat - 0.03 * c;
-    face.nose_w *= [0.85, 1.0, 1.18][usize::from(parts.nose_size)] * (1.0 - 0.2 * c);
+    face.nose_y += 0.6 * feat - 0.04 * c;
+    face.mouth_y += feat - 0.07 * c;
+    face.mouth_w *= 1.0 - 0.1 * c;
+    face.eye_w *= 1.0 + 0.1 * c;
+    face.eye_h *= 1.0 + 0.15 * c;
+    face.nose_w *= [0.85, 1.0, 1.18][usize::from(parts.nose_size)] * (1.0 - 0.3 * c);
     face.eye_x += 0.03 * (f64::from(parts.eye_set) - 1.0);
     let (cheek, bow) = match parts.cheeks {
         Cheeks::Lean => (-0.02, -0.04),
@@ -270,6 +275,39 @@ mod tests {
             let w = |x: f64| (f.p(x + t.eye_w, 0.0).0 - f.p(x - t.eye_w, 0.0).0).abs();
             assert!(w(s * t.eye_x) < 0.8 * w(-s * t.eye_x), "{turn}");
             assert!((f.p(0.0, t.nose_y).0 - 50.0) * s > 0.25 * 20.0 * turn.abs());
+        }
+    }
+
+    #[test]
+    fn a_child_has_a_bigger_cranium_over_a_smaller_face_and_nose() {
+        for i in 0..24 {
+            let seed = format!("s{i}");
+            let at = |age: u32| {
+                let rng = Prng::new(&seed);
+                let s = Sitter {
+                    age: Some(age),
+                    ..Sitter::new(&seed)
+                };
+                let l = Look::resolve(&s, &[], &rng);
+                let f = Frame {
+                    ox: 0.0,
+                    oy: 0.0,
+                    u: 1.0,
+                    turn: 0.0,
+                };
+                let mut face = Face::new(&l, &rng, f);
+                // The same parts for both ages; only the childhood differs.
+                let grown = Sitter { age: Some(35), ..s };
+                let p = Parts::choose(&Look::resolve(&grown, &[], &rng), &rng, "poster");
+                let child = Parts::choose(&l, &rng, "poster").child;
+                shape(&mut face, &Parts { child, ..p });
+                face
+            };
+            let (kid, adult) = (at(10), at(35));
+            let ratio = |f: &Face| -f.top / f.chin.1;
+            assert!(ratio(&kid) > 1.15 * ratio(&adult), "{seed}");
+            assert!(kid.nose_w < 0.8 * adult.nose_w, "{seed}");
+            assert!(kid.eye_h > adult.eye_h, "{seed}");
         }
     }
 }

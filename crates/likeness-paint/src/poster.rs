@@ -298,14 +298,17 @@ pub(crate) fn draw(
         u,
         turn: look.turn,
     };
+    let parts = Parts::choose(&look, rng, "poster");
     let mut face = Face::new(&look, rng, frame);
-    face_parts::shape(&mut face, &Parts::choose(&look, rng, "poster"));
+    face_parts::shape(&mut face, &parts);
     let scene = Scene {
         canvas,
         rng: *rng,
         hair: hair::build(&face, &look, rng),
         base_y: 1.8 - 0.2 * y + 0.06 * look.masc,
-        shoulders: (2.3 + 0.3 * look.masc + rng.jitter("poster.shoulders", 0.08)) * (1.0 - 0.3 * y),
+        shoulders: (2.3 + 0.3 * look.masc + rng.jitter("poster.shoulders", 0.08))
+            * (1.0 - 0.3 * y)
+            * (1.0 - 0.1 * parts.child),
         bottom: (canvas.h - oy) / u,
         neckline: recipe.neckline.unwrap_or_else(|| {
             if rng.chance("poster.neckline", 0.3) {

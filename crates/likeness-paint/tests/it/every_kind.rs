@@ -47,7 +47,7 @@ const GOLDEN: &[(&str, [&str; 2])] = &[
     ("initials", ["3e655c02e25dab84", "882ab2203fe7306b"]),
     ("geometric", ["ca94a9b1b9048505", "8d05349f4180ded0"]),
     ("watercolor", ["9a41cf69c147548a", "2c6b1adae01621a0"]),
-    ("poster", ["fb6715d37752f60c", "b9797a22f2e8a854"]),
+    ("poster", ["fb6715d37752f60c", "b74897c6f25aa7b6"]),
     ("dicebear", ["8cc9e72874d7e6aa", "894ca3efeffd4cc2"]),
     ("cartoon", ["1c14217ecf0bbee3", "19df92487ce49787"]),
 ];
