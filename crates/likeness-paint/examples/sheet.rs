@@ -5,9 +5,10 @@
 //! Rows: initials in many scripts; the six geometric variants then two seeded ones; watercolor
 //! across ages; across skin tones; and sitters known only by their seed; then six cartoon rows
 //! (ages 1-95, adults by worldview, the skin range, each worldview for women and for men, pinned
-//! features). KIND limits the sheet to `initials`, `geometric`, `watercolor` or `cartoon`.
+//! features); then three poster rows. KIND limits the sheet to `initials`, `geometric`,
+//! `watercolor`, `cartoon` or `poster`.
 
-use likeness_paint::{CartoonRecipe, FacialHair, HairStyle, HeadCovering};
+use likeness_paint::{CartoonRecipe, FacialHair, HairStyle, HeadCovering, PosterRecipe};
 use likeness_paint::{
     Frame, GeometricRecipe, GeometricVariant, HairColor, HairLength, InitialsRecipe, Painter,
     Presentation, Recipe, Rgb, Shape, Sitter, Size, WatercolorRecipe,
@@ -179,6 +180,25 @@ fn rows(only: Option<&str>) -> Vec<Vec<Tile>> {
     }
     if want("cartoon") {
         rows.extend(cartoon_rows());
+    }
+    if want("poster") {
+        // Three rows across ages and presentations; about two in three turn.
+        let ages = [9, 12, 24, 31, 38, 47, 58, 72];
+        for (r, p) in [Woman, Man, Person].into_iter().enumerate() {
+            rows.push(
+                ages.iter()
+                    .enumerate()
+                    .map(|(i, a)| Tile {
+                        presentation: p,
+                        age: Some(*a),
+                        ..Tile::new(
+                            Recipe::Poster(PosterRecipe::default()),
+                            format!("poster-{r}-{i}"),
+                        )
+                    })
+                    .collect(),
+            );
+        }
     }
     rows
 }

@@ -21,6 +21,7 @@
 mod body;
 mod eyes;
 mod features;
+mod head;
 mod theme;
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,7 @@ use crate::face::Face;
 use crate::frame::Frame;
 use crate::hair::{self, Mark};
 use crate::look::Look;
+use crate::parts::Parts;
 use crate::pen::{self, fill, segs_path, stroke};
 use crate::prng::Prng;
 use crate::sitter::{FacialHair, HairStyle, HeadCovering, Rgb, Sitter};
@@ -187,29 +189,26 @@ pub(crate) fn draw(
         u,
         turn: 0.0,
     };
+    let parts = Parts::choose(&look, rng, "cartoon");
     let mut face = Face::new(&look, rng, frame);
-    // Rounder and softer than the poster's face: a wider jaw and chin, a shorter face.
-    face.jaw.0 += 0.06;
-    face.chin = (face.chin.0 + 0.1, face.chin.1 - 0.06);
-    face.mouth_y -= 0.04 + 0.03 * y;
-    face.mouth_w *= 1.05;
+    head::shape(&mut face, &parts, &look);
     let lw = u * 0.055;
     let body = Body {
         base_y: 1.7 - 0.15 * y,
-        shoulders: (1.9 + 0.25 * look.masc + rng.jitter("cartoon.shoulders", 0.06))
-            * (1.0 - 0.28 * y),
+        shoulders: body::shoulders(&look, &parts, rng),
         bottom: (canvas.h - frame.oy) / u,
         top: theme::top(theme, rng),
     };
     let toon = Toon {
         face: &face,
         look: &look,
+        parts: &parts,
         mood: &mood,
         rng,
         ink: pal.ink,
         lw,
         eye: (
-            0.41 + rng.jitter("cartoon.eye_x", 0.015),
+            0.41 + rng.jitter("cartoon.eye_x", 0.01) + 0.035 * (f64::from(parts.eye_set) - 1.0),
             0.2 + rng.jitter("cartoon.eye_w", 0.012),
             0.235 + rng.jitter("cartoon.eye_h", 0.015),
         ),
@@ -246,7 +245,7 @@ pub(crate) fn draw(
     if scarf.is_none() && !hair.covers_ears {
         toon.ears(&mut svg);
     }
-    let head_pts = face.f.all(&face.outline_pts());
+    let head_pts = face.f.all(&head::outline(&face, &parts));
     let segs = pen::closed_segs(&head_pts, &[]);
     svg.open("g", &[("id", &canvas.id("face"))]);
     fill(

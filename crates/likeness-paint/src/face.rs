@@ -1,11 +1,13 @@
-//! A front-facing (or slightly turned) face in flat vector shapes: outline, ears, neck, skin
-//! shading blocks, eyes, brows, nose, mouth, facial hair, age lines and glasses. Written for
-//! `poster`; nothing here knows about jerseys or backgrounds, so a `cartoon` kind can reuse it.
+//! A front-facing (or three-quarter turned) face in flat vector shapes: outline, neck, skin
+//! shading blocks, eyes, brows, mouth, facial hair, age lines and glasses (head shape, ears
+//! and nose from the chosen parts are `face_parts.rs`). Written for `poster`; nothing here
+//! knows about jerseys or backgrounds, so a `cartoon` kind can reuse it.
 //!
 //! Everything is placed in head space (see `pen.rs`): eyes on y = 0, cheekbones at x = ±1, the
 //! chin near y = 1.35 for an adult. Light comes from the side opposite `Face::side`.
 
 use crate::look::{Frames, Look};
+use crate::parts::Parts;
 use crate::pen::{self, Frame, Pt, Seg, closed, ellipse, fill, fill_a, open, region, stroke};
 use crate::pen::{closed_segs, symmetric};
 use crate::prng::Prng;
@@ -35,6 +37,32 @@ pub(crate) struct Face {
     /// +1: the shadow falls on the viewer's right; -1: on the left.
     pub side: f64,
     pub ear_y: f64,
+    /// The silhouette below the cheekbones.
+    pub shape: Shape,
+    /// The parts the poster chose (`face_parts.rs`); `None` for a face another kind draws.
+    pub parts: Option<Parts>,
+}
+
+/// The silhouette below the cheekbones (head space, right side): how far the cheeks reach
+/// at y = 0.25, how much the line from cheek to jaw bows out, where the chin's corner sits
+/// relative to the chin, how broad the temples are.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shape {
+    pub cheek: f64,
+    pub bow: f64,
+    pub corner: Pt,
+    pub temple: f64,
+}
+
+impl Default for Shape {
+    fn default() -> Shape {
+        Shape {
+            cheek: 0.99,
+            bow: 0.0,
+            corner: (0.12, -0.1),
+            temple: 0.92,
+        }
+    }
 }
 
 impl Face {
@@ -73,26 +101,36 @@ impl Face {
                 -1.0
             },
             ear_y: 0.2 - 0.05 * y,
+            shape: Shape::default(),
+            parts: None,
         }
     }
 
-    /// The head outline in head space, clockwise from the crown.
+    /// The head outline in head space, clockwise from the crown. Turned, the far side of the
+    /// jaw draws in and the near side fills out, so the jaw line is no longer a mirror image.
     pub(crate) fn outline_pts(&self) -> Vec<Pt> {
         let t = self.top;
         let (jx, jy) = self.jaw;
         let (cw, cy) = self.chin;
-        symmetric(&[
+        let sh = self.shape;
+        let mut pts = symmetric(&[
             (0.0, t),
             (0.6, t * 0.9),
-            (0.92, t * 0.55),
+            (sh.temple, t * 0.55),
             (1.0, -0.15),
-            (0.99, 0.25),
-            (lerp(0.99, jx, 0.55), lerp(0.25, jy, 0.6)),
+            (sh.cheek, 0.25),
+            (lerp(sh.cheek, jx, 0.55) + sh.bow, lerp(0.25, jy, 0.6)),
             (jx, jy),
-            (cw + 0.12, cy - 0.1),
+            (cw + sh.corner.0, cy + sh.corner.1),
             (cw * 0.55, cy - 0.005),
             (0.0, cy + 0.01),
-        ])
+        ]);
+        let turn = self.f.turn;
+        for p in pts.iter_mut().filter(|p| p.1 > 0.1) {
+            let k = if p.0 * turn > 0.0 { -0.16 } else { 0.03 };
+            p.0 *= 1.0 + k * turn.abs() * ((p.1 - 0.1) / 0.5).min(1.0);
+        }
+        pts
     }
 
     /// The outline's cubic segments on the canvas. Points 0 (crown) and 9 (chin) are on the
@@ -111,33 +149,6 @@ impl Face {
         } else {
             pts.reverse();
             region(segs, 18 - b, 18 - a, &pts)
-        }
-    }
-
-    /// Ears, drawn before the face so the face overlaps their inner edge.
-    pub(crate) fn ears(&self, svg: &mut Svg, l: &Look) {
-        for s in [-1.0, 1.0] {
-            // The far ear (on the side the face turns to) tucks in.
-            let tuck = 1.0 - 0.35 * (l.turn * s).max(0.0);
-            let ey = self.ear_y;
-            let pt = |x: f64, yy: f64| self.f.flat(s * (0.9 + (x - 0.9) * tuck), ey + yy);
-            let outer = [
-                pt(0.9, -0.33),
-                pt(1.08, -0.4),
-                pt(1.19, -0.22),
-                pt(1.16, 0.08),
-                pt(1.06, 0.3),
-                pt(0.9, 0.34),
-            ];
-            fill(svg, &closed(&outer, &[]), l.skin.base);
-            let inner = [
-                pt(1.0, -0.24),
-                pt(1.1, -0.2),
-                pt(1.09, 0.02),
-                pt(1.0, 0.18),
-                pt(1.02, -0.02),
-            ];
-            fill(svg, &closed(&inner, &[]), l.skin.shadow);
         }
     }
 
@@ -315,46 +326,6 @@ impl Face {
         }
         self.nose(svg, l);
         self.mouth(svg, l);
-    }
-
-    fn nose(&self, svg: &mut Svg, l: &Look) {
-        let (f, s) = (&self.f, self.side);
-        let (nw, ny) = (self.nose_w, self.nose_y);
-        // The shadow side of the bridge, fading into the wing.
-        let bridge = f.all(&[
-            (s * 0.09, -0.12),
-            (s * 0.12, 0.12),
-            (s * (nw * 0.8), ny - 0.06),
-            (s * (nw * 0.55), ny - 0.02),
-            (s * 0.06, 0.16),
-        ]);
-        if l.youth < 0.6 {
-            fill_a(
-                svg,
-                &closed(&bridge, &[0, 2]),
-                l.skin.shadow,
-                0.85 * (1.0 - l.youth),
-            );
-        }
-        // The underside: wings and the tip's shadow.
-        let under = f.all(&[
-            (-nw, ny - 0.05),
-            (-nw * 0.55, ny + 0.02),
-            (0.0, ny + 0.045),
-            (nw * 0.55, ny + 0.02),
-            (nw, ny - 0.05),
-            (nw * 0.8, ny + 0.04),
-            (0.0, ny + 0.1),
-            (-nw * 0.8, ny + 0.04),
-        ]);
-        fill(svg, &closed(&under, &[0, 4]), l.skin.shadow);
-        let tip = f.p(-s * 0.03, ny - 0.1);
-        fill_a(
-            svg,
-            &ellipse(tip, f.len(0.055), f.len(0.045)),
-            l.skin.light,
-            0.9,
-        );
     }
 
     fn mouth(&self, svg: &mut Svg, l: &Look) {

@@ -109,7 +109,7 @@ pub(crate) struct Look {
     pub glasses: Option<Glasses>,
     pub covering: HeadCovering,
     pub iris: Rgb,
-    /// -1..1, a slight three-quarter turn.
+    /// -1..1, a three-quarter turn (0 front-facing).
     pub turn: f64,
     /// 0 a calm closed smile .. 1 a broad one; `open` shows teeth.
     pub smile: f64,

@@ -2,7 +2,7 @@
 //! head-space frame, smooth closed and open curves through points, and flat fills.
 //!
 //! Head space: origin between the eyes, +x to the viewer's right, +y down, unit `u` = half the
-//! face width at the cheekbones. A slight three-quarter turn is a warp of head space: points on
+//! face width at the cheekbones. A three-quarter turn is a warp of head space: points on
 //! the face's midline move most, the outline (|x| ≥ 1) stays, so features slide across a face
 //! that keeps its silhouette.
 
@@ -25,7 +25,7 @@ impl Frame {
     /// A head-space point on the face surface (warped by the turn).
     pub(crate) fn p(&self, x: f64, y: f64) -> Pt {
         let bulge = (1.0 - x * x).max(0.0);
-        let x = x + self.turn * 0.2 * bulge;
+        let x = x + self.turn * 0.3 * bulge;
         (self.ox + x * self.u, self.oy + y * self.u)
     }
     /// A head-space point that does not turn with the face (body, hair volume, backdrop).
@@ -346,7 +346,7 @@ mod tests {
             u: 10.0,
             turn: 1.0,
         };
-        assert_eq!(f.p(0.0, 0.0), (52.0, 50.0));
+        assert_eq!(f.p(0.0, 0.0), (53.0, 50.0));
         assert_eq!(f.p(1.0, 0.3), (60.0, 53.0));
         assert_eq!(f.p(-1.2, 0.0), (38.0, 50.0));
         assert_eq!(f.flat(0.0, 1.0), (50.0, 60.0));

@@ -4,9 +4,9 @@
 //! - Skin is a three-tone ramp (base, shadow, highlight) from ten hand-tuned tones, or the
 //!   sitter's own tone shaded like its nearest ramp entry (`look.rs`). Shading is flat blocks:
 //!   the side away from the light, under the hair, nose, lip and chin, and the neck.
-//! - The face (`face.rs`) is front-facing or turned slightly; age, presentation and seed set
-//!   its proportions; hair (`hair.rs`) is one of fifteen cuts in three flat tones; a headband,
-//!   beanie or headscarf (`wear.rs`) sometimes.
+//! - The face (`face.rs`, `face_parts.rs`) is front-facing or turned three-quarter; age,
+//!   presentation and seed set its shape, ears and nose (`parts.rs`); hair (`hair.rs`) is one
+//!   of fifteen cuts in three flat tones; a headband, beanie or headscarf (`wear.rs`) sometimes.
 //! - The jersey is plain: crew or V neck, a contrasting collar, optional raglan seams, in the
 //!   sitter's team colours or a built-in pair. Never text, numbers or logos.
 //! - The background is a muted tint of the team colour, with a soft geometric backdrop.
@@ -19,8 +19,10 @@
 
 use crate::Size;
 use crate::face::Face;
+use crate::face_parts;
 use crate::hair::{self, Hair};
 use crate::look::Look;
+use crate::parts::Parts;
 use crate::pen::{Frame, Pt, closed, closed_segs, ellipse, fill, fill_a, open, poly, region};
 use crate::pen::{segs_path, stroke, symmetric};
 use crate::prng::Prng;
@@ -296,13 +298,17 @@ pub(crate) fn draw(
         u,
         turn: look.turn,
     };
-    let face = Face::new(&look, rng, frame);
+    let parts = Parts::choose(&look, rng, "poster");
+    let mut face = Face::new(&look, rng, frame);
+    face_parts::shape(&mut face, &parts);
     let scene = Scene {
         canvas,
         rng: *rng,
         hair: hair::build(&face, &look, rng),
         base_y: 1.8 - 0.2 * y + 0.06 * look.masc,
-        shoulders: (2.3 + 0.3 * look.masc + rng.jitter("poster.shoulders", 0.08)) * (1.0 - 0.3 * y),
+        shoulders: (2.3 + 0.3 * look.masc + rng.jitter("poster.shoulders", 0.08))
+            * (1.0 - 0.3 * y)
+            * (1.0 - 0.1 * parts.child),
         bottom: (canvas.h - oy) / u,
         neckline: recipe.neckline.unwrap_or_else(|| {
             if rng.chance("poster.neckline", 0.3) {

@@ -5,6 +5,7 @@ use super::features::{inked, outlined_shape};
 use super::theme::{Motif, Palette, Top};
 use crate::face::Face;
 use crate::look::Look;
+use crate::parts::Parts;
 use crate::pen::{Pt, closed, closed_segs, ellipse, fill, fill_a, open, poly, region, segs_path};
 use crate::pen::{stroke, symmetric};
 use crate::prng::Prng;
@@ -172,6 +173,14 @@ pub(crate) fn background(
             ],
         );
     }
+}
+
+/// Half the shoulders' width (head space): broader for men, narrower for children, narrower
+/// still through childhood proper (`Parts::child`), so an eight-year-old is not a small adult.
+pub(crate) fn shoulders(l: &Look, parts: &Parts, rng: &Prng) -> f64 {
+    (1.9 + 0.25 * l.masc + rng.jitter("cartoon.shoulders", 0.06))
+        * (1.0 - 0.28 * l.youth)
+        * (1.0 - 0.12 * parts.child)
 }
 
 /// The figure below the head: where the collar sits, how wide the shoulders are, where the

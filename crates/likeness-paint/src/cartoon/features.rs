@@ -1,10 +1,12 @@
-//! The cartoon's face parts: outlined ears (and earrings), cel shading, cheeks, age lines,
-//! nose, mouth and glasses (eyes and brows are `eyes.rs`), and the outline helpers. Geometry
-//! comes from the shared `Face` (head space, see `pen.rs`); expression from the `Mood`.
+//! The cartoon's face details: cel shading, cheeks, age lines, mouth and glasses (eyes and
+//! brows are `eyes.rs`, the head's silhouette, ears and nose `head.rs`), and the outline
+//! helpers. Geometry comes from the shared `Face` (head space, see `pen.rs`); expression from
+//! the `Mood`.
 
 use super::theme::{Mood, Mouth};
 use crate::face::Face;
 use crate::look::{Frames, Look};
+use crate::parts::Parts;
 use crate::pen::{Pt, Seg, closed, ellipse, fill, fill_a, open, region, stroke};
 use crate::prng::Prng;
 use crate::sitter::{HairColor, Rgb};
@@ -84,6 +86,7 @@ pub(crate) fn outlined_shape(
 pub(crate) struct Toon<'a> {
     pub face: &'a Face,
     pub look: &'a Look,
+    pub parts: &'a Parts,
     pub mood: &'a Mood,
     pub rng: &'a Prng,
     pub ink: Rgb,
@@ -123,55 +126,6 @@ impl Toon<'_> {
             c.mix(self.ink, 0.6)
         } else {
             c
-        }
-    }
-
-    pub(crate) fn ears(&self, svg: &mut Svg) {
-        let (f, l, ey) = (&self.face.f, self.look, self.face.ear_y);
-        let (mut under, mut skin, mut inner) = (String::new(), String::new(), String::new());
-        for s in [-1.0, 1.0] {
-            let pt = |x: f64, y: f64| f.flat(s * x, ey + y);
-            let outer = [
-                pt(0.9, -0.3),
-                pt(1.1, -0.38),
-                pt(1.2, -0.18),
-                pt(1.16, 0.1),
-                pt(1.04, 0.3),
-                pt(0.88, 0.32),
-            ];
-            under.push_str(&closed(&grown(&outer, self.lw * 0.8), &[]));
-            skin.push_str(&closed(&outer, &[]));
-            let curl = [
-                pt(1.0, 0.14),
-                pt(1.1, -0.04),
-                pt(1.08, -0.2),
-                pt(0.99, -0.22),
-            ];
-            inner.push_str(&open(&curl));
-        }
-        fill(svg, &under, self.ink);
-        fill(svg, &skin, l.skin.base);
-        stroke(svg, &inner, l.skin.shadow, self.len(0.06), 1.0);
-        // Earrings: more often for women, sometimes for anyone; never for small children.
-        let p = 0.08 + 0.5 * (1.0 - l.masc);
-        if l.youth < 0.5 && self.rng.chance("cartoon.earrings", p) {
-            let metal = *self.rng.pick(
-                "cartoon.earrings.metal",
-                &[Rgb(0xe8, 0xb9, 0x4a), Rgb(0xcf, 0xd4, 0xdc)],
-            );
-            let hoop = self.rng.chance("cartoon.earrings.hoop", 0.4);
-            let mut d = String::new();
-            for s in [-1.0, 1.0] {
-                let c = f.flat(s * 1.03, ey + 0.36 + if hoop { 0.1 } else { 0.0 });
-                let r = self.len(if hoop { 0.11 } else { 0.065 });
-                d.push_str(&ellipse(c, r, r));
-            }
-            if hoop {
-                stroke(svg, &d, self.ink, self.len(0.05) + self.lw, 1.0);
-                stroke(svg, &d, metal, self.len(0.05), 1.0);
-            } else {
-                inked(svg, &d, metal, self.ink, self.thin());
-            }
         }
     }
 
@@ -260,53 +214,6 @@ impl Toon<'_> {
             }
         }
         stroke(svg, &d, c, w, op);
-    }
-
-    pub(crate) fn nose(&self, svg: &mut Svg) {
-        let (face, l) = (self.face, self.look);
-        let (ny, nw, s) = (face.nose_y, face.nose_w * 0.8, face.side);
-        let under = self.all(&[
-            (-nw, ny - 0.02),
-            (0.0, ny + 0.07),
-            (nw, ny - 0.02),
-            (0.0, ny + 0.01),
-        ]);
-        fill(svg, &closed(&under, &[0, 2]), l.skin.shadow);
-        if self.rng.chance("cartoon.nose.hook", 0.5) && l.youth < 0.5 {
-            // A line-art hook down the shadow side of the bridge.
-            let hook = self.all(&[
-                (s * 0.06, ny - 0.26),
-                (s * (nw + 0.02), ny - 0.04),
-                (s * nw * 0.4, ny + 0.05),
-            ]);
-            stroke(
-                svg,
-                &open(&hook),
-                l.skin.shadow.mix(self.ink, 0.45),
-                self.thin(),
-                1.0,
-            );
-        } else {
-            let tip = self.all(&[
-                (-nw * 0.6, ny + 0.02),
-                (0.0, ny + 0.07),
-                (nw * 0.6, ny + 0.02),
-            ]);
-            stroke(
-                svg,
-                &open(&tip),
-                l.skin.shadow.mix(self.ink, 0.45),
-                self.thin(),
-                1.0,
-            );
-        }
-        let hl = self.p(-s * 0.03, ny - 0.08);
-        fill_a(
-            svg,
-            &ellipse(hl, self.len(0.04), self.len(0.035)),
-            l.skin.light,
-            0.9,
-        );
     }
 
     pub(crate) fn mouth(&self, svg: &mut Svg) {

@@ -156,7 +156,7 @@ fn golden_svgs_are_stable_and_show_a_face() {
     }
     assert_eq!(
         got,
-        ["6285bd6a8de3c243", "d3bb2cbc7acacc5a", "5c65799f59e1d332"]
+        ["3fa3d6e68dd659ae", "3bd71cb5c35e6834", "1dedd0e88771ac13"]
     );
 }
 

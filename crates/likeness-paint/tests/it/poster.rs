@@ -116,8 +116,8 @@ fn golden_svgs_are_stable() {
         })
         .collect();
     let want = [
-        "7b9e83963a24c0689762a15fc6b8a6f788c73c70abb7bb8eaa1d0999c3ea3189",
-        "df61059d1b662fc70eea36b4fceab5c81aa1ad30cae9c2f016bcd54a8637b707",
+        "22daecdd04692b95a1d08da9cb7e8a8790750d7bb9031a16a3f80b10d586cc9c",
+        "c2930544bbaccd129f8d5497647c98fc8057d021398e8b567da040a14ec5aac2",
     ];
     assert_eq!(got, want);
 }

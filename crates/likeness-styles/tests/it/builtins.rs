@@ -196,6 +196,7 @@ fn builtins_follow_the_house_rules() {
         let version = match n.as_str() {
             "watercolor" => 4,
             "geometric" => 2,
+            "cartoon" | "flat-poster" => 2,
             _ => 1,
         };
         assert_eq!(style.version, version, "{n}");
