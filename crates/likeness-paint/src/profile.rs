@@ -67,6 +67,15 @@ impl Traits {
     }
 }
 
+/// The eye's shape in head units, from its part (`face::Eye`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EyeShape {
+    pub length: f64,
+    pub above: f64,
+    pub below: f64,
+    pub lid: f64,
+}
+
 /// A closed outline: control points of a smooth curve, each with an edge softness (0 crisp,
 /// 1 very feathery) that the painter turns into how far the wash may bleed there.
 pub(crate) type Outline = Vec<(Pt, f64)>;
@@ -88,6 +97,9 @@ pub(crate) struct Figure {
     /// Where the shoulder and arm mass sits: centre, rx, ry.
     pub shoulder: (Pt, f64, f64),
     pub eye: Pt,
+    /// The eye's opening: half its length, its height above and below the line, and the
+    /// weight of the lid over it (0 none .. 1 heavy).
+    pub eye_shape: EyeShape,
     pub brow: [Pt; 3],
     pub ear: Pt,
     /// The ear's size, 1 for the usual.
@@ -147,10 +159,11 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
         .enumerate()
         .map(|(i, p)| (*p, if i < 2 { 0.3 } else { 0.12 }))
         .collect();
+    let [under_jaw, jaw_angle] = parts.jaw.points(masc);
     head.extend(
         [
-            (0.12, 0.86 - 0.04 * masc),
-            (-0.3, 0.72),
+            under_jaw,
+            jaw_angle,
             (-0.62 * skull, 0.7),
             (-0.93 * skull, 0.36),
             (-skull, -0.06),
@@ -227,7 +240,24 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
         (hp((0.3, 0.8)), 0.3),
     ];
 
-    let eye_h = (0.7 - 0.08 * youth, 0.12 * youth);
+    let set_back = if parts.eye == face::Eye::DeepSet {
+        0.04
+    } else {
+        0.0
+    };
+    let eye_h = (0.7 - 0.08 * youth - set_back, 0.12 * youth);
+    let eye_shape = match parts.eye {
+        face::Eye::Almond => (0.095, 0.09, 0.05, 0.0),
+        face::Eye::Round => (0.09, 0.11, 0.065, 0.0),
+        face::Eye::Hooded => (0.1, 0.06, 0.04, 0.8),
+        face::Eye::DeepSet => (0.09, 0.08, 0.045, 0.4),
+    };
+    let eye_shape = EyeShape {
+        length: eye_shape.0,
+        above: eye_shape.1,
+        below: eye_shape.2,
+        lid: eye_shape.3,
+    };
     let (ex, ey) = eye_h;
     // Lines deepen from about 60: drawn in order of appearance, more of them with age.
     let all_lines = [
@@ -269,9 +299,15 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
         ]
         .map(&hp)
     });
+    let (ear_size, ear_low) = match parts.ear {
+        face::Ear::Small => (0.86, 0.0),
+        face::Ear::Even => (1.0, 0.0),
+        face::Ear::Large => (1.16, 0.02),
+        face::Ear::Low => (1.0, 0.1),
+    };
     let ear = (
-        -0.12 + j("ear.x", 0.04),
-        0.2 + 0.08 * youth + j("ear.y", 0.05),
+        -0.12 - 0.5 * ear_low + j("ear.x", 0.04),
+        0.2 + ear_low + 0.08 * youth + j("ear.y", 0.05),
     );
     let place = |o: Outline| -> Outline { o.into_iter().map(|(p, s)| (hp(p), s)).collect() };
     let covering = wear::covering(t.covering, t, rng);
@@ -301,13 +337,14 @@ pub(crate) fn build(t: &Traits, rng: &Prng) -> Figure {
         head,
         shoulder,
         eye: hp(eye_h),
+        eye_shape,
         brow: [
             hp((eye_h.0 - 0.2, eye_h.1 - 0.15)),
             hp((eye_h.0 - 0.02, eye_h.1 - 0.24 - 0.02 * masc)),
             hp((eye_h.0 + 0.13, eye_h.1 - 0.2)),
         ],
         ear: hp(ear),
-        ear_size: 1.0 + j("ear.size", 0.15) + 0.08 * old,
+        ear_size: ear_size + j("ear.size", 0.06) + 0.08 * old,
         nostril: hp((face[6].0 - 0.1, face[6].1 - 0.03)),
         mouth: [
             hp((face[9].0 - 0.16, face[9].1 + 0.01)),

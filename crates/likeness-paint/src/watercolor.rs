@@ -315,17 +315,14 @@ impl Scene<'_> {
         let b = fig.brow;
         let brow_op = 0.5 + 0.15 * self.traits.masc;
         soft_stroke(svg, &curve(b[0], b[1], b[2]), dark, 0.08 * u, brow_op);
-        // The eye in profile: a small almond open towards the front; bigger for a child.
-        let (e, eu) = (fig.eye, u * (1.0 + 0.25 * self.traits.youth));
+        // The eye in profile, open towards the front (its part sets the shape); bigger for a
+        // child.
+        let (e, eu, k) = (fig.eye, u * (1.0 + 0.25 * self.traits.youth), fig.eye_shape);
+        let (back, front) = (e.0 - (k.length + 0.015) * eu, e.0 + (k.length - 0.015) * eu);
         let d = PathData::new()
-            .m(e.0 - 0.11 * eu, e.1)
-            .q(
-                e.0 - 0.01 * eu,
-                e.1 - 0.09 * eu,
-                e.0 + 0.08 * eu,
-                e.1 - 0.01 * eu,
-            )
-            .q(e.0, e.1 + 0.05 * eu, e.0 - 0.11 * eu, e.1)
+            .m(back, e.1)
+            .q(e.0 - 0.01 * eu, e.1 - k.above * eu, front, e.1 - 0.01 * eu)
+            .q(e.0, e.1 + k.below * eu, back, e.1)
             .z()
             .finish();
         stroke(svg, &d, dark, 0.08 * u, 0.25);
@@ -333,6 +330,16 @@ impl Scene<'_> {
             "path",
             &[("d", &d), ("fill", &dark), ("fill-opacity", &N(0.8))],
         );
+        if k.lid > 0.0 {
+            // The fold of a heavy lid, just above the opening.
+            let lift = (k.above + 0.05) * eu;
+            let lid = curve(
+                (back + 0.02 * eu, e.1 - 0.02 * eu),
+                (e.0, e.1 - lift),
+                (front + 0.01 * eu, e.1 - 0.03 * eu),
+            );
+            stroke(svg, &lid, dark, 0.04 * u, 0.3 + 0.3 * k.lid);
+        }
         self.blob(svg, "dark", fig.nostril, (0.08 * u, 0.045 * u), 20.0, 0.7);
         let m = fig.mouth;
         let mid = ((m[0].0 + m[1].0) / 2.0, m[1].1 + 0.02 * u);

@@ -60,6 +60,38 @@ pub(crate) enum Chin {
     Soft,
 }
 
+/// The eye seen from the side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Eye {
+    Almond,
+    /// Open and rounder.
+    Round,
+    /// A heavy upper lid over a narrow opening.
+    Hooded,
+    /// Set back under the brow, in its shadow.
+    DeepSet,
+}
+
+/// The ear's size and set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Ear {
+    Small,
+    Even,
+    Large,
+    /// Set lower and further back.
+    Low,
+}
+
+/// The line of the jaw from under the ear to the chin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Jaw {
+    Soft,
+    /// A marked angle under the ear, set low.
+    Angular,
+    /// A short jaw, high under the ear.
+    Short,
+}
+
 /// The parts a sitter's profile is built from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Parts {
@@ -68,6 +100,20 @@ pub(crate) struct Parts {
     pub nose: Nose,
     pub lips: Lips,
     pub chin: Chin,
+    pub eye: Eye,
+    pub ear: Ear,
+    pub jaw: Jaw,
+}
+
+impl Jaw {
+    /// Where the jaw's underside and its angle under the ear sit, in head space.
+    pub(crate) fn points(self, masc: f64) -> [Pt; 2] {
+        match self {
+            Jaw::Soft => [(0.12, 0.86 - 0.04 * masc), (-0.3, 0.72)],
+            Jaw::Angular => [(0.1, 0.9 - 0.03 * masc), (-0.28, 0.8)],
+            Jaw::Short => [(0.14, 0.8 - 0.03 * masc), (-0.32, 0.66)],
+        }
+    }
 }
 
 impl Parts {
@@ -129,12 +175,30 @@ impl Parts {
                 (0.15 + 0.9 * old) * adult,
             ],
         )];
+        let eye = [Eye::Almond, Eye::Round, Eye::Hooded, Eye::DeepSet][pick(
+            "eye",
+            &[
+                1.0,
+                0.5 + 1.5 * youth,
+                (0.3 + 0.9 * old) * adult,
+                0.35 * adult,
+            ],
+        )];
+        let ear = [Ear::Small, Ear::Even, Ear::Large, Ear::Low][pick(
+            "ear",
+            &[0.6 + 0.3 * (1.0 - masc), 1.0, 0.4 + 0.5 * old, 0.4],
+        )];
+        let jaw = [Jaw::Soft, Jaw::Angular, Jaw::Short]
+            [pick("jaw", &[1.0, (0.2 + 0.8 * masc) * adult, 0.5 + youth])];
         Parts {
             forehead,
             brow,
             nose,
             lips,
             chin,
+            eye,
+            ear,
+            jaw,
         }
     }
 }

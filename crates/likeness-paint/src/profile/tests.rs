@@ -170,6 +170,14 @@ fn every_part_takes_several_shapes_and_no_two_faces_are_the_same() {
     assert!(kinds(|p| format!("{:?}", p.nose)) >= 4);
     assert!(kinds(|p| format!("{:?}", p.lips)) >= 3);
     assert!(kinds(|p| format!("{:?}", p.chin)) >= 4);
+    assert!(kinds(|p| format!("{:?}", p.eye)) >= 3);
+    assert!(kinds(|p| format!("{:?}", p.ear)) >= 3);
+    assert!(kinds(|p| format!("{:?}", p.jaw)) >= 3);
+    assert_eq!(
+        kinds(|p| format!("{p:?}")),
+        48,
+        "two of the 48 sitters share every part"
+    );
     for (i, (a, _)) in sitters.iter().enumerate() {
         for (b, _) in &sitters[i + 1..] {
             let apart = a

@@ -46,7 +46,7 @@ fn sitters() -> [Sitter<'static>; 2] {
 const GOLDEN: &[(&str, [&str; 2])] = &[
     ("initials", ["3e655c02e25dab84", "882ab2203fe7306b"]),
     ("geometric", ["ca94a9b1b9048505", "8d05349f4180ded0"]),
-    ("watercolor", ["0e7be768744d4714", "232dd2e260b7b822"]),
+    ("watercolor", ["edf59ec3b6646644", "f75c462c1616e8bd"]),
     ("poster", ["fb6715d37752f60c", "b74897c6f25aa7b6"]),
     ("dicebear", ["8cc9e72874d7e6aa", "894ca3efeffd4cc2"]),
     ("cartoon", ["1c14217ecf0bbee3", "19df92487ce49787"]),

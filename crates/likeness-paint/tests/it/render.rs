@@ -558,7 +558,7 @@ fn golden_svgs_are_stable() {
         "initials:03cd51976260143c",
         "geometric:b72f75945fd3ab10",
         "bauhaus:0db06999668acd7e",
-        "watercolor:3b8f4ed203295acf",
+        "watercolor:38f5023f79e2c3a2",
     ];
     assert_eq!(got, want);
 }
