@@ -98,6 +98,7 @@ mod indexed;
 mod initials;
 mod look;
 mod pen;
+mod pigment;
 mod poster;
 mod prng;
 mod profile;
