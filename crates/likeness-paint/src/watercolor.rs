@@ -402,8 +402,8 @@ impl Scene<'_> {
     }
 
     /// The glow: two warm glazes laid as washes, not a gradient disc: a wide faint one reaching
-    /// forward from the eye and a small core over it that dries with an edge, each an
-    /// irregular shape.
+    /// forward from the eye, feathered, and a small crisper core over it, each an irregular
+    /// shape.
     fn glow(&self, svg: &mut Svg) {
         let (e, u, rng, pal) = (self.fig.eye, self.fig.u, &self.rng, &self.pal);
         let gc = (e.0 + 0.02 * u, e.1 - 0.03 * u);
@@ -433,7 +433,14 @@ impl Scene<'_> {
                 step: 2.5,
                 bottom: f64::INFINITY,
             };
-            wash(svg, rng, key, &shape, pal.glow, light, &w);
+            // No drying edge: around the eye it would read as a ring.
+            let dry = Pigment {
+                rim: 0.0,
+                blooms: 0,
+                grain: 0.0,
+                paper: pal.paper,
+            };
+            wash_with(svg, rng, key, &shape, pal.glow, light, &w, &dry);
         }
     }
 
