@@ -49,7 +49,7 @@ impl Pigment {
         Pigment {
             rim: 0.3 * w.opacity,
             blooms: u32::from(loose),
-            grain: if strong { 2.0 } else { 0.0 },
+            grain: if strong { 1.4 } else { 0.0 },
             paper: crate::watercolor::PAPER,
         }
     }

@@ -252,8 +252,9 @@ impl Scene<'_> {
             bottom: 100.0,
         };
         let neck = pal.face.mix(pal.dark, 0.3);
+        // The neck is mostly overlapped by head and torso: nothing of its own drying shows.
         let dry = Pigment {
-            rim: 0.2,
+            rim: 0.0,
             blooms: 0,
             grain: 0.0,
             paper: pal.paper,
@@ -263,7 +264,7 @@ impl Scene<'_> {
         let dry = Pigment {
             rim: 0.25,
             blooms: 1,
-            grain: 2.5,
+            grain: 1.6,
             ..dry
         };
         wash_with(
@@ -290,7 +291,7 @@ impl Scene<'_> {
         let dry = Pigment {
             rim: 0.3,
             blooms: 0,
-            grain: 1.2,
+            grain: 0.0,
             paper: pal.paper,
         };
         wash_with(
@@ -402,22 +403,15 @@ impl Scene<'_> {
     }
 
     /// The glow: two warm glazes laid as washes, not a gradient disc: a wide faint one reaching
-    /// forward from the eye, feathered, and a small crisper core over it, each an irregular
+    /// forward from the eye and a small warmer core over it, each an irregular feathered
     /// shape.
     fn glow(&self, svg: &mut Svg) {
         let (e, u, rng, pal) = (self.fig.eye, self.fig.u, &self.rng, &self.pal);
         let gc = (e.0 + 0.02 * u, e.1 - 0.03 * u);
         let light = pal.glow.mix(pal.paper, 0.35);
         let glazes = [
-            ("pigment.glow.wide", (0.3, -0.04), (0.6, 0.4), 0.22, 1.0, 3),
-            (
-                "pigment.glow.core",
-                (0.08, -0.02),
-                (0.26, 0.2),
-                0.4,
-                0.45,
-                2,
-            ),
+            ("pigment.glow.wide", (0.3, -0.04), (0.6, 0.4), 0.22, 1.0, 2),
+            ("pigment.glow.core", (0.08, -0.02), (0.26, 0.2), 0.4, 0.9, 2),
         ];
         for (key, (dx, dy), (rx, ry), op, soft, layers) in glazes {
             let c = (gc.0 + dx * u, gc.1 + dy * u);
@@ -428,8 +422,9 @@ impl Scene<'_> {
             let w = Wash {
                 layers,
                 opacity: op,
-                spread: 0.45 * rx * u,
-                ragged: 0.6,
+                spread: 0.6 * rx * u,
+                // Ragged enough that the two layers' edges do not run parallel (a ring).
+                ragged: 1.2,
                 step: 2.5,
                 bottom: f64::INFINITY,
             };

@@ -45,7 +45,7 @@ fn sitters() -> [Sitter<'static>; 2] {
 const GOLDEN: &[(&str, [&str; 2])] = &[
     ("initials", ["3e655c02e25dab84", "882ab2203fe7306b"]),
     ("geometric", ["ca94a9b1b9048505", "8d05349f4180ded0"]),
-    ("watercolor", ["6045ee39fce6ef02", "9463b65e6dcfcac9"]),
+    ("watercolor", ["c3a8df85b4c357b7", "709011b14eb22051"]),
     ("poster", ["a031fdddd6ca0fb4", "27ad0e310e69b9e4"]),
     ("dicebear", ["8cc9e72874d7e6aa", "894ca3efeffd4cc2"]),
     ("cartoon", ["d7af57e4ce11cead", "36471de24368e5bb"]),

@@ -552,7 +552,7 @@ fn golden_svgs_are_stable() {
         "initials:03cd51976260143c",
         "geometric:b72f75945fd3ab10",
         "bauhaus:0db06999668acd7e",
-        "watercolor:6230b9da137755bc",
+        "watercolor:a0540d9c337adf83",
     ];
     assert_eq!(got, want);
 }
