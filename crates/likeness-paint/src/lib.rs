@@ -102,6 +102,7 @@ mod initials;
 mod look;
 mod parts;
 mod pen;
+mod pigment;
 mod poster;
 mod prng;
 mod profile;

@@ -10,6 +10,7 @@
 //! Path data is written compactly (relative steps in tenths, without `fmt`): it is parsed again
 //! for every PNG, and number parsing is a large part of that.
 
+use crate::pigment::{self, Pigment};
 use crate::prng::Prng;
 use crate::profile::{Outline, Pt};
 use crate::sitter::Rgb;
@@ -123,7 +124,7 @@ pub(crate) fn push_tenths(out: &mut String, t: i64) {
 
 /// `n` values of smooth, periodic noise (a moving average of `2 * radius + 1` normal draws,
 /// rescaled to roughly unit variance): wavy along an outline rather than zig-zag.
-fn smooth_noise(rng: &Prng, key: &str, n: usize, radius: usize) -> Vec<f64> {
+pub(crate) fn smooth_noise(rng: &Prng, key: &str, n: usize, radius: usize) -> Vec<f64> {
     let g: Vec<f64> = (0..n as u64)
         .map(|i| rng.normal_n(key, i).clamp(-2.5, 2.5))
         .collect();
@@ -158,7 +159,8 @@ pub(crate) struct Wash {
 /// wash, soft edges fade out over `spread` like wet pigment, crisp edges stay put.
 ///
 /// Washes are meant for a soft group (`soft.rs`): drawn at reduced resolution and upscaled,
-/// a few coarse layers read as a continuous bleed, so the outline is sampled sparsely.
+/// a few coarse layers read as a continuous bleed, so the outline is sampled sparsely. As it
+/// dries, pigment does what [`Pigment::of`] says for such a wash (`pigment.rs`).
 pub(crate) fn wash(
     svg: &mut Svg,
     rng: &Prng,
@@ -167,6 +169,21 @@ pub(crate) fn wash(
     fill: Rgb,
     vary: Rgb,
     w: &Wash,
+) {
+    wash_with(svg, rng, key, outline, fill, vary, w, &Pigment::of(w));
+}
+
+/// [`wash`], with how its pigment dries given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn wash_with(
+    svg: &mut Svg,
+    rng: &Prng,
+    key: &str,
+    outline: &Outline,
+    fill: Rgb,
+    vary: Rgb,
+    w: &Wash,
+    p: &Pigment,
 ) {
     let base = deform(
         &sample(outline, w.step, w.bottom),
@@ -221,6 +238,7 @@ pub(crate) fn wash(
         }
     }
     svg.close("g");
+    pigment::settle(svg, rng, key, &base, &normals, fill, w, p);
 }
 
 /// Paper grain: a few hundred tiny flecks and fibres, drawn as three compound paths (one per

@@ -1,16 +1,18 @@
 //! `kind = "watercolor"`: a head-and-shoulders side profile facing right, painted in soft
 //! bleeding washes of deep teal (#2F5E52) and grey-teal (#5A7D7C) on warm textured paper
-//! (#F0EAD6), with an amber glow (#D9A036) near the eye.
+//! (#F0EAD6), with an amber glaze (#D9A036) near the eye.
 //!
 //! # How it paints (and why it is fast)
 //!
 //! There are no hard lines and no filters at all (resvg blurs cost ~30 ms per large group at
 //! 512 px). Every large shape is a wash (`wash.rs`): a few stacked translucent polygons whose
 //! edges feather out where the outline is soft (hair, shoulders) and stay close where it is
-//! crisp (the face profile). Modelling (shadows, highlights, the eye glow, the halo, the
-//! vignette) uses radial gradients that fade to nothing; the small facial marks are soft strokes
-//! (a wide faint pass under a narrow one). The paper is a flat tone with a faint bloom, a
-//! vignette in the corners and some specks of grain.
+//! crisp (the face profile). Each wash then dries as pigment does (`pigment.rs`): a darker
+//! edge along its crisp parts, granulation inside, a backrun bloom in the large loose ones
+//! (torso, hair). Modelling (shadows, highlights, the halo, the vignette) uses radial gradients
+//! that fade to nothing; the warm light at the eye is two irregular glazes laid as washes. The
+//! small facial marks are soft strokes (a wide faint pass under a narrow one). The paper is a
+//! flat tone with a faint bloom, a vignette in the corners and some specks of grain.
 //!
 //! Nothing soft needs full resolution, so the picture is painted in groups that `soft.rs`
 //! rasterises at a fraction of the size and upscales: the paper at 1/8, the figure's washes at
@@ -31,13 +33,14 @@ use std::fmt::Write;
 
 use crate::Size;
 use crate::look::Look;
+use crate::pigment::{Pigment, blot};
 use crate::prng::Prng;
 use crate::profile::{self, Figure, Hair, Outline, Pt, Traits};
 use crate::recipe::WatercolorRecipe;
 use crate::sitter::{HairColor, HeadCovering, Rgb, Sitter};
 use crate::soft;
 use crate::svg::{Canvas, N, PathData, Svg};
-use crate::wash::{Wash, specks, wash};
+use crate::wash::{Wash, specks, wash, wash_with};
 
 pub(crate) const PAPER: Rgb = Rgb(0xf0, 0xea, 0xd6);
 pub(crate) const WASH_DARK: Rgb = Rgb(0x2f, 0x5e, 0x52);
@@ -258,8 +261,24 @@ impl Scene<'_> {
             bottom: 100.0,
         };
         let neck = pal.face.mix(pal.dark, 0.3);
-        wash(svg, rng, "neck", &fig.neck, neck, pal.dark, &soft);
-        wash(svg, rng, "torso", &fig.torso, pal.dark, pal.light, &soft);
+        // The neck is mostly overlapped by head and torso: nothing of its own drying shows.
+        let dry = Pigment {
+            rim: 0.0,
+            blooms: 0,
+            grain: 0.0,
+            paper: pal.paper,
+        };
+        wash_with(svg, rng, "neck", &fig.neck, neck, pal.dark, &soft, &dry);
+        // The largest, loosest wash: where backruns and granulation show most.
+        let dry = Pigment {
+            rim: 0.25,
+            blooms: 1,
+            grain: 1.6,
+            ..dry
+        };
+        wash_with(
+            svg, rng, "torso", &fig.torso, pal.dark, pal.light, &soft, &dry,
+        );
         let (sc, srx, sry) = fig.shoulder;
         self.blob(svg, "dark", sc, (srx, sry), -15.0, 0.4);
         let lit = (sc.0 + 8.0, sc.1 - 7.0);
@@ -277,7 +296,16 @@ impl Scene<'_> {
             step: 4.0,
             bottom: 100.0,
         };
-        wash(svg, rng, "head", &fig.head, pal.face, pal.light, &face);
+        // No blooms on a face (they read as blemishes); a crisp drying edge along the profile.
+        let dry = Pigment {
+            rim: 0.3,
+            blooms: 0,
+            grain: 0.0,
+            paper: pal.paper,
+        };
+        wash_with(
+            svg, rng, "head", &fig.head, pal.face, pal.light, &face, &dry,
+        );
         // Shadow at the back of the skull and under the jaw, light on cheek and brow.
         self.head_blob(svg, "dark", (-0.55, 0.2), (0.6, 0.8), 0.0, 0.35);
         self.head_blob(svg, "dark", (0.3, 1.05), (0.65, 0.2), -8.0, 0.5);
@@ -354,13 +382,41 @@ impl Scene<'_> {
         }
     }
 
-    /// The glow: a warm core at the eye, a wide faint spill in front of the face.
+    /// The glow: two warm glazes laid as washes, not a gradient disc: a wide faint one reaching
+    /// forward from the eye and a small warmer core over it, each an irregular feathered
+    /// shape.
     fn glow(&self, svg: &mut Svg) {
-        let (e, u) = (self.fig.eye, self.fig.u);
+        let (e, u, rng, pal) = (self.fig.eye, self.fig.u, &self.rng, &self.pal);
         let gc = (e.0 + 0.02 * u, e.1 - 0.03 * u);
-        self.blob(svg, "glow", gc, (0.46 * u, 0.4 * u), 0.0, 0.85);
-        let spill = (gc.0 + 0.45 * u, gc.1 - 0.05 * u);
-        self.blob(svg, "glow", spill, (1.4 * u, 1.0 * u), 0.0, 0.08);
+        let light = pal.glow.mix(pal.paper, 0.35);
+        let glazes = [
+            ("pigment.glow.wide", (0.3, -0.04), (0.6, 0.4), 0.22, 1.0, 2),
+            ("pigment.glow.core", (0.08, -0.02), (0.26, 0.2), 0.4, 0.9, 2),
+        ];
+        for (key, (dx, dy), (rx, ry), op, soft, layers) in glazes {
+            let c = (gc.0 + dx * u, gc.1 + dy * u);
+            let shape: Outline = blot(rng, key, c, (rx * u, ry * u), 12)
+                .into_iter()
+                .map(|(p, _)| (p, soft))
+                .collect();
+            let w = Wash {
+                layers,
+                opacity: op,
+                spread: 0.6 * rx * u,
+                // Ragged enough that the two layers' edges do not run parallel (a ring).
+                ragged: 1.2,
+                step: 2.5,
+                bottom: f64::INFINITY,
+            };
+            // No drying edge: around the eye it would read as a ring.
+            let dry = Pigment {
+                rim: 0.0,
+                blooms: 0,
+                grain: 0.0,
+                paper: pal.paper,
+            };
+            wash_with(svg, rng, key, &shape, pal.glow, light, &w, &dry);
+        }
     }
 
     /// A few drops of spattered pigment near the figure (small, so drawn sharp).

@@ -558,7 +558,7 @@ fn golden_svgs_are_stable() {
         "initials:03cd51976260143c",
         "geometric:b72f75945fd3ab10",
         "bauhaus:0db06999668acd7e",
-        "watercolor:38f5023f79e2c3a2",
+        "watercolor:09a9201b73f4b9ed",
     ];
     assert_eq!(got, want);
 }
