@@ -1,4 +1,5 @@
-//! Times renders per kind: `cargo run --release -p likeness-paint --example timing [SIDE] [N]`.
+//! Times renders per kind: `cargo run --release -p likeness-paint --example timing [SIDE] [N]
+//! [KIND]` (KIND: only the kinds whose label starts with it, e.g. `watercolor`, for a profiler).
 
 use likeness_paint::{CartoonRecipe, PosterRecipe};
 use likeness_paint::{
@@ -51,7 +52,8 @@ fn main() {
     kinds.push(("poster".into(), Recipe::Poster(PosterRecipe::default())));
     kinds.push(("cartoon".into(), Recipe::Cartoon(CartoonRecipe::default())));
     let names = ["Tomás Oquendo", "牧野 爛漫", "محمد علي", "Zoë Bär"];
-    for (label, recipe) in &kinds {
+    let only = args.get(3).map(String::as_str).unwrap_or("");
+    for (label, recipe) in kinds.iter().filter(|(l, _)| l.starts_with(only)) {
         let mut svg_ms = 0.0;
         let mut png_ms = 0.0;
         for i in 0..n {
