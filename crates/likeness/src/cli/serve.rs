@@ -64,11 +64,14 @@ pub async fn run(app: Arc<App>, args: ServeArgs) -> anyhow::Result<ExitCode> {
         )),
     };
     let sender = likeness::webhooks::sender::start(app.clone(), stop.clone()).await?;
+    // Installed before saying we listen: a SIGTERM sent as soon as we answer must stop us
+    // cleanly, not kill us by its default action.
+    let signal = shutdown_signal();
     eprintln!("listening on http://{bound}");
     let shutdown = {
         let app = app.clone();
         async move {
-            shutdown_signal().await;
+            signal.await;
             // Stop taking jobs; the ones in flight finish before the process exits.
             stop.store(true, Ordering::Relaxed);
             app.work_available.notify_waiters();
@@ -99,25 +102,30 @@ pub fn spawn_workers(
     })
 }
 
-/// Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The SIGTERM handler is installed by this call, not when the future is
+/// first polled, so a signal in between is not lost to its default action (death by signal).
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
 

@@ -44,10 +44,12 @@ pub async fn run(app: Arc<App>, args: WorkerArgs) -> anyhow::Result<ExitCode> {
     } else {
         "until stopped"
     };
+    // Installed before saying we started, so an early SIGTERM stops us cleanly.
+    let signal = super::serve::shutdown_signal();
     eprintln!("worker started ({concurrency} at once, {until}); SIGTERM or Ctrl-C stops it");
     let finished = tokio::select! {
         done = &mut workers => Some(done),
-        () = super::serve::shutdown_signal() => None,
+        () = signal => None,
     };
     let done = match finished {
         Some(done) => done,
