@@ -9,6 +9,8 @@
 //! skull, squarer than an ellipse, so it covers the skull's shoulders on every head shape.
 //! Random choices use `cartoon.hair.*` keys only.
 
+mod fall;
+
 use crate::face::Face;
 use crate::hair::{self, Hair, Mark, bumps, cast_band, hairline};
 use crate::look::Look;
@@ -21,7 +23,7 @@ pub(crate) fn redrawn(style: HairStyle) -> bool {
     use HairStyle::*;
     matches!(
         style,
-        Crop | SidePart | Fade | Buzz | Curly | Afro | Bun | Ponytail
+        Crop | SidePart | Fade | Buzz | Curly | Afro | Bun | Ponytail | Bob | Wavy | Long
     )
 }
 
@@ -45,7 +47,8 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
         HairStyle::Curly => d.curly(),
         HairStyle::Afro => d.afro(),
         HairStyle::Bun => d.bun(),
-        _ => d.ponytail(),
+        HairStyle::Ponytail => d.ponytail(),
+        _ => d.fall(),
     }
     d.h
 }
