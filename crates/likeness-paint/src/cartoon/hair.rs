@@ -23,7 +23,18 @@ pub(crate) fn redrawn(style: HairStyle) -> bool {
     use HairStyle::*;
     matches!(
         style,
-        Crop | SidePart | Fade | Buzz | Curly | Afro | Bun | Ponytail | Bob | Wavy | Long
+        Crop | SidePart
+            | Fade
+            | Buzz
+            | Curly
+            | Afro
+            | Bun
+            | Ponytail
+            | Bob
+            | Wavy
+            | Long
+            | Receding
+            | Bald
     )
 }
 
@@ -48,6 +59,8 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
         HairStyle::Afro => d.afro(),
         HairStyle::Bun => d.bun(),
         HairStyle::Ponytail => d.ponytail(),
+        HairStyle::Receding => d.receding(),
+        HairStyle::Bald => d.bald(),
         _ => d.fall(),
     }
     d.h
@@ -364,6 +377,65 @@ impl Draw<'_> {
         }
     }
 
+    /// A high, M-shaped hairline over a thin cap.
+    fn receding(&mut self) {
+        let (t, sb) = (self.face.top, self.sb);
+        let widow = self.j("widow", 0.04);
+        let line = [
+            (-0.96, sb),
+            (-0.93, -0.35),
+            (-0.88, -0.78),
+            (-0.5, t * 0.8),
+            (-0.22, t * 0.7 + widow),
+            (0.0, t * 0.64),
+            (0.22, t * 0.7 + widow),
+            (0.5, t * 0.8),
+            (0.88, -0.78),
+            (0.93, -0.35),
+            (0.96, sb),
+        ];
+        let v = 0.07;
+        let top = self.smooth(v);
+        self.cap(v, (&top, &[]), (&line, &[]), self.l.hair.base);
+        self.shade(v, 30.0, self.l.hair.shadow);
+    }
+
+    /// A shiny dome (a swoosh and a dot of the skin's light) and, when older, chunky tufts
+    /// left round the sides.
+    fn bald(&mut self) {
+        let (face, l) = (self.face, self.l);
+        let (f, t) = (&face.f, face.top);
+        if self.beanie {
+            return;
+        }
+        if l.old > 0.3 {
+            for s in [-1.0, 1.0] {
+                let side = [
+                    (0.97, 0.15),
+                    (1.06, -0.2),
+                    (1.08, -0.66),
+                    (0.95, -0.8),
+                    (0.92, -0.45),
+                    (0.9, 0.1),
+                ]
+                .map(|(x, y)| (s * x, y));
+                let m = self.shape(&side, vec![0, 3], l.hair.base);
+                self.h.front.push(m);
+            }
+        }
+        // Translucent, so no outline: a shine, not a patch.
+        let s = -face.side;
+        let at = |deg: f64, k: f64| {
+            let a = on_side(s, deg).to_radians();
+            f.p(0.72 * k * a.cos(), -0.3 + (t + 0.3) * 0.86 * k * a.sin())
+        };
+        let (pts, c) = lens(at, 62.0, 100.0, 0.85);
+        let d = crate::pen::closed(&pts, &c);
+        self.h.front.push(Mark::Fill(d, l.skin.light, 0.85));
+        let dot = crate::pen::ellipse(at(118.0, 0.92), f.len(0.06), f.len(0.05));
+        self.h.front.push(Mark::Fill(dot, l.skin.light, 0.85));
+    }
+
     /// A sleek cap with pull lines.
     fn pulled_back(&mut self) {
         let v = 0.1;
@@ -455,130 +527,4 @@ impl Draw<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cartoon::head;
-    use crate::parts::{HeadShape, Parts};
-    use crate::pen::Frame;
-    use crate::sitter::{Presentation, Sitter};
-
-    /// The hair of `style` on a cartoon head of `shape` at `age`, its face and the head's top.
-    fn cut(style: HairStyle, shape: HeadShape, age: u32) -> (Hair, Face) {
-        let seed = format!("{style}-{shape:?}-{age}");
-        let rng = Prng::new(&seed);
-        let s = Sitter {
-            presentation: Presentation::Woman,
-            age: Some(age),
-            ..Sitter::new(&seed)
-        };
-        let mut l = Look::resolve(&s, &[], &rng);
-        l.style = style;
-        l.covering = HeadCovering::None;
-        let parts = Parts {
-            head: shape,
-            ..Parts::choose(&l, &rng, "cartoon")
-        };
-        // The biggest head the cartoon draws for this age, with a cup (the eyes highest), on
-        // its 100-unit design box.
-        let f = Frame {
-            ox: 50.0,
-            oy: 43.0 + 2.0 * l.youth,
-            u: 19.9 + 1.5 * l.youth,
-            turn: 0.0,
-        };
-        let mut face = Face::new(&l, &rng, f);
-        head::shape(&mut face, &parts, &l);
-        (build(&face, &l, &rng), face)
-    }
-
-    /// Every opaque mark's points (dots and ovals by their extremes), back then front.
-    fn points(h: &Hair) -> Vec<Pt> {
-        let mut v = Vec::new();
-        for m in h.back.iter().chain(&h.front) {
-            match m {
-                Mark::Shape(pts, ..) => v.extend_from_slice(pts),
-                Mark::Oval(c, rx, ry, _) => v.extend([(c.0 - rx, c.1 - ry), (c.0 + rx, c.1)]),
-                Mark::Dots(ds, _) => v.extend(ds.iter().map(|&(c, r)| (c.0 - r, c.1 - r))),
-                _ => {}
-            }
-        }
-        v
-    }
-
-    fn inside(p: Pt, poly: &[Pt]) -> bool {
-        let mut odd = false;
-        for (i, a) in poly.iter().enumerate() {
-            let b = poly[(i + 1) % poly.len()];
-            if (a.1 > p.1) != (b.1 > p.1) && p.0 < a.0 + (p.1 - a.1) / (b.1 - a.1) * (b.0 - a.0) {
-                odd = !odd;
-            }
-        }
-        odd
-    }
-
-    const SHAPES: [HeadShape; 6] = [
-        HeadShape::Round,
-        HeadShape::Oval,
-        HeadShape::Long,
-        HeadShape::Square,
-        HeadShape::Heart,
-        HeadShape::Wide,
-    ];
-
-    #[test]
-    fn the_crown_covers_every_head_and_the_hair_stays_on_the_canvas() {
-        for &style in HairStyle::ALL.iter().filter(|s| redrawn(**s)) {
-            for shape in SHAPES {
-                for age in [7, 35] {
-                    let (h, face) = cut(style, shape, age);
-                    let Some(Mark::Shape(cap, ..)) = h.front.first() else {
-                        panic!("{style} has no cap");
-                    };
-                    let t = face.top;
-                    for (x, y) in [(0.0, t), (0.6, t * 0.9), (-0.6, t * 0.9)] {
-                        let p = face.f.p(x, y);
-                        assert!(inside(p, cap), "{style} on {shape:?} at {age} bares {p:?}");
-                    }
-                    // A child's big cranium fills the box: a bun or an afro may bleed off the
-                    // top a little, as the poster's do.
-                    let top = if age < 12 { -4.0 } else { 0.0 };
-                    for (x, y) in points(&h) {
-                        let ok = (1.0..=99.0).contains(&x) && y >= top;
-                        assert!(
-                            ok,
-                            "{style} on {shape:?} at {age} leaves the canvas: {x} {y}"
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_cut_has_its_own_silhouette() {
-        let outlines: Vec<(HairStyle, Vec<Pt>)> = HairStyle::ALL
-            .iter()
-            .filter(|s| **s != HairStyle::Bald)
-            .map(|&s| (s, points(&cut(s, HeadShape::Oval, 30).0)))
-            .collect();
-        for (i, (a, pa)) in outlines.iter().enumerate() {
-            for (b, pb) in &outlines[i + 1..] {
-                let same = pa.len() == pb.len()
-                    && pa
-                        .iter()
-                        .zip(pb)
-                        .all(|(p, q)| (p.0 - q.0).hypot(p.1 - q.1) < 0.5);
-                assert!(!same, "{a} and {b} have the same outline");
-            }
-        }
-        // The cartoon's own cuts reach further than the poster's: spikes, a bigger afro.
-        let reach = |s, f: fn(Pt) -> f64| {
-            let (h, _) = cut(s, HeadShape::Oval, 30);
-            points(&h).into_iter().map(f).fold(f64::MAX, f64::min)
-        };
-        let top: fn(Pt) -> f64 = |p| p.1;
-        let left: fn(Pt) -> f64 = |p| p.0;
-        assert!(reach(HairStyle::Crop, top) < reach(HairStyle::Buzz, top) - 3.0);
-        assert!(reach(HairStyle::Afro, left) < reach(HairStyle::Curly, left) - 5.0);
-    }
-}
+mod tests;
