@@ -4,12 +4,13 @@
 //! swinging ponytail).
 //!
 //! It returns the poster's [`Hair`] layers (`back`, `front`, the forehead's cast shadow), so
-//! the cartoon outlines it the same way. Cuts not yet redrawn (see [`redrawn`]) are the
-//! poster's drawing, so every cut always has hair. The crown is a superellipse over the
+//! the cartoon outlines it the same way: every cut is redrawn (`fall.rs`: bob, wavy, long;
+//! `ropes.rs`: locs, braids; the rest here). The crown is a superellipse over the
 //! skull, squarer than an ellipse, so it covers the skull's shoulders on every head shape.
 //! Random choices use `cartoon.hair.*` keys only.
 
 mod fall;
+mod ropes;
 
 use crate::face::Face;
 use crate::hair::{self, Hair, Mark, bumps, cast_band, hairline};
@@ -18,28 +19,9 @@ use crate::pen::{Pt, open};
 use crate::prng::Prng;
 use crate::sitter::{HairStyle, HeadCovering, Rgb};
 
-/// Whether the cartoon draws this cut itself (the others are the poster's, outlined).
-pub(crate) fn redrawn(style: HairStyle) -> bool {
-    use HairStyle::*;
-    matches!(
-        style,
-        Crop | SidePart
-            | Fade
-            | Buzz
-            | Curly
-            | Afro
-            | Bun
-            | Ponytail
-            | Bob
-            | Wavy
-            | Long
-            | Receding
-            | Bald
-    )
-}
-
 pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
-    if l.covering == HeadCovering::Headscarf || !redrawn(l.style) {
+    if l.covering == HeadCovering::Headscarf {
+        // All under the scarf: the poster's (empty) hair.
         return hair::build(face, l, rng);
     }
     let mut d = Draw {
@@ -61,7 +43,8 @@ pub(crate) fn build(face: &Face, l: &Look, rng: &Prng) -> Hair {
         HairStyle::Ponytail => d.ponytail(),
         HairStyle::Receding => d.receding(),
         HairStyle::Bald => d.bald(),
-        _ => d.fall(),
+        HairStyle::Locs | HairStyle::Braids => d.ropes(),
+        HairStyle::Bob | HairStyle::Wavy | HairStyle::Long => d.fall(),
     }
     d.h
 }

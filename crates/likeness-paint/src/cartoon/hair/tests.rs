@@ -71,10 +71,7 @@ const SHAPES: [HeadShape; 6] = [
 
 #[test]
 fn the_crown_covers_every_head_and_the_hair_stays_on_the_canvas() {
-    for &style in HairStyle::ALL
-        .iter()
-        .filter(|s| redrawn(**s) && **s != HairStyle::Bald)
-    {
+    for &style in HairStyle::ALL.iter().filter(|s| **s != HairStyle::Bald) {
         for shape in SHAPES {
             for age in [7, 35] {
                 let (h, face) = cut(style, shape, age);
