@@ -5,7 +5,7 @@
 //! Rows: initials in many scripts; the six geometric variants then two seeded ones; watercolor
 //! across ages; across skin tones; and sitters known only by their seed; then six cartoon rows
 //! (ages 1-95, adults by worldview, the skin range, each worldview for women and for men, pinned
-//! features); then three poster rows. KIND limits the sheet to `initials`, `geometric`,
+//! features, then every hair style pinned); then three poster rows. KIND limits the sheet to `initials`, `geometric`,
 //! `watercolor`, `cartoon` or `poster`.
 
 use likeness_paint::{CartoonRecipe, FacialHair, HairStyle, HeadCovering, PosterRecipe};
@@ -387,7 +387,50 @@ fn cartoon_rows() -> Vec<Vec<Tile>> {
             })
             .collect(),
     );
+    rows.extend(cartoon_cut_rows());
     rows
+}
+
+/// Every hair style pinned on the cartoon (two rows of eight), the last with a headband.
+fn cartoon_cut_rows() -> Vec<Vec<Tile>> {
+    use HairStyle::*;
+    use Presentation::{Man, Woman};
+    let cuts = [
+        (Man, Bald),
+        (Man, Receding),
+        (Man, Buzz),
+        (Man, Crop),
+        (Man, Fade),
+        (Man, SidePart),
+        (Woman, Curly),
+        (Woman, Afro),
+        (Man, Locs),
+        (Woman, Braids),
+        (Woman, Bun),
+        (Woman, Ponytail),
+        (Woman, Bob),
+        (Woman, Wavy),
+        (Woman, Long),
+        (Woman, Curly),
+    ];
+    let tiles: Vec<Tile> = cuts
+        .iter()
+        .enumerate()
+        .map(|(i, (p, style))| Tile {
+            hair_style: Some(*style),
+            glasses: Some(false),
+            facial_hair: Some(FacialHair::None),
+            head_covering: Some(if i == 15 {
+                HeadCovering::Headband
+            } else {
+                HeadCovering::None
+            }),
+            hair_color: Some([HairColor::DarkBrown, HairColor::Black, HairColor::Auburn][i % 3]),
+            ..Tile::cartoon(format!("cartoon-cut-{i}"), *p, 20 + 3 * i as u32, "")
+        })
+        .collect();
+    let mut tiles = tiles.into_iter();
+    vec![tiles.by_ref().take(8).collect(), tiles.collect()]
 }
 
 fn main() {

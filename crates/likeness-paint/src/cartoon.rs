@@ -4,7 +4,7 @@
 //! - The person is the poster's (`look.rs`: skin ramp, hair colour and cut, facial hair,
 //!   glasses, head covering and age, from demographics, pins and seed), drawn with cartoon
 //!   proportions: a bigger, rounder head over narrower shoulders, big eyes with lids and
-//!   highlights, a small nose, a drawn mouth.
+//!   highlights, a small nose, a drawn mouth, and its own chunky hair (`hair.rs`).
 //! - One consistent dark outline round every shape, flat fills and one cel-shadow tone.
 //! - The worldview (`Sitter::worldview`, matched by keyword, see [`CartoonTheme`]) picks the
 //!   theme: its palette (background, its motif, the top and its accent) and the mood (brows,
@@ -21,6 +21,7 @@
 mod body;
 mod eyes;
 mod features;
+mod hair;
 mod head;
 mod theme;
 
@@ -30,7 +31,7 @@ pub use theme::CartoonTheme;
 
 use crate::face::Face;
 use crate::frame::Frame;
-use crate::hair::{self, Mark};
+use crate::hair::Mark;
 use crate::look::Look;
 use crate::parts::Parts;
 use crate::pen::{self, fill, segs_path, stroke};

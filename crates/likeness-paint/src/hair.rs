@@ -77,7 +77,7 @@ pub(crate) struct Hair {
 }
 
 /// Head-space hairline from the left sideburn to the right one, centre at `yc`.
-fn hairline(yc: f64, sb: f64, corner: f64) -> Vec<Pt> {
+pub(crate) fn hairline(yc: f64, sb: f64, corner: f64) -> Vec<Pt> {
     vec![
         (-0.96, sb),
         (-0.93, -0.35),
@@ -120,7 +120,7 @@ fn cap(face: &Face, v: f64, peak: f64, line: &[Pt], sharp: &[usize]) -> (Vec<Pt>
 
 /// The shadow the hair casts on the forehead: a band under the hairline, deepest in the
 /// middle, nothing at the sideburns (so it never leaves the face).
-fn cast_band(face: &Face, line: &[Pt], sharp: &[usize]) -> String {
+pub(crate) fn cast_band(face: &Face, line: &[Pt], sharp: &[usize]) -> String {
     let n = line.len();
     let mut pts = line.to_vec();
     for k in (1..n - 1).rev() {
@@ -157,7 +157,14 @@ fn tufts(line: &[Pt], n: usize, depth: f64, lean: f64, rng: &Prng) -> (Vec<Pt>, 
 }
 
 /// Circles along a head-space polyline, every `step`: curls.
-fn bumps(face: &Face, line: &[Pt], r: f64, step: f64, rng: &Prng, key: &str) -> Vec<(Pt, f64)> {
+pub(crate) fn bumps(
+    face: &Face,
+    line: &[Pt],
+    r: f64,
+    step: f64,
+    rng: &Prng,
+    key: &str,
+) -> Vec<(Pt, f64)> {
     let mut d = Vec::new();
     let mut i = 0u64;
     for w in line.windows(2) {

@@ -156,7 +156,7 @@ fn golden_svgs_are_stable_and_show_a_face() {
     }
     assert_eq!(
         got,
-        ["3fa3d6e68dd659ae", "3bd71cb5c35e6834", "1dedd0e88771ac13"]
+        ["d6497f2367ca58a4", "97e2ed6042c5d3f4", "b2225fe60c4c2a08"]
     );
 }
 
