@@ -100,6 +100,7 @@ mod hair;
 mod indexed;
 mod initials;
 mod look;
+mod paper;
 mod parts;
 mod pen;
 mod pigment;

@@ -26,7 +26,7 @@ use crate::prng::Prng;
 use crate::profile::{Outline, Pt};
 use crate::sitter::Rgb;
 use crate::svg::{N, Svg};
-use crate::wash::{Wash, polygon, push_tenths, smooth_noise, tenths};
+use crate::wash::{Wash, layers, polygon, push_tenths, smooth_noise, tenths};
 
 /// What a wash does as it dries.
 pub(crate) struct Pigment {
@@ -50,9 +50,38 @@ impl Pigment {
             rim: 0.3 * w.opacity,
             blooms: u32::from(loose),
             grain: if strong { 1.4 } else { 0.0 },
-            paper: crate::watercolor::PAPER,
+            paper: crate::paper::PAPER,
         }
     }
+}
+
+/// A wash laid down (`wash.rs`) and left to dry as [`Pigment::of`] says for such a wash.
+pub(crate) fn wash(
+    svg: &mut Svg,
+    rng: &Prng,
+    key: &str,
+    outline: &Outline,
+    fill: Rgb,
+    vary: Rgb,
+    w: &Wash,
+) {
+    wash_with(svg, rng, key, outline, fill, vary, w, &Pigment::of(w));
+}
+
+/// [`wash`], with how its pigment dries given.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn wash_with(
+    svg: &mut Svg,
+    rng: &Prng,
+    key: &str,
+    outline: &Outline,
+    fill: Rgb,
+    vary: Rgb,
+    w: &Wash,
+    p: &Pigment,
+) {
+    let (edge, normals) = layers(svg, rng, key, outline, fill, vary, w);
+    settle(svg, rng, key, &edge, &normals, fill, w, p);
 }
 
 /// Pigment laid twice over itself: each channel's transmittance squared, mixed in by `t`. Darker
@@ -464,7 +493,7 @@ mod tests {
     fn bloom_rim_is_darker_than_its_centre() {
         use resvg::{tiny_skia, usvg};
         let fill = Rgb(0x2f, 0x5e, 0x52);
-        let paper = crate::watercolor::PAPER;
+        let paper = crate::paper::PAPER;
         let poly: Vec<Pt> = (0..24)
             .map(|i| {
                 let a = TAU * f64::from(i) / 24.0;

@@ -10,7 +10,6 @@
 //! Path data is written compactly (relative steps in tenths, without `fmt`): it is parsed again
 //! for every PNG, and number parsing is a large part of that.
 
-use crate::pigment::{self, Pigment};
 use crate::prng::Prng;
 use crate::profile::{Outline, Pt};
 use crate::sitter::Rgb;
@@ -153,15 +152,16 @@ pub(crate) struct Wash {
     pub(crate) bottom: f64,
 }
 
+/// Lays the wash's layers and returns its deformed outline and outward normals, for
+/// `pigment::settle` to dry. (Call it through `pigment::wash`, which does both.)
 /// Paints `outline` as a stack of translucent layers of `fill`, each tinted a little towards
 /// `vary`. Layers are offset along the outline's normals from slightly inside to outside, in
 /// proportion to the local softness, and roughened independently: interiors build up to a full
 /// wash, soft edges fade out over `spread` like wet pigment, crisp edges stay put.
 ///
 /// Washes are meant for a soft group (`soft.rs`): drawn at reduced resolution and upscaled,
-/// a few coarse layers read as a continuous bleed, so the outline is sampled sparsely. As it
-/// dries, pigment does what [`Pigment::of`] says for such a wash (`pigment.rs`).
-pub(crate) fn wash(
+/// a few coarse layers read as a continuous bleed, so the outline is sampled sparsely.
+pub(crate) fn layers(
     svg: &mut Svg,
     rng: &Prng,
     key: &str,
@@ -169,22 +169,7 @@ pub(crate) fn wash(
     fill: Rgb,
     vary: Rgb,
     w: &Wash,
-) {
-    wash_with(svg, rng, key, outline, fill, vary, w, &Pigment::of(w));
-}
-
-/// [`wash`], with how its pigment dries given.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn wash_with(
-    svg: &mut Svg,
-    rng: &Prng,
-    key: &str,
-    outline: &Outline,
-    fill: Rgb,
-    vary: Rgb,
-    w: &Wash,
-    p: &Pigment,
-) {
+) -> (Vec<(Pt, f64)>, Vec<Pt>) {
     let base = deform(
         &sample(outline, w.step, w.bottom),
         rng,
@@ -238,7 +223,7 @@ pub(crate) fn wash_with(
         }
     }
     svg.close("g");
-    pigment::settle(svg, rng, key, &base, &normals, fill, w, p);
+    (base, normals)
 }
 
 /// Paper grain: a few hundred tiny flecks and fibres, drawn as three compound paths (one per

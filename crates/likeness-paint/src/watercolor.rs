@@ -33,19 +33,16 @@ use std::fmt::Write;
 
 use crate::Size;
 use crate::look::Look;
+use crate::paper::{GLOW, PAPER, WASH_DARK, WASH_LIGHT};
 use crate::pigment::{Pigment, blot};
+use crate::pigment::{wash, wash_with};
 use crate::prng::Prng;
 use crate::profile::{self, Figure, Hair, Outline, Pt, Traits};
 use crate::recipe::WatercolorRecipe;
 use crate::sitter::{HairColor, HeadCovering, Rgb, Sitter};
 use crate::soft;
 use crate::svg::{Canvas, N, PathData, Svg};
-use crate::wash::{Wash, specks, wash, wash_with};
-
-pub(crate) const PAPER: Rgb = Rgb(0xf0, 0xea, 0xd6);
-pub(crate) const WASH_DARK: Rgb = Rgb(0x2f, 0x5e, 0x52);
-pub(crate) const WASH_LIGHT: Rgb = Rgb(0x5a, 0x7d, 0x7c);
-pub(crate) const GLOW: Rgb = Rgb(0xd9, 0xa0, 0x36);
+use crate::wash::{Wash, specks};
 
 struct Palette {
     paper: Rgb,

@@ -3,10 +3,11 @@
 //! the flow lines as faint strokes in the deep tone.
 
 use super::{Scene, curve, soft_stroke};
+use crate::pigment::wash;
 use crate::profile::Outline;
 use crate::sitter::Rgb;
 use crate::svg::Svg;
-use crate::wash::{Wash, wash};
+use crate::wash::Wash;
 
 impl Scene<'_> {
     pub(super) fn hair(&self, svg: &mut Svg) {

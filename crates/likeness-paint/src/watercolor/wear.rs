@@ -3,9 +3,10 @@
 //! hair's colour thinned by its density, glasses as soft strokes with a pale glint on the lens.
 
 use super::{Scene, soft_stroke};
+use crate::pigment::wash;
 use crate::sitter::{HeadCovering, Rgb};
 use crate::svg::{PathData, Svg};
-use crate::wash::{Wash, wash};
+use crate::wash::Wash;
 
 impl Scene<'_> {
     /// The fabric's colour: one of the palette's, chosen by the seed.
